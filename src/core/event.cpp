@@ -1,0 +1,171 @@
+#include "core/event.h"
+
+#include "core/limits.h"
+
+namespace baton::core {
+
+namespace {
+
+bool is_extension_name(const std::string& key) {
+    if (key.empty() || key.size() > 20) return false;
+    for (char c : key) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
+    }
+    return true;
+}
+
+Result<std::string> string_field(const nlohmann::json& object, const char* key,
+                                 std::size_t max_bytes) {
+    const auto& value = object.at(key);
+    if (!value.is_string()) {
+        return make_error(ErrorCode::invalid_argument, std::string(key) + " must be a string",
+                          key);
+    }
+    auto text = value.get<std::string>();
+    if (text.size() > max_bytes) {
+        return make_error(ErrorCode::limit_exceeded,
+                          std::string(key) + " is longer than " + std::to_string(max_bytes) +
+                              " bytes",
+                          key);
+    }
+    return text;
+}
+
+}  // namespace
+
+std::size_t json_depth(const nlohmann::json& value) {
+    if (value.is_object() || value.is_array()) {
+        std::size_t deepest = 0;
+        for (const auto& child : value) deepest = std::max(deepest, json_depth(child));
+        return deepest + 1;
+    }
+    return 1;
+}
+
+Status validate_event(const Event& event) {
+    struct Check {
+        const std::string& value;
+        const char* field;
+        std::size_t max;
+    };
+    for (const Check& c : {Check{event.type, "type", limits::event_type_bytes_max},
+                           Check{event.id, "id", limits::event_id_bytes_max},
+                           Check{event.source, "source", limits::event_source_bytes_max}}) {
+        if (c.value.empty()) {
+            return make_error(ErrorCode::invalid_argument,
+                              std::string(c.field) + " must not be empty", c.field);
+        }
+        if (c.value.size() > c.max) {
+            return make_error(ErrorCode::limit_exceeded,
+                              std::string(c.field) + " is longer than " +
+                                  std::to_string(c.max) + " bytes",
+                              c.field);
+        }
+    }
+    for (char ch : event.type) {
+        if (static_cast<unsigned char>(ch) < 0x21 || ch == 0x7f) {
+            return make_error(ErrorCode::invalid_argument,
+                              "type must not contain spaces or control characters", "type");
+        }
+    }
+    if (event.subject && event.subject->size() > limits::event_subject_bytes_max) {
+        return make_error(ErrorCode::limit_exceeded,
+                          "subject is longer than " +
+                              std::to_string(limits::event_subject_bytes_max) + " bytes",
+                          "subject");
+    }
+    if (!event.data.is_object()) {
+        return make_error(ErrorCode::invalid_argument, "data must be a JSON object", "data");
+    }
+    if (json_depth(event.data) > limits::json_depth_max) {
+        return make_error(ErrorCode::limit_exceeded,
+                          "data is nested deeper than " +
+                              std::to_string(limits::json_depth_max) + " levels",
+                          "data");
+    }
+    return ok_status();
+}
+
+Result<Event> event_from_json(const nlohmann::json& object, const std::string& default_id,
+                              const std::string& default_source, TimePoint received_at) {
+    if (!object.is_object()) {
+        return make_error(ErrorCode::invalid_argument, "an event must be a JSON object");
+    }
+    const bool cloud_event = object.contains("specversion");
+    static const char* const known[] = {"specversion", "type",    "id",   "source",
+                                        "subject",     "time",    "data", "datacontenttype",
+                                        "dataschema"};
+    for (const auto& [key, value] : object.items()) {
+        bool is_known = false;
+        for (const char* k : known) is_known = is_known || key == k;
+        if (!is_known && !(cloud_event && is_extension_name(key))) {
+            return make_error(ErrorCode::invalid_argument, "unknown field `" + key + "`", key);
+        }
+    }
+    if (cloud_event && object.at("specversion") != "1.0") {
+        return make_error(ErrorCode::invalid_argument, "specversion must be \"1.0\"",
+                          "specversion");
+    }
+    Event event;
+    if (!object.contains("type")) {
+        return make_error(ErrorCode::invalid_argument, "type is required", "type");
+    }
+    auto type = string_field(object, "type", limits::event_type_bytes_max);
+    if (!type) return type.error();
+    event.type = std::move(type).value();
+    if (object.contains("id")) {
+        auto id = string_field(object, "id", limits::event_id_bytes_max);
+        if (!id) return id.error();
+        event.id = std::move(id).value();
+    } else if (cloud_event) {
+        return make_error(ErrorCode::invalid_argument, "id is required for a CloudEvent", "id");
+    } else {
+        event.id = default_id;
+    }
+    if (object.contains("source")) {
+        auto source = string_field(object, "source", limits::event_source_bytes_max);
+        if (!source) return source.error();
+        event.source = std::move(source).value();
+    } else if (cloud_event) {
+        return make_error(ErrorCode::invalid_argument, "source is required for a CloudEvent",
+                          "source");
+    } else {
+        event.source = default_source;
+    }
+    if (object.contains("subject") && !object.at("subject").is_null()) {
+        auto subject = string_field(object, "subject", limits::event_subject_bytes_max);
+        if (!subject) return subject.error();
+        event.subject = std::move(subject).value();
+    }
+    event.time = received_at;
+    if (object.contains("time") && !object.at("time").is_null()) {
+        auto text = string_field(object, "time", 64);
+        if (!text) return text.error();
+        auto parsed = parse_rfc3339(*text);
+        if (!parsed) {
+            return make_error(ErrorCode::invalid_argument,
+                              "time must be an RFC 3339 timestamp such as "
+                              "2026-11-23T09:30:00Z",
+                              "time");
+        }
+        event.time = *parsed;
+    }
+    if (object.contains("data") && !object.at("data").is_null()) {
+        event.data = object.at("data");
+    }
+    if (auto status = validate_event(event); !status) return status.error();
+    return event;
+}
+
+nlohmann::json event_to_json(const Event& event) {
+    nlohmann::json out = {{"specversion", "1.0"},
+                          {"id", event.id},
+                          {"type", event.type},
+                          {"source", event.source},
+                          {"time", format_rfc3339(event.time)},
+                          {"data", event.data}};
+    if (event.subject) out["subject"] = *event.subject;
+    return out;
+}
+
+}  // namespace baton::core

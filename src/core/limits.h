@@ -1,0 +1,52 @@
+// Every input Baton takes has a named limit, here, units last (STYLE.md rule 6).
+// Each limit has a test that goes one past it.
+#pragma once
+
+#include <cstddef>
+
+namespace baton::limits {
+
+// Playbook and people files.
+inline constexpr std::size_t yaml_file_bytes_max = 256 * 1024;
+inline constexpr std::size_t playbooks_max = 1000;
+inline constexpr std::size_t checklist_items_max = 50;
+inline constexpr std::size_t escalation_levels_max = 10;
+inline constexpr std::size_t reminders_max = 10;
+inline constexpr std::size_t checkpoints_max = 10;
+inline constexpr std::size_t id_bytes_max = 64;
+inline constexpr std::size_t title_bytes_max = 200;
+inline constexpr std::size_t text_bytes_max = 2000;          // done:, checklist items
+inline constexpr std::size_t template_bytes_max = 1000;      // subject:, owner:, targets
+inline constexpr std::size_t people_max = 10000;
+inline constexpr std::size_t team_members_max = 1000;
+
+// Conditions (`if:`).
+inline constexpr std::size_t condition_bytes_max = 2000;
+inline constexpr std::size_t condition_depth_max = 32;
+inline constexpr std::size_t condition_list_items_max = 100;
+
+// Events.
+inline constexpr std::size_t event_bytes_max = 1024 * 1024;  // the whole JSON document
+inline constexpr std::size_t event_type_bytes_max = 200;
+inline constexpr std::size_t event_id_bytes_max = 200;
+inline constexpr std::size_t event_source_bytes_max = 500;
+inline constexpr std::size_t event_subject_bytes_max = 500;
+inline constexpr std::size_t json_depth_max = 32;
+inline constexpr std::size_t events_per_stdin_max = 1000000;
+
+// Handoff actions.
+inline constexpr std::size_t comment_bytes_max = 4000;
+inline constexpr std::size_t reason_bytes_max = 1000;
+inline constexpr std::size_t handle_bytes_max = 64;
+inline constexpr std::size_t timeline_entries_max = 10000;   // per handoff
+
+// Durations: at most one year, so deadline arithmetic never overflows.
+inline constexpr long long duration_seconds_max = 366LL * 24 * 3600;
+
+// Reads.
+inline constexpr std::size_t list_page_max = 1000;
+
+static_assert(template_bytes_max <= text_bytes_max);
+static_assert(condition_depth_max <= json_depth_max);
+
+}  // namespace baton::limits

@@ -1,0 +1,179 @@
+// Store: the one interface to Baton's durable state (events, playbook and document
+// versions, handoffs with checklists and timelines, timers, outbox). Only implementations
+// under src/store/ talk SQL. Callers do their work inside `read` or `write`: a write is one
+// atomic, durable transaction — when `write` returns ok, the change survives kill -9.
+//
+// Threading: a Store is safe to call from several threads; implementations serialise
+// writers (one writer) and may run readers concurrently. A Transaction is confined to the
+// call that received it and must not escape it.
+//
+// Group commit: an implementation may run several concurrent `write` callbacks inside one
+// physical transaction (each in its own savepoint, so one callback's failure rolls back
+// only its own work) and answer them all after one commit. Callers cannot tell, which is
+// why the interface is a callback rather than begin/commit calls.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/event.h"
+#include "core/handoff.h"
+#include "core/result.h"
+#include "core/time.h"
+
+namespace baton::store {
+
+struct PlaybookRecord {
+    std::string id;
+    int version = 0;
+    std::string yaml;
+    std::string file;  // where it was applied from, for diagnostics and export
+    TimePoint applied_at{};
+};
+
+// A versioned workspace document other than a playbook: "people" (people.yaml) now;
+// "channels" and "sources" later.
+struct DocumentRecord {
+    std::string kind;
+    int version = 0;
+    std::string text;
+    TimePoint applied_at{};
+};
+
+struct EventRecord {
+    std::int64_t seq = 0;
+    core::Event event;
+    TimePoint received_at{};
+    int handoffs_created = 0;
+};
+
+struct EventFilter {
+    std::optional<std::string> type;
+    bool unmatched_only = false;  // events that created no handoff
+    std::int64_t after_seq = 0;   // cursor
+    std::size_t limit = 100;
+};
+
+enum class TimerKind { remind, escalate, accept_due, done_due };
+const char* to_string(TimerKind kind);
+std::optional<TimerKind> parse_timer_kind(std::string_view text);
+
+struct TimerRecord {
+    std::int64_t id = 0;  // assigned on insert
+    std::int64_t handoff_id = 0;
+    TimerKind kind = TimerKind::remind;
+    int level = 0;  // the escalation level, or the reminder's index
+    TimePoint due_at{};
+    std::optional<TimePoint> fired_at;
+    bool cancelled = false;
+    std::string target;  // who it concerns: the owner's or the escalation's handle
+};
+
+struct OutboxRecord {
+    std::int64_t id = 0;  // assigned on insert
+    std::int64_t handoff_id = 0;
+    std::string channel;     // slack, email, webhook
+    std::string target;      // "#ops", an address, a webhook name
+    std::string dedupe_key;  // unique: a second insert with the same key is ignored
+    nlohmann::json payload = nlohmann::json::object();
+    std::string status = "pending";  // pending, delivered, failed
+    int attempts = 0;
+    TimePoint next_attempt_at{};
+    TimePoint created_at{};
+};
+
+struct HandoffFilter {
+    std::optional<core::HandoffState> state;
+    std::optional<std::string> owner;
+    std::optional<std::string> playbook;
+    std::optional<std::string> subject;
+    std::optional<TimePoint> created_since;
+    // Only handoffs overdue at this instant: waiting past accept_by, or waiting/accepted
+    // past done_by (core::is_overdue gives the same answer).
+    std::optional<TimePoint> overdue_at;
+    std::int64_t after_id = 0;  // cursor: ids greater than this, in id order
+    std::size_t limit = 100;
+};
+
+class Transaction {
+public:
+    virtual ~Transaction() = default;
+
+    // Events. insert_event answers false when (source, id) is already stored.
+    virtual Result<bool> insert_event(const core::Event& event, TimePoint received_at) = 0;
+    virtual Status set_event_handoffs(const std::string& source, const std::string& id,
+                                      int handoffs_created) = 0;
+    virtual Result<std::optional<EventRecord>> event(const std::string& source,
+                                                     const std::string& id) = 0;
+    virtual Result<std::vector<EventRecord>> list_events(const EventFilter& filter) = 0;
+    // The handoffs an event created, in id order.
+    virtual Result<std::vector<std::int64_t>> handoffs_of_event(const std::string& source,
+                                                                const std::string& id) = 0;
+
+    // Playbooks: each put stores a new version, unless the YAML is byte-identical to the
+    // current version, in which case the current version number is returned.
+    virtual Result<int> put_playbook(const std::string& id, const std::string& yaml,
+                                     const std::string& file, TimePoint now) = 0;
+    virtual Result<std::vector<PlaybookRecord>> current_playbooks() = 0;
+    // A version, or the current one when `version` is empty.
+    virtual Result<std::optional<PlaybookRecord>> playbook(const std::string& id,
+                                                           std::optional<int> version) = 0;
+
+    // Documents, versioned the same way.
+    virtual Result<int> put_document(const std::string& kind, const std::string& text,
+                                     TimePoint now) = 0;
+    virtual Result<std::optional<DocumentRecord>> current_document(const std::string& kind) = 0;
+
+    // Handoffs. insert_handoff assigns the id and stores the checklist and the timeline
+    // entries the value carries. update_handoff rewrites the mutable fields and the
+    // checklist; it fails with conflict if the stored revision is not `handoff.revision`,
+    // and bumps the revision. Timeline entries are only appended.
+    virtual Result<std::int64_t> insert_handoff(const core::Handoff& handoff) = 0;
+    virtual Status update_handoff(const core::Handoff& handoff) = 0;
+    virtual Status append_timeline(std::int64_t handoff_id,
+                                   const std::vector<core::TimelineEntry>& entries) = 0;
+    virtual Result<std::optional<core::Handoff>> handoff(std::int64_t id,
+                                                         bool with_timeline) = 0;
+    // Without timelines, in id order.
+    virtual Result<std::vector<core::Handoff>> list_handoffs(const HandoffFilter& filter) = 0;
+
+    // Timers and outbox rows (fired and dispatched by the scheduler and dispatcher).
+    virtual Status insert_timers(const std::vector<TimerRecord>& timers) = 0;
+    // Marks the not-yet-fired timers of these kinds cancelled.
+    virtual Status cancel_timers(std::int64_t handoff_id,
+                                 const std::vector<TimerKind>& kinds) = 0;
+    virtual Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) = 0;
+    virtual Status insert_outbox(const std::vector<OutboxRecord>& rows) = 0;
+    virtual Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) = 0;
+
+    // Inputs to owner resolution. next_assignment returns the team's counter and bumps
+    // it (round-robin); open_handoff_counts counts waiting and accepted handoffs per owner.
+    virtual Result<std::int64_t> next_assignment(const std::string& team) = 0;
+    virtual Result<std::map<std::string, int>> open_handoff_counts(
+        const std::vector<std::string>& handles) = 0;
+};
+
+using TransactionFn = std::function<Status(Transaction&)>;
+
+class Store {
+public:
+    virtual ~Store() = default;
+    // One durable transaction. If `fn` returns an error, nothing it wrote is kept and that
+    // error is returned. Store errors come back as unavailable or corrupt.
+    virtual Status write(const TransactionFn& fn) = 0;
+    // A consistent read-only snapshot; write methods called inside fail with internal.
+    virtual Status read(const TransactionFn& fn) = 0;
+    // A consistent copy of the whole store into `path` (which must not exist).
+    virtual Status backup(const std::string& path) = 0;
+    // "sqlite:/path/baton.db": for messages, never containing a secret.
+    virtual std::string describe() const = 0;
+};
+
+}  // namespace baton::store
