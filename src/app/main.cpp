@@ -1,1 +1,71 @@
-int main() { return 0; }
+// The baton binary: the only place that wires the modules together — the SQLite store,
+// the system clock, the engine and the CLI. It prints what the CLI returns.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/cli.h"
+#include "engine/engine.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+using baton::ErrorCode;
+using baton::make_error;
+
+baton::Result<baton::engine::Opened> open_engine(const std::string& url, bool create,
+                                                 const baton::engine::Clock& clock) {
+    std::string path;
+    if (url.rfind("sqlite://", 0) == 0) {
+        path = url.substr(9);
+    } else if (url.rfind("sqlite:", 0) == 0) {
+        path = url.substr(7);
+    } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+        return make_error(ErrorCode::invalid_argument,
+                          "this baton is built with the SQLite store only; PostgreSQL support "
+                          "comes with the PostgreSQL store",
+                          "db");
+    } else {
+        return make_error(ErrorCode::invalid_argument,
+                          "unsupported database URL `" + url + "`; use sqlite:PATH", "db");
+    }
+    if (path.empty()) return make_error(ErrorCode::invalid_argument, "empty database path", "db");
+    std::error_code ec;
+    if (!create && !std::filesystem::exists(path, ec)) {
+        return make_error(ErrorCode::unavailable,
+                          "no Baton database at " + path +
+                              " (run `baton init DIR`, or name a workspace with --workspace "
+                              "or BATON_HOME, or a database with --db or BATON_DB)",
+                          "db");
+    }
+    auto store = baton::store::open_sqlite({.path = path});
+    if (!store) return store.error();
+    baton::engine::Opened opened;
+    opened.store = std::move(store).value();
+    opened.engine = std::make_unique<baton::engine::Engine>(*opened.store, clock);
+    return opened;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    static const baton::engine::SystemClock clock;
+    baton::cli::Invocation inv;
+    inv.args.assign(argv + 1, argv + argc);
+    inv.getenv = [](const char* name) -> const char* { return std::getenv(name); };
+    inv.in = &std::cin;
+    inv.clock = &clock;
+    inv.open_engine = [](const std::string& url, bool create) {
+        return open_engine(url, create, clock);
+    };
+    inv.cwd = ".";
+    inv.stream = [](const std::string& line) {
+        std::cout << line << std::flush;
+    };
+    const baton::cli::Outcome outcome = baton::cli::run_cli(inv);
+    std::cout << outcome.out << std::flush;
+    std::cerr << outcome.err << std::flush;
+    return outcome.exit_code;
+}

@@ -60,6 +60,7 @@ public:
     //   offset N working days later; the clock part then consumes working time only.
     //   A start outside working hours counts from the next working moment. DST changes
     //   are handled in local time (an interval that a DST jump shortens is shorter).
+    //   The exact rules for days are written at Calendar::add_working_days.
     TimePoint add(TimePoint start, const Span& span) const;
 
     // Working time between two points (0 if end <= start); on 24x7, plain elapsed time.
@@ -70,6 +71,12 @@ public:
 
 private:
     Calendar() = default;
+    // The earliest working moment at or after `t`.
+    TimePoint next_working_moment(TimePoint t) const;
+    // The steps of add() on a working calendar (see calendar.cpp).
+    TimePoint add_working_days(TimePoint start, int days) const;
+    TimePoint add_working_time(TimePoint start, Milliseconds amount) const;
+
     bool always_ = true;
     std::string time_zone_ = "UTC";
     WeeklyHours hours_;

@@ -2,6 +2,8 @@
 
 #include "core/limits.h"
 
+#include <algorithm>
+
 namespace baton::core {
 
 namespace {
@@ -40,6 +42,52 @@ std::size_t json_depth(const nlohmann::json& value) {
         return deepest + 1;
     }
     return 1;
+}
+
+std::size_t json_text_depth(std::string_view text) {
+    std::size_t depth = 0, deepest = 0;
+    bool in_string = false, escaped = false;
+    for (char c : text) {
+        if (in_string) {
+            if (escaped) {
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (c == '"') {
+                in_string = false;
+            }
+        } else if (c == '"') {
+            in_string = true;
+        } else if (c == '{' || c == '[') {
+            deepest = std::max(deepest, ++depth);
+        } else if ((c == '}' || c == ']') && depth > 0) {
+            --depth;
+        }
+    }
+    return deepest;
+}
+
+Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t bytes_max) {
+    if (text.size() > bytes_max) {
+        return make_error(ErrorCode::limit_exceeded, "the JSON is " + std::to_string(text.size()) +
+                                                         " bytes; the limit is " +
+                                                         std::to_string(bytes_max));
+    }
+    if (json_text_depth(text) > limits::json_depth_max) {
+        return make_error(ErrorCode::limit_exceeded,
+                          "the JSON is nested deeper than " +
+                              std::to_string(limits::json_depth_max) + " levels");
+    }
+    try {
+        return nlohmann::json::parse(text.begin(), text.end());
+    } catch (const nlohmann::json::parse_error& e) {
+        // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 9:
+        // …": keep what follows the bracketed id.
+        std::string what = e.what();
+        const auto close = what.find("] ");
+        if (close != std::string::npos) what = what.substr(close + 2);
+        return make_error(ErrorCode::invalid_argument, "invalid JSON: " + what);
+    }
 }
 
 Status validate_event(const Event& event) {

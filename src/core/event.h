@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -38,5 +39,14 @@ nlohmann::json event_to_json(const Event& event);
 
 // The depth of a JSON value (a scalar is 1); used to refuse deeply nested input.
 std::size_t json_depth(const nlohmann::json& value);
+
+// The deepest bracket nesting in JSON text, found by a scan that skips strings, so that
+// input nested too deep is refused before it is parsed (and before anything recursive
+// walks it).
+std::size_t json_text_depth(std::string_view text);
+
+// Parses JSON text within limits: at most `bytes_max` bytes and limits::json_depth_max
+// levels. Errors say where: "invalid JSON at byte 17: …".
+Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t bytes_max);
 
 }  // namespace baton::core

@@ -3,6 +3,7 @@
 // it can be shared between threads and evaluated against many events.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,14 @@
 #include "core/duration.h"
 
 namespace baton::core {
+
+class Directory;
+
+// Where a field was written, for diagnostics found after loading (cross-file checks).
+struct Position {
+    int line = 0;    // from 1
+    int column = 0;  // from 1
+};
 
 struct ChecklistItemSpec {
     std::string text;
@@ -54,11 +63,10 @@ struct Playbook {
     std::vector<Checkpoint> checkpoint;
     std::optional<std::string> next;  // the playbook that starts when this one is done
     bool calendar_24x7 = false;       // `calendar: 24x7`: deadlines ignore working hours
-};
-
-struct LoadedPlaybook {
-    Playbook playbook;
-    Diagnostics warnings;
+    std::string description;          // free text for people reading the playbook
+    // Positions of fields that later checks refer to: "id", "owner", "from", "next",
+    // "escalate[N].to".
+    std::map<std::string, Position> positions;
 };
 
 // Parses and validates one playbook document. `file` names the source in diagnostics.
@@ -70,5 +78,21 @@ struct PlaybookParse {
     Diagnostics errors;
 };
 PlaybookParse parse_playbook(const std::string& yaml_text, const std::string& file);
+
+}  // namespace baton::core
+
+namespace baton::core {
+
+struct PlaybookSource {
+    Playbook playbook;
+    std::string file;
+};
+
+// Checks across files: duplicate ids, `next` naming a playbook that does not exist, and
+// handles in owner, from and escalate[].to that the directory does not know (templates
+// are checked only when they render to a fixed handle). `directory` may be null when no
+// people file is known; then handles are not checked.
+Diagnostics cross_check(const std::vector<PlaybookSource>& playbooks,
+                        const Directory* directory);
 
 }  // namespace baton::core

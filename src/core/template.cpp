@@ -1,1 +1,164 @@
-// placeholder: being written
+#include "core/template.h"
+
+#include <array>
+
+namespace baton::core {
+
+namespace {
+
+constexpr std::array<std::string_view, 6> roots = {"data",   "subject", "type",
+                                                   "source", "id",      "time"};
+
+bool is_ident_char(char c, bool first) {
+    const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+    return first ? alpha : (alpha || (c >= '0' && c <= '9') || c == '-');
+}
+
+std::string_view trim(std::string_view s, std::size_t& offset) {
+    offset = 0;
+    while (offset < s.size() && s[offset] == ' ') ++offset;
+    std::size_t end = s.size();
+    while (end > offset && s[end - 1] == ' ') --end;
+    return s.substr(offset, end - offset);
+}
+
+// Splits a path into segments; an empty vector means it is malformed at `bad_column`.
+std::vector<std::string_view> split_path(std::string_view path, std::size_t& bad_column) {
+    std::vector<std::string_view> parts;
+    std::size_t start = 0;
+    for (std::size_t i = 0; i <= path.size(); ++i) {
+        if (i == path.size() || path[i] == '.') {
+            if (i == start) {
+                bad_column = i;
+                return {};
+            }
+            parts.push_back(path.substr(start, i - start));
+            start = i + 1;
+        } else if (!is_ident_char(path[i], i == start)) {
+            bad_column = i;
+            return {};
+        }
+    }
+    return parts;
+}
+
+struct Placeholder {
+    std::size_t open = 0;  // position of "{{"
+    std::size_t close = 0; // position just past "}}"
+    std::string_view path;
+    std::size_t path_column = 0;
+};
+
+// Finds the next placeholder at or after `from`; close == 0 means an unclosed "{{".
+bool next_placeholder(std::string_view text, std::size_t from, Placeholder& out) {
+    const std::size_t open = text.find("{{", from);
+    if (open == std::string_view::npos) return false;
+    out.open = open;
+    const std::size_t end = text.find("}}", open + 2);
+    if (end == std::string_view::npos) {
+        out.close = 0;
+        return true;
+    }
+    std::size_t offset = 0;
+    out.path = trim(text.substr(open + 2, end - open - 2), offset);
+    out.path_column = open + 2 + offset;
+    out.close = end + 2;
+    return true;
+}
+
+std::string scalar_text(const nlohmann::json& value) {
+    if (value.is_string()) return value.get<std::string>();
+    if (value.is_null()) return {};
+    return value.dump();
+}
+
+}  // namespace
+
+bool has_placeholders(std::string_view text) { return text.find("{{") != std::string_view::npos; }
+
+std::vector<TemplateProblem> check_template(std::string_view text) {
+    std::vector<TemplateProblem> problems;
+    Placeholder p;
+    std::size_t from = 0;
+    while (next_placeholder(text, from, p)) {
+        if (p.close == 0) {
+            problems.push_back({static_cast<int>(p.open), "`{{` is not closed with `}}`"});
+            break;
+        }
+        from = p.close;
+        if (p.path.empty()) {
+            problems.push_back({static_cast<int>(p.open), "empty placeholder `{{}}`"});
+            continue;
+        }
+        std::size_t bad = 0;
+        auto parts = split_path(p.path, bad);
+        if (parts.empty()) {
+            problems.push_back({static_cast<int>(p.path_column + bad),
+                                "malformed path `" + std::string(p.path) +
+                                    "`: use names joined by dots, such as data.company"});
+            continue;
+        }
+        bool known = false;
+        for (auto r : roots) known = known || parts[0] == r;
+        if (!known) {
+            problems.push_back({static_cast<int>(p.path_column),
+                                "unknown name `" + std::string(parts[0]) +
+                                    "`; templates read data.*, subject, type, source, id "
+                                    "or time"});
+        } else if (parts[0] != "data" && parts.size() > 1) {
+            problems.push_back({static_cast<int>(p.path_column),
+                                "`" + std::string(parts[0]) + "` has no fields"});
+        } else if (parts[0] == "data" && parts.size() == 1) {
+            problems.push_back({static_cast<int>(p.path_column),
+                                "name a field of data, such as data.company"});
+        }
+    }
+    return problems;
+}
+
+Rendered render_template(std::string_view text, const TemplateContext& context) {
+    Rendered out;
+    Placeholder p;
+    std::size_t from = 0;
+    while (next_placeholder(text, from, p) && p.close != 0) {
+        out.text.append(text.substr(from, p.open - from));
+        from = p.close;
+        std::size_t bad = 0;
+        auto parts = split_path(p.path, bad);
+        std::string value;
+        bool found = false;
+        if (!parts.empty() && parts[0] == "data" && context.data != nullptr) {
+            const nlohmann::json* node = context.data;
+            found = true;
+            for (std::size_t i = 1; i < parts.size() && found; ++i) {
+                const std::string key(parts[i]);
+                if (node->is_object() && node->contains(key)) {
+                    node = &(*node)[key];
+                } else {
+                    found = false;
+                }
+            }
+            if (found && !node->is_null()) {
+                value = scalar_text(*node);
+            } else {
+                found = false;
+            }
+        } else if (!parts.empty()) {
+            const std::string_view root = parts[0];
+            const std::string_view v = root == "subject" ? context.subject
+                                       : root == "type"  ? context.type
+                                       : root == "source" ? context.source
+                                       : root == "id"     ? context.id
+                                       : root == "time"   ? context.time
+                                                          : std::string_view();
+            value = std::string(v);
+            found = !v.empty();
+        }
+        if (!found) out.missing.emplace_back(p.path);
+        out.text += value;
+    }
+    out.text.append(text.substr(from));
+    return out;
+}
+
+}  // namespace baton::core

@@ -1,1 +1,93 @@
-// placeholder: being written
+#include "core/yaml_support.h"
+
+#include "core/limits.h"
+
+namespace baton::core::yaml_support {
+
+void Reporter::error(const YAML::Mark& mark, std::string message, int column_offset) {
+    const int line = mark.line >= 0 ? mark.line + 1 : 0;
+    const int column = mark.column >= 0 ? mark.column + 1 + column_offset : 0;
+    out_.push_back(Diagnostic{file_, line, column, std::move(message)});
+}
+
+void Reporter::error_at(int line, int column, std::string message) {
+    out_.push_back(Diagnostic{file_, line, column, std::move(message)});
+}
+
+std::optional<YAML::Node> load(const std::string& text, Reporter& reporter) {
+    if (text.size() > limits::yaml_file_bytes_max) {
+        reporter.error_at(1, 1,
+                          "the file is " + std::to_string(text.size()) +
+                              " bytes; the limit is " +
+                              std::to_string(limits::yaml_file_bytes_max));
+        return std::nullopt;
+    }
+    try {
+        YAML::Node root = YAML::Load(text);
+        if (!root || root.IsNull()) {
+            reporter.error_at(1, 1, "the file is empty");
+            return std::nullopt;
+        }
+        return root;
+    } catch (const YAML::Exception& e) {
+        reporter.error(e.mark, "YAML syntax: " + e.msg);
+        return std::nullopt;
+    }
+}
+
+void check_keys(const YAML::Node& map, const std::vector<std::string>& known, Reporter& r,
+                std::string_view what) {
+    for (auto it = map.begin(); it != map.end(); ++it) {
+        if (!it->first.IsScalar()) {
+            r.error(it->first.Mark(), "keys must be plain words");
+            continue;
+        }
+        const std::string key = it->first.Scalar();
+        bool ok = false;
+        for (const auto& k : known) ok = ok || k == key;
+        if (!ok) {
+            std::string message = "unknown key `" + key + "` in " + std::string(what);
+            const std::string hint = did_you_mean(key, known);
+            if (!hint.empty()) message += "; " + hint;
+            r.error(it->first.Mark(), message);
+        }
+    }
+}
+
+int scalar_column(const YAML::Node& node, std::size_t offset) {
+    // yaml-cpp marks a quoted scalar at its opening quote and tags it "!".
+    const bool quoted = node.Tag() == "!";
+    return node.Mark().column + 1 + static_cast<int>(offset) + (quoted ? 1 : 0);
+}
+
+std::optional<std::string> scalar(const YAML::Node& node, Reporter& r, const char* what,
+                                  std::size_t max_bytes) {
+    if (!node.IsScalar()) {
+        r.error(node.Mark(), std::string(what) + " must be a single value, not a list or map");
+        return std::nullopt;
+    }
+    std::string text = node.Scalar();
+    if (text.size() > max_bytes) {
+        r.error(node.Mark(), std::string(what) + " is " + std::to_string(text.size()) +
+                                 " bytes; the limit is " + std::to_string(max_bytes));
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::optional<std::string> get_string(const YAML::Node& map, const char* key, Reporter& r,
+                                      std::size_t max_bytes, bool required) {
+    const YAML::Node node = map[key];
+    if (!node || node.IsNull()) {
+        if (required) r.error(map.Mark(), std::string("`") + key + "` is required");
+        return std::nullopt;
+    }
+    auto text = scalar(node, r, key, max_bytes);
+    if (text && text->empty() && required) {
+        r.error(node.Mark(), std::string("`") + key + "` must not be empty");
+        return std::nullopt;
+    }
+    return text;
+}
+
+}  // namespace baton::core::yaml_support

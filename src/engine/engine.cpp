@@ -1,1 +1,671 @@
-// placeholder
+#include "engine/engine.h"
+
+#include <algorithm>
+
+#include "core/deadlines.h"
+#include "core/limits.h"
+#include "core/owner.h"
+#include "core/template.h"
+
+namespace baton::engine {
+
+namespace {
+
+std::string base_name(const std::string& path) {
+    const auto slash = path.find_last_of('/');
+    return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Error lint_error(const core::Diagnostics& errors) {
+    std::string message;
+    for (const auto& d : errors) {
+        if (!message.empty()) message += '\n';
+        message += d.format();
+    }
+    return make_error(ErrorCode::invalid_argument, message);
+}
+
+core::TemplateContext context_of(const core::Event& e, const std::string& time_text) {
+    return core::TemplateContext{&e.data, e.subject ? std::string_view(*e.subject) : "",
+                                 e.type, e.source, e.id, time_text};
+}
+
+}  // namespace
+
+bool is_people_file(const std::string& path) {
+    const std::string name = base_name(path);
+    return name == "people.yaml" || name == "people.yml";
+}
+
+LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* people) {
+    LintReport report;
+    std::optional<core::Directory> directory;
+    const SourceFile* people_file = people;
+    for (const auto& f : files) {
+        if (is_people_file(f.path)) people_file = &f;
+    }
+    if (people_file != nullptr) {
+        auto parsed = core::parse_people(people_file->text, people_file->path);
+        report.people = true;
+        if (parsed.directory) directory = std::move(parsed.directory);
+        // Errors of a people file that is only consulted are reported too: they would
+        // stop `apply` all the same.
+        for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
+    }
+    std::vector<core::PlaybookSource> loaded;
+    for (const auto& f : files) {
+        if (is_people_file(f.path)) continue;
+        auto parsed = core::parse_playbook(f.text, f.path);
+        ++report.playbooks;
+        for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
+        if (parsed.playbook) loaded.push_back({std::move(*parsed.playbook), f.path});
+    }
+    for (auto& d : core::cross_check(loaded, directory ? &*directory : nullptr)) {
+        report.errors.push_back(std::move(d));
+    }
+    return report;
+}
+
+struct Engine::Snapshot {
+    struct Entry {
+        std::shared_ptr<const core::Playbook> playbook;
+        int version = 0;
+    };
+    std::vector<Entry> playbooks;
+    std::shared_ptr<const core::Directory> directory;
+};
+
+Engine::Engine(store::Store& store, const Clock& clock)
+    : store_(store), clock_(clock), directory_(std::make_shared<core::Directory>()) {}
+
+core::Actor Engine::local_operator() { return core::Actor{"operator", core::Role::admin, {}}; }
+
+Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Transaction& tx,
+                                                                       const std::string& id,
+                                                                       int version) {
+    const std::string key = id + "@" + std::to_string(version);
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (auto it = playbook_cache_.find(key); it != playbook_cache_.end()) return it->second;
+    }
+    auto record = tx.playbook(id, version);
+    if (!record) return record.error();
+    if (!record->has_value()) {
+        return make_error(ErrorCode::not_found, "playbook " + key + " is not stored");
+    }
+    auto parsed = core::parse_playbook((*record)->yaml, (*record)->file);
+    if (!parsed.playbook) {
+        return make_error(ErrorCode::corrupt, "stored playbook " + key +
+                                                  " no longer parses: " +
+                                                  lint_error(parsed.errors).message);
+    }
+    auto shared = std::make_shared<const core::Playbook>(std::move(*parsed.playbook));
+    std::lock_guard lock(cache_mutex_);
+    playbook_cache_.emplace(key, shared);
+    return std::shared_ptr<const core::Playbook>(shared);
+}
+
+Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transaction& tx) {
+    auto snap = std::make_shared<Snapshot>();
+    auto records = tx.current_playbooks();
+    if (!records) return records.error();
+    for (const auto& r : *records) {
+        auto pb = playbook_version(tx, r.id, r.version);
+        if (!pb) return pb.error();
+        snap->playbooks.push_back({std::move(pb).value(), r.version});
+    }
+    auto people = tx.current_document("people");
+    if (!people) return people.error();
+    const int version = people->has_value() ? (*people)->version : 0;
+    std::lock_guard lock(cache_mutex_);
+    if (version != directory_version_) {
+        if (version == 0) {
+            directory_ = std::make_shared<core::Directory>();
+        } else {
+            auto parsed = core::parse_people((*people)->text, "people.yaml");
+            if (!parsed.directory) {
+                return make_error(ErrorCode::corrupt, "stored people.yaml no longer parses: " +
+                                                          lint_error(parsed.errors).message);
+            }
+            directory_ = std::make_shared<core::Directory>(std::move(*parsed.directory));
+        }
+        directory_version_ = version;
+    }
+    snap->directory = directory_;
+    return std::shared_ptr<const Snapshot>(snap);
+}
+
+Result<std::vector<AppliedFile>> Engine::apply(const std::vector<SourceFile>& files) {
+    if (files.empty()) return make_error(ErrorCode::invalid_argument, "no files to apply");
+    const TimePoint now = clock_.now();
+    std::vector<AppliedFile> applied;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        applied.clear();
+        std::optional<SourceFile> stored_people;
+        bool has_people = false;
+        for (const auto& f : files) has_people = has_people || is_people_file(f.path);
+        if (!has_people) {
+            auto doc = tx.current_document("people");
+            if (!doc) return doc.error();
+            if (doc->has_value()) stored_people = SourceFile{"people.yaml", (*doc)->text};
+        }
+        // Playbooks already stored count for `next:` across files.
+        std::vector<SourceFile> all = files;
+        auto current = tx.current_playbooks();
+        if (!current) return current.error();
+        for (const auto& r : *current) {
+            bool replaced = false;
+            for (const auto& f : files) {
+                if (is_people_file(f.path)) continue;
+                auto parsed = core::parse_playbook(f.text, f.path);
+                replaced = replaced || (parsed.playbook && parsed.playbook->id == r.id);
+            }
+            if (!replaced) all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
+        }
+        LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
+        if (!lint.errors.empty()) return lint_error(lint.errors);
+        for (const auto& f : files) {
+            if (is_people_file(f.path)) {
+                auto before = tx.current_document("people");
+                if (!before) return before.error();
+                auto version = tx.put_document("people", f.text, now);
+                if (!version) return version.error();
+                const bool changed = !before->has_value() || (*before)->version != *version;
+                applied.push_back({f.path, "people", *version, changed});
+                continue;
+            }
+            auto parsed = core::parse_playbook(f.text, f.path);
+            BATON_ASSERT(parsed.playbook.has_value());
+            auto before = tx.playbook(parsed.playbook->id, std::nullopt);
+            if (!before) return before.error();
+            auto version = tx.put_playbook(parsed.playbook->id, f.text, f.path, now);
+            if (!version) return version.error();
+            const bool changed = !before->has_value() || (*before)->version != *version;
+            applied.push_back({f.path, parsed.playbook->id, *version, changed});
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return applied;
+}
+
+Result<std::vector<SourceFile>> Engine::current_sources() {
+    std::vector<SourceFile> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto people = tx.current_document("people");
+        if (!people) return people.error();
+        if (people->has_value()) out.push_back({"people.yaml", (*people)->text});
+        auto playbooks = tx.current_playbooks();
+        if (!playbooks) return playbooks.error();
+        for (const auto& r : *playbooks) out.push_back({"playbooks/" + r.id + ".yaml", r.yaml});
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+}  // namespace baton::engine
+
+namespace baton::engine {
+
+namespace {
+
+store::TimerKind to_store(core::TimerKind kind) {
+    switch (kind) {
+        case core::TimerKind::remind: return store::TimerKind::remind;
+        case core::TimerKind::escalate: return store::TimerKind::escalate;
+        case core::TimerKind::accept_due: return store::TimerKind::accept_due;
+        case core::TimerKind::done_due: return store::TimerKind::done_due;
+    }
+    return store::TimerKind::remind;
+}
+
+core::TimelineEntry system_entry(TimePoint at, std::string kind, std::string text,
+                                 nlohmann::json data = nlohmann::json::object()) {
+    return core::TimelineEntry{at, "baton", std::move(kind), std::move(text), std::move(data)};
+}
+
+// Notes a template value that was missing, once per path, on the timeline.
+void note_missing(std::vector<core::TimelineEntry>& timeline, TimePoint at, const char* field,
+                  const std::vector<std::string>& missing) {
+    for (const auto& path : missing) {
+        timeline.push_back(system_entry(at, "note",
+                                        std::string(field) + ": the event has no value for `" +
+                                            path + "`, so it rendered empty",
+                                        {{"field", field}, {"path", path}}));
+    }
+}
+
+std::vector<store::TimerRecord> timer_records(std::int64_t handoff_id,
+                                              const core::DeadlinePlan& plan,
+                                              const std::string& owner) {
+    std::vector<store::TimerRecord> out;
+    for (const auto& t : plan.timers) {
+        store::TimerRecord r;
+        r.handoff_id = handoff_id;
+        r.kind = to_store(t.kind);
+        r.level = t.level;
+        r.due_at = t.due_at;
+        r.target = t.target.empty() ? owner : t.target;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+}  // namespace
+
+Result<IngestResult> Engine::ingest(const core::Event& event) {
+    if (auto st = core::validate_event(event); !st) return st.error();
+    const TimePoint now = clock_.now();
+    IngestResult out;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        out = IngestResult{};
+        auto inserted = tx.insert_event(event, now);
+        if (!inserted) return inserted.error();
+        if (!*inserted) {
+            out.duplicate = true;
+            auto ids = tx.handoffs_of_event(event.source, event.id);
+            if (!ids) return ids.error();
+            out.handoff_ids = std::move(ids).value();
+            return ok_status();
+        }
+        auto snap = snapshot(tx);
+        if (!snap) return snap.error();
+        const std::string time_text = format_rfc3339(event.time);
+        const core::ConditionInput input{&event.data, event.subject.value_or(""), event.type,
+                                         event.source, event.id, time_text};
+        for (const auto& entry : (*snap)->playbooks) {
+            const core::Playbook& pb = *entry.playbook;
+            if (pb.when != event.type) continue;
+            if (pb.condition) {
+                // A condition that cannot be evaluated (a missing field) does not match;
+                // the event stays stored and listed as unmatched.
+                auto matched = pb.condition->evaluate(input);
+                if (!matched || !*matched) continue;
+            }
+            ++out.playbooks_matched;
+            if (auto created = create_handoff(tx, **snap, pb, entry.version, event, now, out);
+                !created) {
+                return created;
+            }
+        }
+        return tx.set_event_handoffs(event.source, event.id,
+                                     static_cast<int>(out.handoff_ids.size()));
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
+                              const core::Playbook& pb, int version, const core::Event& event,
+                              TimePoint now, IngestResult& out) {
+    const std::string time_text = format_rfc3339(event.time);
+    const core::TemplateContext ctx = context_of(event, time_text);
+    core::Handoff h;
+    std::vector<core::TimelineEntry> notes;
+    auto subject = core::render_template(pb.subject, ctx);
+    note_missing(notes, now, "subject", subject.missing);
+    h.subject = subject.text.empty() ? event.type + " " + event.id : subject.text;
+    auto giver = core::render_template(pb.from, ctx);
+    note_missing(notes, now, "from", giver.missing);
+    h.giver = giver.text.empty() ? pb.from : giver.text;
+    auto wanted = core::render_template(pb.owner, ctx);
+    note_missing(notes, now, "owner", wanted.missing);
+
+    core::TeamLoad load;
+    if (const core::Team* team = snap.directory->team(wanted.text)) {
+        if (team->rule == core::AssignmentRule::round_robin) {
+            auto counter = tx.next_assignment(team->handle);
+            if (!counter) return counter.error();
+            load.round_robin_counter = *counter;
+        } else if (team->rule == core::AssignmentRule::least_loaded) {
+            auto counts = tx.open_handoff_counts(team->members);
+            if (!counts) return counts.error();
+            load.open_counts = std::move(counts).value();
+        }
+    }
+    const core::OwnerResolution owner =
+        core::resolve_owner(wanted.text, h.giver, *snap.directory, load);
+    h.owner = owner.owner;
+    h.unowned = owner.unowned;
+
+    h.playbook_id = pb.id;
+    h.playbook_version = version;
+    h.title = pb.title;
+    h.state = core::HandoffState::waiting;
+    h.done_definition = pb.done;
+    h.created_at = h.updated_at = now;
+    h.event_source = event.source;
+    h.event_id = event.id;
+    h.data = event.data;
+    int number = 0;
+    for (const auto& item : pb.checklist) {
+        h.checklist.push_back(core::ChecklistItem{++number, item.text, false, "", std::nullopt,
+                                                  item.when});
+    }
+    const core::Person* person = snap.directory->person(h.owner);
+    const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
+    const core::DeadlinePlan plan = core::plan_deadlines(pb, now, calendar);
+    h.deadlines = plan.deadlines;
+
+    std::string text = "Handed over by " + h.giver + " to " + h.owner + ": " + pb.title;
+    if (h.deadlines.accept_by) text += "; accept by " + format_rfc3339(*h.deadlines.accept_by);
+    h.timeline.push_back(system_entry(now, "created", text,
+                                      {{"event", {{"source", event.source}, {"id", event.id}}},
+                                       {"playbook", pb.id},
+                                       {"version", version}}));
+    if (owner.unowned) {
+        h.timeline.push_back(system_entry(now, "unowned",
+                                          "No owner could be resolved (" + owner.reason +
+                                              "); it lands with " + h.owner +
+                                              " until someone reassigns it",
+                                          {{"reason", owner.reason}, {"wanted", wanted.text}}));
+    } else if (!owner.team.empty()) {
+        h.timeline.push_back(system_entry(now, "assigned", h.owner + " " + owner.reason));
+    }
+    for (auto& n : notes) h.timeline.push_back(std::move(n));
+
+    auto id = tx.insert_handoff(h);
+    if (!id) return id.error();
+    out.handoff_ids.push_back(*id);
+    if (auto st = tx.insert_timers(timer_records(*id, plan, h.owner)); !st) return st;
+
+    std::vector<store::OutboxRecord> rows;
+    for (std::size_t i = 0; i < pb.checkpoint.size(); ++i) {
+        const core::Checkpoint& cp = pb.checkpoint[i];
+        store::OutboxRecord row;
+        row.handoff_id = *id;
+        row.channel = cp.kind == core::CheckpointKind::slack   ? "slack"
+                      : cp.kind == core::CheckpointKind::email ? "email"
+                                                               : "webhook";
+        auto target = core::render_template(cp.target, ctx);
+        row.target = target.text == "owner" ? h.owner : target.text == "giver" ? h.giver
+                                                                               : target.text;
+        row.dedupe_key = "handoff:" + std::to_string(*id) + ":created:" + std::to_string(i);
+        row.payload = {{"what", "created"}, {"checkpoint", i + 1}};
+        if (cp.template_name) row.payload["template"] = *cp.template_name;
+        row.next_attempt_at = row.created_at = now;
+        rows.push_back(std::move(row));
+    }
+    return tx.insert_outbox(rows);
+}
+
+Result<core::Actor> Engine::actor(const std::string& handle) {
+    std::shared_ptr<const core::Directory> directory;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto snap = snapshot(tx);
+        if (!snap) return snap.error();
+        directory = (*snap)->directory;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    const core::Person* p = directory->person(handle);
+    if (p == nullptr) {
+        std::string message = "nobody called `" + handle + "` in people.yaml";
+        const std::string hint = core::did_you_mean(handle, directory->handles());
+        if (!hint.empty()) message += "; " + hint;
+        return make_error(ErrorCode::forbidden, message, "as");
+    }
+    return core::Actor{p->handle, p->role, directory->teams_of(handle)};
+}
+
+}  // namespace baton::engine
+
+namespace baton::engine {
+
+namespace {
+
+Error no_handoff(std::int64_t id) {
+    return make_error(ErrorCode::not_found, "no handoff " + std::to_string(id), "id");
+}
+
+}  // namespace
+
+Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before,
+                             const core::Transition& t, TimePoint now) {
+    auto pb = playbook_version(tx, before.playbook_id, before.playbook_version);
+    if (!pb) return pb.error();
+    using core::TimerEffect;
+    if (t.timers == TimerEffect::stop_all) {
+        if (auto st = tx.cancel_timers(before.id, {store::TimerKind::remind,
+                                                   store::TimerKind::escalate,
+                                                   store::TimerKind::accept_due,
+                                                   store::TimerKind::done_due});
+            !st) {
+            return st;
+        }
+    } else if (t.timers == TimerEffect::stop_accept_side ||
+               t.timers == TimerEffect::restart_accept_side) {
+        // Accept-side escalations are those whose level watches `accept`; a playbook with
+        // done-side levels keeps them.
+        bool all_escalations_accept_side = true;
+        for (const auto& step : (*pb)->escalate) {
+            all_escalations_accept_side =
+                all_escalations_accept_side && step.on == core::EscalationSide::accept;
+        }
+        std::vector<store::TimerKind> kinds = {store::TimerKind::remind,
+                                               store::TimerKind::accept_due};
+        if (all_escalations_accept_side) kinds.push_back(store::TimerKind::escalate);
+        if (auto st = tx.cancel_timers(before.id, kinds); !st) return st;
+    }
+    if (t.timers == TimerEffect::restart_accept_side) {
+        auto snap = snapshot(tx);
+        if (!snap) return snap.error();
+        const core::Person* person = (*snap)->directory->person(t.next.owner);
+        const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
+        const core::DeadlinePlan plan = core::plan_accept_side(**pb, now, calendar);
+        if (auto st = tx.insert_timers(timer_records(before.id, plan, t.next.owner)); !st) {
+            return st;
+        }
+    }
+    std::vector<store::OutboxRecord> rows;
+    for (const auto& notice : t.notices) {
+        store::OutboxRecord row;
+        row.handoff_id = before.id;
+        row.channel = "notice";
+        row.target = notice.to;
+        row.dedupe_key = "handoff:" + std::to_string(before.id) + ":" + notice.what + ":" +
+                         std::to_string(before.revision + 1);
+        row.payload = {{"what", notice.what}, {"actor", t.appended.empty()
+                                                             ? std::string()
+                                                             : t.appended.front().actor}};
+        row.next_attempt_at = row.created_at = now;
+        rows.push_back(std::move(row));
+    }
+    return tx.insert_outbox(rows);
+}
+
+Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
+                      const core::Actor& actor, TimePoint now, core::Handoff& after) {
+    auto loaded = tx.handoff(id, true);
+    if (!loaded) return loaded.error();
+    if (!loaded->has_value()) return no_handoff(id);
+    const core::Handoff& before = **loaded;
+    auto t = core::apply_action(before, action, actor, now);
+    if (!t) return t.error();
+    if (auto s = tx.update_handoff(t->next); !s) return s;
+    if (auto s = tx.append_timeline(id, t->appended); !s) return s;
+    if (auto s = apply_effects(tx, before, *t, now); !s) return s;
+    after = t->next;
+    after.revision = before.revision + 1;
+    for (auto& e : t->appended) after.timeline.push_back(std::move(e));
+    return ok_status();
+}
+
+Result<core::Handoff> Engine::act(std::int64_t id, const core::Action& action,
+                                  const core::Actor& actor) {
+    const TimePoint now = clock_.now();
+    core::Handoff after;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        return act_in(tx, id, action, actor, now, after);
+    });
+    if (!st) return st.error();
+    return after;
+}
+
+Result<core::Handoff> Engine::reassign(std::int64_t id, const std::string& to,
+                                       const std::string& reason, const core::Actor& actor) {
+    const TimePoint now = clock_.now();
+    core::Handoff after;
+    // Resolving a team bumps its round-robin counter, so it shares the action's
+    // transaction: a refused reassignment leaves the counter as it was.
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        auto snap = snapshot(tx);
+        if (!snap) return snap.error();
+        const core::Directory& directory = *(*snap)->directory;
+        std::string resolved = to;
+        if (const core::Team* team = directory.team(to)) {
+            core::TeamLoad load;
+            auto counter = tx.next_assignment(team->handle);
+            if (!counter) return counter.error();
+            load.round_robin_counter = *counter;
+            auto counts = tx.open_handoff_counts(team->members);
+            if (!counts) return counts.error();
+            load.open_counts = std::move(counts).value();
+            resolved = core::resolve_owner(to, "", directory, load).owner;
+        } else if (!directory.person(to)) {
+            std::string message = "nobody called `" + to + "` in people.yaml";
+            const std::string hint = core::did_you_mean(to, directory.handles());
+            if (!hint.empty()) message += "; " + hint;
+            return make_error(ErrorCode::invalid_argument, message, "to");
+        }
+        return act_in(tx, id, core::Reassign{resolved, reason}, actor, now, after);
+    });
+    if (!st) return st.error();
+    return after;
+}
+
+Result<core::Handoff> Engine::show(std::int64_t id) {
+    std::optional<core::Handoff> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto loaded = tx.handoff(id, true);
+        if (!loaded) return loaded.error();
+        out = std::move(loaded).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    if (!out) return no_handoff(id);
+    return std::move(*out);
+}
+
+Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
+    if (q.limit == 0 || q.limit > limits::list_page_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          "limit must be 1 to " + std::to_string(limits::list_page_max), "limit");
+    }
+    store::HandoffFilter f;
+    f.state = q.state;
+    f.owner = q.owner;
+    f.playbook = q.playbook;
+    f.subject = q.subject;
+    if (q.overdue) f.overdue_at = clock_.now();
+    f.after_id = q.after_id;
+    f.limit = q.limit;
+    std::vector<core::Handoff> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        // open_only filters after reading, page by page, so that a page still has up to
+        // `limit` open handoffs.
+        while (out.size() < q.limit) {
+            auto page = tx.list_handoffs(f);
+            if (!page) return page.error();
+            if (page->empty()) break;
+            f.after_id = page->back().id;
+            for (auto& h : *page) {
+                if (q.open_only && !core::is_open(h.state)) continue;
+                if (out.size() < q.limit) out.push_back(std::move(h));
+            }
+            if (!q.open_only) break;
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<Relay> Engine::relay(const std::string& subject) {
+    Relay out;
+    out.subject = subject;
+    const TimePoint now = clock_.now();
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        store::HandoffFilter f;
+        f.subject = subject;
+        f.limit = limits::list_page_max;
+        auto page = tx.list_handoffs(f);
+        if (!page) return page.error();
+        for (auto& h : *page) {
+            const Milliseconds held = h.closed_at.value_or(now) - h.created_at;
+            out.legs.push_back(RelayLeg{std::move(h), held});
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    if (out.legs.empty()) {
+        return make_error(ErrorCode::not_found, "no handoffs with subject `" + subject + "`",
+                          "subject");
+    }
+    for (std::size_t i = out.legs.size(); i-- > 0;) {
+        if (core::is_open(out.legs[i].handoff.state)) {
+            out.current = i;
+            break;
+        }
+    }
+    return out;
+}
+
+Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::ReportBy by) {
+    const TimePoint now = clock_.now();
+    std::vector<core::Handoff> handoffs;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        store::HandoffFilter f;
+        f.created_since = now - since;
+        f.limit = limits::list_page_max;
+        for (;;) {
+            auto page = tx.list_handoffs(f);
+            if (!page) return page.error();
+            if (page->empty()) break;
+            f.after_id = page->back().id;
+            for (auto& h : *page) handoffs.push_back(std::move(h));
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return core::build_report(handoffs, by, now);
+}
+
+Result<std::vector<store::EventRecord>> Engine::events(const store::EventFilter& filter) {
+    std::vector<store::EventRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto rows = tx.list_events(filter);
+        if (!rows) return rows.error();
+        out = std::move(rows).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::vector<store::TimerRecord>> Engine::timers(std::int64_t handoff_id) {
+    std::vector<store::TimerRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto rows = tx.timers_of(handoff_id);
+        if (!rows) return rows.error();
+        out = std::move(rows).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::vector<store::OutboxRecord>> Engine::outbox(std::int64_t handoff_id) {
+    std::vector<store::OutboxRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto rows = tx.outbox_of(handoff_id);
+        if (!rows) return rows.error();
+        out = std::move(rows).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+}  // namespace baton::engine

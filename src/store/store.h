@@ -55,7 +55,7 @@ struct EventRecord {
 };
 
 struct EventFilter {
-    std::optional<std::string> type;
+    std::optional<std::string> type{};
     bool unmatched_only = false;  // events that created no handoff
     std::int64_t after_seq = 0;   // cursor
     std::size_t limit = 100;
@@ -90,14 +90,16 @@ struct OutboxRecord {
 };
 
 struct HandoffFilter {
-    std::optional<core::HandoffState> state;
-    std::optional<std::string> owner;
-    std::optional<std::string> playbook;
-    std::optional<std::string> subject;
-    std::optional<TimePoint> created_since;
+    // The `{}` initialisers let callers use designated initialisers without
+    // -Wmissing-field-initializers (GCC warns for members that have none).
+    std::optional<core::HandoffState> state{};
+    std::optional<std::string> owner{};
+    std::optional<std::string> playbook{};
+    std::optional<std::string> subject{};
+    std::optional<TimePoint> created_since{};
     // Only handoffs overdue at this instant: waiting past accept_by, or waiting/accepted
     // past done_by (core::is_overdue gives the same answer).
-    std::optional<TimePoint> overdue_at;
+    std::optional<TimePoint> overdue_at{};
     std::int64_t after_id = 0;  // cursor: ids greater than this, in id order
     std::size_t limit = 100;
 };
@@ -145,6 +147,8 @@ public:
     virtual Result<std::vector<core::Handoff>> list_handoffs(const HandoffFilter& filter) = 0;
 
     // Timers and outbox rows (fired and dispatched by the scheduler and dispatcher).
+    // insert_timers assigns ids and ignores a timer equal in (handoff, kind, level, due) to
+    // a stored one, except that one cancelled before it fired is armed again.
     virtual Status insert_timers(const std::vector<TimerRecord>& timers) = 0;
     // Marks the not-yet-fired timers of these kinds cancelled.
     virtual Status cancel_timers(std::int64_t handoff_id,

@@ -1,1 +1,1559 @@
-// placeholder
+// SqliteStore: the Store on one SQLite file, through the sqlite3 C API.
+//
+// Layout of this file, top to bottom: error mapping; small RAII wrappers (Statement,
+// Query, Row, Connection); the schema migrations; SqliteTransaction, which implements every
+// Transaction method on one connection; SqliteStore, which owns the connections and runs
+// read and write transactions; the public functions.
+//
+// Connections: one write connection, guarded by a mutex, so there is exactly one writer in
+// this process (BEGIN IMMEDIATE takes SQLite's write lock up front, so another process
+// waits in busy_timeout instead of failing half way). Readers take a connection from a
+// small pool, each opened with query_only so that even a bug cannot write through it.
+// WAL mode lets readers run while the writer commits. Prepared statements are cached per
+// connection, keyed by their SQL text; the set of SQL texts is finite by construction
+// (list queries vary only in which of a fixed set of filters they use).
+#include "store/sqlite/sqlite_store.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <span>
+#include <thread>
+#include <unordered_map>
+#include <variant>
+
+#include "core/limits.h"
+
+namespace baton::store {
+namespace {
+
+// How many idle reader connections to keep open. More concurrent readers than this still
+// work: they open a connection and close it afterwards.
+constexpr std::size_t idle_readers_max = 4;
+
+// Written into the header by the first migration, so that a Baton database can be told
+// from any other SQLite file ("Batn").
+constexpr std::int64_t application_id = 0x4261746E;
+
+// ---------------------------------------------------------------------------------------
+// Errors
+
+ErrorCode code_of(int rc) {
+    switch (rc & 0xff) {
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_IOERR:
+        case SQLITE_FULL:
+        case SQLITE_CANTOPEN: return ErrorCode::unavailable;
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB: return ErrorCode::corrupt;
+        default: return ErrorCode::internal;
+    }
+}
+
+Error sqlite_error(sqlite3* db, int rc, std::string_view context) {
+    std::string message = "sqlite: ";
+    if (!context.empty()) {
+        message += context;
+        message += ": ";
+    }
+    // The connection's message is more specific ("no such table: x") but only describes
+    // this failure when the connection's last error is this one.
+    const bool db_knows = db != nullptr && (sqlite3_errcode(db) & 0xff) == (rc & 0xff);
+    message += db_knows ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    return make_error(code_of(rc), std::move(message));
+}
+
+Error corrupt(std::string message) { return make_error(ErrorCode::corrupt, std::move(message)); }
+
+// The start of a statement's SQL, to say which statement failed without flooding a log.
+std::string sql_excerpt(sqlite3_stmt* stmt) {
+    const char* sql = sqlite3_sql(stmt);
+    std::string text = sql == nullptr ? "" : sql;
+    std::replace(text.begin(), text.end(), '\n', ' ');
+    constexpr std::size_t excerpt_bytes_max = 60;
+    if (text.size() > excerpt_bytes_max) text = text.substr(0, excerpt_bytes_max) + "...";
+    return text;
+}
+
+// nlohmann::json::dump throws on invalid UTF-8; the store answers with an error instead.
+Result<std::string> dump_json(const nlohmann::json& value, std::string_view field) {
+    try {
+        return value.dump();
+    } catch (const nlohmann::json::exception& e) {
+        return make_error(ErrorCode::invalid_argument,
+                          std::string(field) + " cannot be stored as JSON: " + e.what(),
+                          std::string(field));
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// RAII wrappers
+
+struct DbCloser {
+    void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+
+// One prepared statement, owned by its connection's cache and finalized with it.
+class Statement {
+public:
+    explicit Statement(sqlite3_stmt* stmt) : stmt_(stmt) {}
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+private:
+    friend class Query;
+    sqlite3_stmt* const stmt_;
+    bool in_use_ = false;  // one Query at a time; a nested use is a programmer error
+};
+
+// One execution of a cached statement: binds parameters in order, steps, and resets the
+// statement when it goes out of scope so the next user finds it clean.
+class Query {
+public:
+    Query(sqlite3* db, Statement& statement) : db_(db), statement_(&statement) {
+        BATON_ASSERT(!statement.in_use_);
+        statement.in_use_ = true;
+    }
+    Query(Query&& other) noexcept
+        : db_(other.db_),
+          statement_(std::exchange(other.statement_, nullptr)),
+          next_index_(other.next_index_),
+          bind_rc_(other.bind_rc_) {}
+    Query& operator=(Query&&) = delete;
+    ~Query() {
+        if (statement_ == nullptr) return;
+        sqlite3_reset(statement_->stmt_);
+        sqlite3_clear_bindings(statement_->stmt_);
+        statement_->in_use_ = false;
+    }
+
+    Query& bind_i64(std::int64_t value) {
+        return note(sqlite3_bind_int64(stmt(), next_index_++, value));
+    }
+    Query& bind_flag(bool value) { return bind_i64(value ? 1 : 0); }
+    Query& bind_null() { return note(sqlite3_bind_null(stmt(), next_index_++)); }
+    Query& bind_text(std::string_view value) {
+        // A null pointer would bind SQL NULL; an empty string_view may carry one.
+        const char* data = value.data() == nullptr ? "" : value.data();
+        return note(sqlite3_bind_text64(stmt(), next_index_++, data, value.size(),
+                                        SQLITE_TRANSIENT, SQLITE_UTF8));
+    }
+    Query& bind_opt_text(const std::optional<std::string>& value) {
+        return value ? bind_text(*value) : bind_null();
+    }
+    Query& bind_time(TimePoint value) { return bind_i64(to_unix_ms(value)); }
+    Query& bind_opt_time(const std::optional<TimePoint>& value) {
+        return value ? bind_time(*value) : bind_null();
+    }
+
+    // True when a row is ready to read, false when the statement is done.
+    Result<bool> step() {
+        if (bind_rc_ != SQLITE_OK) return sqlite_error(db_, bind_rc_, sql_excerpt(stmt()));
+        const int rc = sqlite3_step(stmt());
+        if (rc == SQLITE_ROW) return true;
+        if (rc == SQLITE_DONE) return false;
+        return sqlite_error(db_, rc, sql_excerpt(stmt()));
+    }
+
+    // Runs the statement to completion, ignoring any rows.
+    Status run() {
+        for (;;) {
+            auto more = step();
+            if (!more) return more.error();
+            if (!*more) return ok_status();
+        }
+    }
+
+    // The first column of the only row, as an integer (a COUNT, a MAX, a RETURNING).
+    Result<std::int64_t> single_i64() {
+        auto row = step();
+        if (!row) return row.error();
+        if (!*row || sqlite3_column_type(stmt(), 0) != SQLITE_INTEGER) {
+            return corrupt("sqlite: expected one integer from " + sql_excerpt(stmt()));
+        }
+        const std::int64_t value = sqlite3_column_int64(stmt(), 0);
+        if (auto done = run(); !done) return done.error();
+        return value;
+    }
+
+    sqlite3_stmt* stmt() const { return statement_->stmt_; }
+
+private:
+    Query& note(int rc) {
+        if (bind_rc_ == SQLITE_OK) bind_rc_ = rc;
+        return *this;
+    }
+
+    sqlite3* const db_;
+    Statement* statement_;
+    int next_index_ = 1;
+    int bind_rc_ = SQLITE_OK;
+};
+
+// Reads the current row of a query column by column, in order, checking each value's type.
+// A value of the wrong type is remembered (the first one) and reported by finish() as a
+// corrupt error naming the table and column: a bad row is an error, never a crash.
+class Row {
+public:
+    Row(const Query& query, std::string_view table) : stmt_(query.stmt()), table_(table) {}
+
+    std::int64_t i64() {
+        const int col = column_++;
+        if (sqlite3_column_type(stmt_, col) != SQLITE_INTEGER) return fail(col, "an integer");
+        return sqlite3_column_int64(stmt_, col);
+    }
+    int i32() {
+        const std::int64_t value = i64();
+        if (value < INT_MIN || value > INT_MAX) return static_cast<int>(fail(column_ - 1, "int"));
+        return static_cast<int>(value);
+    }
+    bool flag() {
+        const std::int64_t value = i64();
+        if (value != 0 && value != 1) fail(column_ - 1, "0 or 1");
+        return value == 1;
+    }
+    std::string text() {
+        const int col = column_++;
+        if (sqlite3_column_type(stmt_, col) != SQLITE_TEXT) {
+            fail(col, "text");
+            return {};
+        }
+        const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+        return std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
+    }
+    std::optional<std::string> opt_text() {
+        if (is_null()) return std::nullopt;
+        return text();
+    }
+    TimePoint time() { return from_unix_ms(i64()); }
+    std::optional<TimePoint> opt_time() {
+        if (is_null()) return std::nullopt;
+        return time();
+    }
+    nlohmann::json json() {
+        const std::string text_value = text();
+        auto value = nlohmann::json::parse(text_value, nullptr, /*allow_exceptions=*/false);
+        if (value.is_discarded()) {
+            fail(column_ - 1, "JSON");
+            return nlohmann::json::object();
+        }
+        return value;
+    }
+
+    Status finish() const {
+        if (problem_.empty()) return ok_status();
+        return corrupt(problem_);
+    }
+
+private:
+    bool is_null() {
+        if (sqlite3_column_type(stmt_, column_) != SQLITE_NULL) return false;
+        ++column_;
+        return true;
+    }
+    std::int64_t fail(int col, const char* expected) {
+        if (problem_.empty()) {
+            const char* name = sqlite3_column_name(stmt_, col);
+            problem_ = "corrupt row in " + std::string(table_) + ": column " +
+                       (name == nullptr ? std::to_string(col) : name) + " is not " + expected;
+        }
+        return 0;
+    }
+
+    sqlite3_stmt* const stmt_;
+    const std::string_view table_;
+    int column_ = 0;
+    std::string problem_;
+};
+
+// One SQLite connection with its statement cache. Used by one thread at a time (the store
+// hands it out under a mutex or from the reader pool), so it is opened NOMUTEX.
+class Connection {
+public:
+    explicit Connection(DbHandle db) : db_(std::move(db)) {}
+
+    static Result<std::unique_ptr<Connection>> open(const std::string& path, int flags,
+                                                    int busy_timeout_ms) {
+        sqlite3* raw = nullptr;
+        const int rc = sqlite3_open_v2(path.c_str(), &raw, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+        DbHandle db(raw);  // SQLite allocates a handle even when the open fails
+        if (rc != SQLITE_OK) return sqlite_error(raw, rc, "cannot open " + path);
+        sqlite3_busy_timeout(raw, busy_timeout_ms);
+        return std::make_unique<Connection>(std::move(db));
+    }
+
+    sqlite3* db() const { return db_.get(); }
+
+    // Runs SQL without parameters or results (pragmas, transaction control, migrations).
+    Status exec(const std::string& sql) {
+        char* message = nullptr;
+        const int rc = sqlite3_exec(db(), sql.c_str(), nullptr, nullptr, &message);
+        if (rc == SQLITE_OK) return ok_status();
+        std::string text = message == nullptr ? sqlite3_errstr(rc) : message;
+        sqlite3_free(message);
+        return make_error(code_of(rc), "sqlite: " + text);
+    }
+
+    Result<Query> query(const std::string& sql) {
+        auto it = cache_.find(sql);
+        if (it == cache_.end()) {
+            sqlite3_stmt* stmt = nullptr;
+            const int rc = sqlite3_prepare_v3(db(), sql.c_str(), static_cast<int>(sql.size()),
+                                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+            if (rc != SQLITE_OK) {
+                sqlite3_finalize(stmt);
+                return sqlite_error(db(), rc, "prepare");
+            }
+            BATON_ASSERT(stmt != nullptr);  // only empty SQL prepares to nothing
+            it = cache_.emplace(sql, std::make_unique<Statement>(stmt)).first;
+        }
+        return Query(db(), *it->second);
+    }
+
+    bool in_transaction() const { return sqlite3_get_autocommit(db()) == 0; }
+
+    // Best effort: used on paths that already carry an error to report.
+    void rollback_quietly() {
+        if (in_transaction()) sqlite3_exec(db(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+
+    Result<std::string> pragma_text(const std::string& sql) {
+        auto q = query(sql);
+        if (!q) return q.error();
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return corrupt("sqlite: no answer to " + sql);
+        Row r(*q, "pragma");
+        std::string value = r.text();
+        if (auto s = r.finish(); !s) return s.error();
+        return value;
+    }
+
+    Result<std::int64_t> pragma_i64(const std::string& sql) {
+        auto q = query(sql);
+        if (!q) return q.error();
+        return q->single_i64();
+    }
+
+private:
+    // Declared first so it is destroyed last, after the statements it owns.
+    DbHandle db_;
+    std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+};
+
+// ---------------------------------------------------------------------------------------
+// Schema
+
+// Migration N (from 1) is migrations[N - 1]; the database's PRAGMA user_version is the
+// last one applied. Append new steps; never edit a released one.
+constexpr std::string_view migration_1 = R"sql(
+CREATE TABLE events (
+    seq              INTEGER PRIMARY KEY,
+    source           TEXT NOT NULL,
+    id               TEXT NOT NULL,
+    type             TEXT NOT NULL,
+    subject          TEXT,
+    time_ms          INTEGER NOT NULL,
+    data             TEXT NOT NULL,
+    received_ms      INTEGER NOT NULL,
+    handoffs_created INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (source, id)
+);
+CREATE INDEX events_by_type ON events (type, seq);
+CREATE INDEX events_unmatched ON events (seq) WHERE handoffs_created = 0;
+
+CREATE TABLE playbook_versions (
+    id         TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    yaml       TEXT NOT NULL,
+    file       TEXT NOT NULL,
+    applied_ms INTEGER NOT NULL,
+    PRIMARY KEY (id, version)
+);
+
+CREATE TABLE documents (
+    kind       TEXT NOT NULL,
+    version    INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    applied_ms INTEGER NOT NULL,
+    PRIMARY KEY (kind, version)
+);
+
+CREATE TABLE handoffs (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    playbook_id      TEXT NOT NULL,
+    playbook_version INTEGER NOT NULL,
+    title            TEXT NOT NULL,
+    subject          TEXT NOT NULL,
+    giver            TEXT NOT NULL,
+    owner            TEXT NOT NULL,
+    pending_from     TEXT NOT NULL,
+    unowned          INTEGER NOT NULL,
+    state            TEXT NOT NULL,
+    done_definition  TEXT NOT NULL,
+    created_ms       INTEGER NOT NULL,
+    updated_ms       INTEGER NOT NULL,
+    accepted_ms      INTEGER,
+    closed_ms        INTEGER,
+    accept_by_ms     INTEGER,
+    done_by_ms       INTEGER,
+    escalation_level INTEGER NOT NULL,
+    event_source     TEXT NOT NULL,
+    event_id         TEXT NOT NULL,
+    data             TEXT NOT NULL,
+    revision         INTEGER NOT NULL
+);
+CREATE INDEX handoffs_by_state ON handoffs (state, id);
+CREATE INDEX handoffs_by_owner ON handoffs (owner, state);
+CREATE INDEX handoffs_by_playbook ON handoffs (playbook_id, id);
+CREATE INDEX handoffs_by_subject ON handoffs (subject, id);
+CREATE INDEX handoffs_by_created ON handoffs (created_ms);
+CREATE INDEX handoffs_by_event ON handoffs (event_source, event_id);
+
+CREATE TABLE checklist_items (
+    handoff_id INTEGER NOT NULL REFERENCES handoffs (id),
+    number     INTEGER NOT NULL,
+    text       TEXT NOT NULL,
+    checked    INTEGER NOT NULL,
+    checked_by TEXT NOT NULL,
+    checked_ms INTEGER,
+    when_type  TEXT,
+    PRIMARY KEY (handoff_id, number)
+) WITHOUT ROWID;
+
+CREATE TABLE timeline (
+    handoff_id INTEGER NOT NULL REFERENCES handoffs (id),
+    seq        INTEGER NOT NULL,
+    at_ms      INTEGER NOT NULL,
+    actor      TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    text       TEXT NOT NULL,
+    data       TEXT NOT NULL,
+    PRIMARY KEY (handoff_id, seq)
+) WITHOUT ROWID;
+-- Nothing is ever silently edited: the database itself refuses to change history.
+CREATE TRIGGER timeline_no_update BEFORE UPDATE ON timeline
+BEGIN SELECT RAISE(ABORT, 'timeline entries are append only'); END;
+CREATE TRIGGER timeline_no_delete BEFORE DELETE ON timeline
+BEGIN SELECT RAISE(ABORT, 'timeline entries are append only'); END;
+
+CREATE TABLE timers (
+    id         INTEGER PRIMARY KEY,
+    handoff_id INTEGER NOT NULL REFERENCES handoffs (id),
+    kind       TEXT NOT NULL,
+    level      INTEGER NOT NULL,
+    due_ms     INTEGER NOT NULL,
+    fired_ms   INTEGER,
+    cancelled  INTEGER NOT NULL,
+    target     TEXT NOT NULL,
+    UNIQUE (handoff_id, kind, level, due_ms)
+);
+CREATE INDEX timers_due ON timers (due_ms) WHERE fired_ms IS NULL AND cancelled = 0;
+
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY,
+    handoff_id      INTEGER NOT NULL REFERENCES handoffs (id),
+    channel         TEXT NOT NULL,
+    target          TEXT NOT NULL,
+    dedupe_key      TEXT NOT NULL UNIQUE,
+    payload         TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    attempts        INTEGER NOT NULL,
+    next_attempt_ms INTEGER NOT NULL,
+    created_ms      INTEGER NOT NULL
+);
+CREATE INDEX outbox_by_handoff ON outbox (handoff_id, id);
+CREATE INDEX outbox_pending ON outbox (next_attempt_ms) WHERE status = 'pending';
+
+CREATE TABLE assignment_counters (
+    team    TEXT PRIMARY KEY,
+    counter INTEGER NOT NULL
+);
+)sql";
+
+constexpr std::array<std::string_view, 1> migrations = {migration_1};
+
+// What the file says it is: the schema version it carries. Refuses files that are not
+// Baton's and schemas newer than this binary. Only reads, so it can run before anything
+// (such as switching to WAL) changes the file.
+Result<std::int64_t> schema_version(Connection& c, const std::string& describe) {
+    auto app = c.pragma_i64("PRAGMA application_id");
+    if (!app) {
+        // The first read of the file: a file that is not SQLite fails here with NOTADB.
+        if (app.error().code != ErrorCode::corrupt) return app.error();
+        return corrupt(describe + " is not a SQLite database, or is damaged (" +
+                       app.error().message + ")");
+    }
+    auto version = c.pragma_i64("PRAGMA user_version");
+    if (!version) return version.error();
+    auto tables =
+        c.pragma_i64("SELECT COUNT(*) FROM sqlite_schema WHERE name NOT LIKE 'sqlite_%'");
+    if (!tables) return tables.error();
+    if ((*app != 0 && *app != application_id) || (*app == 0 && *tables > 0)) {
+        return corrupt(describe + " is not a Baton database (a SQLite file with other content)");
+    }
+    const auto known = static_cast<std::int64_t>(migrations.size());
+    if (*version > known) {
+        return corrupt("database schema version " + std::to_string(*version) +
+                       " is newer than this baton (" + std::to_string(known) + ")");
+    }
+    return *version;
+}
+
+// Brings the schema up to date in one transaction: either every pending step applies, or
+// none does. The version is read again under the write lock, so two processes opening the
+// same new file do not both migrate it.
+Status migrate(Connection& c, const std::string& describe) {
+    if (auto s = c.exec("BEGIN IMMEDIATE"); !s) return s;
+    auto result = [&]() -> Status {
+        auto version = schema_version(c, describe);
+        if (!version) return version.error();
+        const auto known = static_cast<std::int64_t>(migrations.size());
+        for (std::int64_t v = *version + 1; v <= known; ++v) {
+            if (auto s = c.exec(std::string(migrations[static_cast<std::size_t>(v - 1)])); !s) {
+                return make_error(s.error().code, describe + ": migration " + std::to_string(v) +
+                                                      " failed: " + s.error().message);
+            }
+            if (auto s = c.exec("PRAGMA user_version = " + std::to_string(v)); !s) return s;
+        }
+        if (*version == 0) {
+            const std::string set_app = "PRAGMA application_id = " + std::to_string(application_id);
+            if (auto s = c.exec(set_app); !s) return s;
+        }
+        return c.exec("COMMIT");
+    }();
+    if (!result) c.rollback_quietly();
+    return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Transaction
+
+using Param = std::variant<std::int64_t, std::string>;
+
+void bind_params(Query& q, const std::vector<Param>& params) {
+    for (const Param& p : params) {
+        if (const auto* i = std::get_if<std::int64_t>(&p)) {
+            q.bind_i64(*i);
+        } else {
+            q.bind_text(std::get<std::string>(p));
+        }
+    }
+}
+
+std::int64_t page_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min(limit, limits::list_page_max));
+}
+
+constexpr const char* event_columns =
+    "seq, source, id, type, subject, time_ms, data, received_ms, handoffs_created";
+
+constexpr const char* handoff_columns =
+    "id, playbook_id, playbook_version, title, subject, giver, owner, pending_from, unowned, "
+    "state, done_definition, created_ms, updated_ms, accepted_ms, closed_ms, accept_by_ms, "
+    "done_by_ms, escalation_level, event_source, event_id, data, revision";
+
+constexpr const char* timer_columns =
+    "id, handoff_id, kind, level, due_ms, fired_ms, cancelled, target";
+
+constexpr const char* outbox_columns =
+    "id, handoff_id, channel, target, dedupe_key, payload, status, attempts, next_attempt_ms, "
+    "created_ms";
+
+// The SQL form of core::is_overdue (see HandoffFilter::overdue_at); NULL deadlines compare
+// as unknown, which WHERE treats as false.
+constexpr const char* overdue_clause =
+    " AND ((state = 'waiting' AND accept_by_ms < ?) OR"
+    " (state IN ('waiting', 'accepted') AND done_by_ms < ?))";
+
+Result<EventRecord> read_event(const Query& q) {
+    Row r(q, "events");
+    EventRecord record;
+    record.seq = r.i64();
+    record.event.source = r.text();
+    record.event.id = r.text();
+    record.event.type = r.text();
+    record.event.subject = r.opt_text();
+    record.event.time = r.time();
+    record.event.data = r.json();
+    record.received_at = r.time();
+    record.handoffs_created = r.i32();
+    if (auto s = r.finish(); !s) return s.error();
+    return record;
+}
+
+Result<core::Handoff> read_handoff(const Query& q) {
+    Row r(q, "handoffs");
+    core::Handoff h;
+    h.id = r.i64();
+    h.playbook_id = r.text();
+    h.playbook_version = r.i32();
+    h.title = r.text();
+    h.subject = r.text();
+    h.giver = r.text();
+    h.owner = r.text();
+    h.pending_from = r.text();
+    h.unowned = r.flag();
+    const std::string state = r.text();
+    h.done_definition = r.text();
+    h.created_at = r.time();
+    h.updated_at = r.time();
+    h.accepted_at = r.opt_time();
+    h.closed_at = r.opt_time();
+    h.deadlines.accept_by = r.opt_time();
+    h.deadlines.done_by = r.opt_time();
+    h.escalation_level = r.i32();
+    h.event_source = r.text();
+    h.event_id = r.text();
+    h.data = r.json();
+    h.revision = r.i64();
+    if (auto s = r.finish(); !s) return s.error();
+    auto parsed = core::parse_handoff_state(state);
+    if (!parsed) {
+        return corrupt("corrupt row in handoffs: handoff " + std::to_string(h.id) +
+                       " has an unknown state '" + state + "'");
+    }
+    h.state = *parsed;
+    return h;
+}
+
+Result<TimerRecord> read_timer(const Query& q) {
+    Row r(q, "timers");
+    TimerRecord t;
+    t.id = r.i64();
+    t.handoff_id = r.i64();
+    const std::string kind = r.text();
+    t.level = r.i32();
+    t.due_at = r.time();
+    t.fired_at = r.opt_time();
+    t.cancelled = r.flag();
+    t.target = r.text();
+    if (auto s = r.finish(); !s) return s.error();
+    auto parsed = parse_timer_kind(kind);
+    if (!parsed) {
+        return corrupt("corrupt row in timers: timer " + std::to_string(t.id) +
+                       " has an unknown kind '" + kind + "'");
+    }
+    t.kind = *parsed;
+    return t;
+}
+
+Result<OutboxRecord> read_outbox(const Query& q) {
+    Row r(q, "outbox");
+    OutboxRecord o;
+    o.id = r.i64();
+    o.handoff_id = r.i64();
+    o.channel = r.text();
+    o.target = r.text();
+    o.dedupe_key = r.text();
+    o.payload = r.json();
+    o.status = r.text();
+    o.attempts = r.i32();
+    o.next_attempt_at = r.time();
+    o.created_at = r.time();
+    if (auto s = r.finish(); !s) return s.error();
+    return o;
+}
+
+// Runs a query and decodes every row with `read`.
+template <class T, class ReadFn>
+Result<std::vector<T>> collect(Query& q, ReadFn read) {
+    std::vector<T> out;
+    for (;;) {
+        auto row = q.step();
+        if (!row) return row.error();
+        if (!*row) return out;
+        auto value = read(q);
+        if (!value) return value.error();
+        out.push_back(std::move(*value));
+    }
+}
+
+// Checked before a save: the store keeps checklists numbered 1..n in order, which is what
+// lets `check ID 3` mean the third item.
+Status check_checklist(const std::vector<core::ChecklistItem>& items) {
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        if (items[i].number != static_cast<int>(i) + 1) {
+            return make_error(ErrorCode::internal,
+                              "refusing to store a checklist whose item " + std::to_string(i + 1) +
+                                  " is numbered " + std::to_string(items[i].number),
+                              "checklist");
+        }
+    }
+    return ok_status();
+}
+
+// Implements every Transaction method on one connection. A read transaction refuses the
+// write methods with internal: a write inside read() is a programmer error, reported as a
+// value so a request fails instead of the process.
+class SqliteTransaction final : public Transaction {
+public:
+    SqliteTransaction(Connection& connection, bool writable)
+        : c_(connection), writable_(writable) {}
+
+    Result<bool> insert_event(const core::Event& event, TimePoint received_at) override;
+    Status set_event_handoffs(const std::string& source, const std::string& id,
+                              int handoffs_created) override;
+    Result<std::optional<EventRecord>> event(const std::string& source,
+                                             const std::string& id) override;
+    Result<std::vector<EventRecord>> list_events(const EventFilter& filter) override;
+    Result<std::vector<std::int64_t>> handoffs_of_event(const std::string& source,
+                                                        const std::string& id) override;
+
+    Result<int> put_playbook(const std::string& id, const std::string& yaml,
+                             const std::string& file, TimePoint now) override;
+    Result<std::vector<PlaybookRecord>> current_playbooks() override;
+    Result<std::optional<PlaybookRecord>> playbook(const std::string& id,
+                                                   std::optional<int> version) override;
+    Result<int> put_document(const std::string& kind, const std::string& text,
+                             TimePoint now) override;
+    Result<std::optional<DocumentRecord>> current_document(const std::string& kind) override;
+
+    Result<std::int64_t> insert_handoff(const core::Handoff& handoff) override;
+    Status update_handoff(const core::Handoff& handoff) override;
+    Status append_timeline(std::int64_t handoff_id,
+                           const std::vector<core::TimelineEntry>& entries) override;
+    Result<std::optional<core::Handoff>> handoff(std::int64_t id, bool with_timeline) override;
+    Result<std::vector<core::Handoff>> list_handoffs(const HandoffFilter& filter) override;
+
+    Status insert_timers(const std::vector<TimerRecord>& timers) override;
+    Status cancel_timers(std::int64_t handoff_id, const std::vector<TimerKind>& kinds) override;
+    Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) override;
+    Status insert_outbox(const std::vector<OutboxRecord>& rows) override;
+    Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) override;
+
+    Result<std::int64_t> next_assignment(const std::string& team) override;
+    Result<std::map<std::string, int>> open_handoff_counts(
+        const std::vector<std::string>& handles) override;
+
+private:
+    Status require_writable(const char* method) const {
+        if (writable_) return ok_status();
+        return make_error(ErrorCode::internal, std::string(method) +
+                                                   " was called inside read(); writes "
+                                                   "belong in write()");
+    }
+    Result<int> put_versioned(const std::string& table, const std::string& key_column,
+                              const std::string& key, const std::string& text,
+                              const std::string& file, TimePoint now);
+    Status insert_checklist(std::int64_t handoff_id, const std::vector<core::ChecklistItem>& items);
+    Status insert_entries(std::int64_t handoff_id, std::int64_t first_seq,
+                          const std::vector<core::TimelineEntry>& entries);
+    Status load_checklist(core::Handoff& h);
+    Status load_timeline(core::Handoff& h);
+    Result<bool> handoff_exists(std::int64_t id);
+
+    Connection& c_;
+    const bool writable_;
+};
+
+// --- events
+
+Result<bool> SqliteTransaction::insert_event(const core::Event& event, TimePoint received_at) {
+    if (auto s = require_writable("insert_event"); !s) return s.error();
+    auto data = dump_json(event.data, "data");
+    if (!data) return data.error();
+    auto q = c_.query(
+        "INSERT INTO events (source, id, type, subject, time_ms, data, received_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source, id) DO NOTHING");
+    if (!q) return q.error();
+    q->bind_text(event.source).bind_text(event.id).bind_text(event.type);
+    q->bind_opt_text(event.subject).bind_time(event.time).bind_text(*data);
+    q->bind_time(received_at);
+    if (auto s = q->run(); !s) return s.error();
+    return sqlite3_changes64(c_.db()) == 1;
+}
+
+Status SqliteTransaction::set_event_handoffs(const std::string& source, const std::string& id,
+                                             int handoffs_created) {
+    if (auto s = require_writable("set_event_handoffs"); !s) return s;
+    auto q = c_.query("UPDATE events SET handoffs_created = ? WHERE source = ? AND id = ?");
+    if (!q) return q.error();
+    q->bind_i64(handoffs_created).bind_text(source).bind_text(id);
+    if (auto s = q->run(); !s) return s;
+    if (sqlite3_changes64(c_.db()) == 0) {
+        return make_error(ErrorCode::not_found, "no event " + id + " from " + source);
+    }
+    return ok_status();
+}
+
+Result<std::optional<EventRecord>> SqliteTransaction::event(const std::string& source,
+                                                            const std::string& id) {
+    auto q = c_.query(std::string("SELECT ") + event_columns +
+                      " FROM events WHERE source = ? AND id = ?");
+    if (!q) return q.error();
+    q->bind_text(source).bind_text(id);
+    auto rows = collect<EventRecord>(*q, read_event);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<EventRecord>();
+    return std::optional<EventRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<EventRecord>> SqliteTransaction::list_events(const EventFilter& filter) {
+    std::string sql = std::string("SELECT ") + event_columns + " FROM events WHERE seq > ?";
+    std::vector<Param> params{filter.after_seq};
+    if (filter.type) {
+        sql += " AND type = ?";
+        params.emplace_back(*filter.type);
+    }
+    if (filter.unmatched_only) sql += " AND handoffs_created = 0";
+    sql += " ORDER BY seq LIMIT ?";
+    params.emplace_back(page_limit(filter.limit));
+    auto q = c_.query(sql);
+    if (!q) return q.error();
+    bind_params(*q, params);
+    return collect<EventRecord>(*q, read_event);
+}
+
+Result<std::vector<std::int64_t>> SqliteTransaction::handoffs_of_event(const std::string& source,
+                                                                       const std::string& id) {
+    auto q = c_.query(
+        "SELECT id FROM handoffs WHERE event_source = ? AND event_id = ? ORDER BY id");
+    if (!q) return q.error();
+    q->bind_text(source).bind_text(id);
+    return collect<std::int64_t>(*q, [](const Query& query) -> Result<std::int64_t> {
+        Row r(query, "handoffs");
+        const std::int64_t value = r.i64();
+        if (auto s = r.finish(); !s) return s.error();
+        return value;
+    });
+}
+
+// --- playbooks and documents
+
+// Both versioned tables work alike: a new version unless the text is byte-identical to the
+// current one. `file` is empty for documents (their table has no file column).
+Result<int> SqliteTransaction::put_versioned(const std::string& table,
+                                             const std::string& key_column,
+                                             const std::string& key, const std::string& text,
+                                             const std::string& file, TimePoint now) {
+    const std::string text_column = table == "documents" ? "text" : "yaml";
+    int version = 0;
+    {
+        auto current = c_.query("SELECT version, " + text_column + " FROM " + table +
+                                " WHERE " + key_column + " = ? ORDER BY version DESC LIMIT 1");
+        if (!current) return current.error();
+        current->bind_text(key);
+        auto row = current->step();
+        if (!row) return row.error();
+        if (*row) {
+            Row r(*current, table);
+            version = r.i32();
+            const std::string stored = r.text();
+            if (auto s = r.finish(); !s) return s.error();
+            if (stored.size() == text.size()) return version;
+        }
+    }
+    const bool has_file = table == "playbook_versions";
+    auto insert = c_.query("INSERT INTO " + table + " (" + key_column + ", version, " +
+                           text_column + (has_file ? ", file" : "") + ", applied_ms) VALUES " +
+                           (has_file ? "(?, ?, ?, ?, ?)" : "(?, ?, ?, ?)"));
+    if (!insert) return insert.error();
+    insert->bind_text(key).bind_i64(version + 1).bind_text(text);
+    if (has_file) insert->bind_text(file);
+    insert->bind_time(now);
+    if (auto s = insert->run(); !s) return s.error();
+    return version + 1;
+}
+
+Result<int> SqliteTransaction::put_playbook(const std::string& id, const std::string& yaml,
+                                            const std::string& file, TimePoint now) {
+    if (auto s = require_writable("put_playbook"); !s) return s.error();
+    return put_versioned("playbook_versions", "id", id, yaml, file, now);
+}
+
+Result<int> SqliteTransaction::put_document(const std::string& kind, const std::string& text,
+                                            TimePoint now) {
+    if (auto s = require_writable("put_document"); !s) return s.error();
+    return put_versioned("documents", "kind", kind, text, "", now);
+}
+
+Result<PlaybookRecord> read_playbook(const Query& q) {
+    Row r(q, "playbook_versions");
+    PlaybookRecord p;
+    p.id = r.text();
+    p.version = r.i32();
+    p.yaml = r.text();
+    p.file = r.text();
+    p.applied_at = r.time();
+    if (auto s = r.finish(); !s) return s.error();
+    return p;
+}
+
+Result<std::vector<PlaybookRecord>> SqliteTransaction::current_playbooks() {
+    auto q = c_.query(
+        "SELECT id, version, yaml, file, applied_ms FROM playbook_versions p "
+        "WHERE version = (SELECT MAX(version) FROM playbook_versions q WHERE q.id = p.id) "
+        "ORDER BY id");
+    if (!q) return q.error();
+    return collect<PlaybookRecord>(*q, read_playbook);
+}
+
+Result<std::optional<PlaybookRecord>> SqliteTransaction::playbook(const std::string& id,
+                                                                  std::optional<int> version) {
+    auto q = c_.query(version ? "SELECT id, version, yaml, file, applied_ms FROM "
+                                "playbook_versions WHERE id = ? AND version = ?"
+                              : "SELECT id, version, yaml, file, applied_ms FROM "
+                                "playbook_versions WHERE id = ? ORDER BY version DESC LIMIT 1");
+    if (!q) return q.error();
+    q->bind_text(id);
+    if (version) q->bind_i64(*version);
+    auto rows = collect<PlaybookRecord>(*q, read_playbook);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<PlaybookRecord>();
+    return std::optional<PlaybookRecord>(std::move(rows->front()));
+}
+
+Result<std::optional<DocumentRecord>> SqliteTransaction::current_document(
+    const std::string& kind) {
+    auto q = c_.query(
+        "SELECT kind, version, text, applied_ms FROM documents WHERE kind = ? "
+        "ORDER BY version DESC LIMIT 1");
+    if (!q) return q.error();
+    q->bind_text(kind);
+    auto rows = collect<DocumentRecord>(*q, [](const Query& query) -> Result<DocumentRecord> {
+        Row r(query, "documents");
+        DocumentRecord d;
+        d.kind = r.text();
+        d.version = r.i32();
+        d.text = r.text();
+        d.applied_at = r.time();
+        if (auto s = r.finish(); !s) return s.error();
+        return d;
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<DocumentRecord>();
+    return std::optional<DocumentRecord>(std::move(rows->front()));
+}
+
+// --- handoffs
+
+Status SqliteTransaction::insert_checklist(std::int64_t handoff_id,
+                                           const std::vector<core::ChecklistItem>& items) {
+    for (const core::ChecklistItem& item : items) {
+        auto q = c_.query(
+            "INSERT INTO checklist_items (handoff_id, number, text, checked, checked_by, "
+            "checked_ms, when_type) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!q) return q.error();
+        q->bind_i64(handoff_id).bind_i64(item.number).bind_text(item.text);
+        q->bind_flag(item.checked).bind_text(item.checked_by).bind_opt_time(item.checked_at);
+        q->bind_opt_text(item.when);
+        if (auto s = q->run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Status SqliteTransaction::insert_entries(std::int64_t handoff_id, std::int64_t first_seq,
+                                         const std::vector<core::TimelineEntry>& entries) {
+    const auto total = static_cast<std::size_t>(first_seq - 1) + entries.size();
+    if (total > limits::timeline_entries_max) {
+        return make_error(ErrorCode::limit_exceeded,
+                          "handoff " + std::to_string(handoff_id) + " would have " +
+                              std::to_string(total) + " timeline entries (at most " +
+                              std::to_string(limits::timeline_entries_max) + ")",
+                          "timeline");
+    }
+    std::int64_t seq = first_seq;
+    for (const core::TimelineEntry& entry : entries) {
+        auto data = dump_json(entry.data, "timeline.data");
+        if (!data) return data.error();
+        auto q = c_.query(
+            "INSERT INTO timeline (handoff_id, seq, at_ms, actor, kind, text, data) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)");
+        if (!q) return q.error();
+        q->bind_i64(handoff_id).bind_i64(seq++).bind_time(entry.at).bind_text(entry.actor);
+        q->bind_text(entry.kind).bind_text(entry.text).bind_text(*data);
+        if (auto s = q->run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Result<std::int64_t> SqliteTransaction::insert_handoff(const core::Handoff& h) {
+    if (auto s = require_writable("insert_handoff"); !s) return s.error();
+    if (auto s = check_checklist(h.checklist); !s) return s.error();
+    auto data = dump_json(h.data, "data");
+    if (!data) return data.error();
+    auto q = c_.query(
+        "INSERT INTO handoffs (playbook_id, playbook_version, title, subject, giver, owner, "
+        "pending_from, unowned, state, done_definition, created_ms, updated_ms, accepted_ms, "
+        "closed_ms, accept_by_ms, done_by_ms, escalation_level, event_source, event_id, data, "
+        "revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)");
+    if (!q) return q.error();
+    q->bind_text(h.playbook_id).bind_i64(h.playbook_version).bind_text(h.title);
+    q->bind_text(h.subject).bind_text(h.giver).bind_text(h.owner).bind_text(h.pending_from);
+    q->bind_flag(h.unowned).bind_text(core::to_string(h.state)).bind_text(h.done_definition);
+    q->bind_time(h.created_at).bind_time(h.updated_at).bind_opt_time(h.accepted_at);
+    q->bind_opt_time(h.closed_at).bind_opt_time(h.deadlines.accept_by);
+    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level);
+    q->bind_text(h.event_source).bind_text(h.event_id).bind_text(*data);
+    if (auto s = q->run(); !s) return s.error();
+    const std::int64_t id = sqlite3_last_insert_rowid(c_.db());
+    if (auto s = insert_checklist(id, h.checklist); !s) return s.error();
+    if (auto s = insert_entries(id, 1, h.timeline); !s) return s.error();
+    return id;
+}
+
+Status SqliteTransaction::update_handoff(const core::Handoff& h) {
+    if (auto s = require_writable("update_handoff"); !s) return s;
+    if (auto s = check_checklist(h.checklist); !s) return s;
+    auto data = dump_json(h.data, "data");
+    if (!data) return data.error();
+    auto q = c_.query(
+        "UPDATE handoffs SET title = ?, subject = ?, giver = ?, owner = ?, pending_from = ?, "
+        "unowned = ?, state = ?, done_definition = ?, updated_ms = ?, accepted_ms = ?, "
+        "closed_ms = ?, accept_by_ms = ?, done_by_ms = ?, escalation_level = ?, data = ?, "
+        "revision = revision + 1 WHERE id = ? AND ? IS NOT NULL");
+    if (!q) return q.error();
+    q->bind_text(h.title).bind_text(h.subject).bind_text(h.giver).bind_text(h.owner);
+    q->bind_text(h.pending_from).bind_flag(h.unowned).bind_text(core::to_string(h.state));
+    q->bind_text(h.done_definition).bind_time(h.updated_at).bind_opt_time(h.accepted_at);
+    q->bind_opt_time(h.closed_at).bind_opt_time(h.deadlines.accept_by);
+    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level).bind_text(*data);
+    q->bind_i64(h.id).bind_i64(h.revision);
+    if (auto s = q->run(); !s) return s;
+    if (sqlite3_changes64(c_.db()) == 0) {
+        auto exists = handoff_exists(h.id);
+        if (!exists) return exists.error();
+        if (!*exists) {
+            return make_error(ErrorCode::not_found, "no handoff " + std::to_string(h.id));
+        }
+        return make_error(ErrorCode::conflict, "handoff " + std::to_string(h.id) +
+                                                   " was changed by someone else; reload it "
+                                                   "and try again");
+    }
+    auto clear = c_.query("DELETE FROM checklist_items WHERE handoff_id = ?");
+    if (!clear) return clear.error();
+    clear->bind_i64(h.id);
+    if (auto s = clear->run(); !s) return s;
+    return insert_checklist(h.id, h.checklist);
+}
+
+Result<bool> SqliteTransaction::handoff_exists(std::int64_t id) {
+    auto q = c_.query("SELECT COUNT(*) FROM handoffs WHERE id = ?");
+    if (!q) return q.error();
+    q->bind_i64(id);
+    auto count = q->single_i64();
+    if (!count) return count.error();
+    return *count > 0;
+}
+
+Status SqliteTransaction::append_timeline(std::int64_t handoff_id,
+                                          const std::vector<core::TimelineEntry>& entries) {
+    if (auto s = require_writable("append_timeline"); !s) return s;
+    auto exists = handoff_exists(handoff_id);
+    if (!exists) return exists.error();
+    if (!*exists) {
+        return make_error(ErrorCode::not_found, "no handoff " + std::to_string(handoff_id));
+    }
+    auto last = c_.query("SELECT COALESCE(MAX(seq), 0) FROM timeline WHERE handoff_id = ?");
+    if (!last) return last.error();
+    last->bind_i64(handoff_id);
+    auto seq = last->single_i64();
+    if (!seq) return seq.error();
+    return insert_entries(handoff_id, *seq + 1, entries);
+}
+
+Status SqliteTransaction::load_checklist(core::Handoff& h) {
+    auto q = c_.query(
+        "SELECT number, text, checked, checked_by, checked_ms, when_type FROM checklist_items "
+        "WHERE handoff_id = ? ORDER BY number");
+    if (!q) return q.error();
+    q->bind_i64(h.id);
+    auto items = collect<core::ChecklistItem>(*q, [](const Query& query) {
+        Row r(query, "checklist_items");
+        core::ChecklistItem item;
+        item.number = r.i32();
+        item.text = r.text();
+        item.checked = r.flag();
+        item.checked_by = r.text();
+        item.checked_at = r.opt_time();
+        item.when = r.opt_text();
+        if (auto s = r.finish(); !s) return Result<core::ChecklistItem>(s.error());
+        return Result<core::ChecklistItem>(std::move(item));
+    });
+    if (!items) return items.error();
+    for (std::size_t i = 0; i < items->size(); ++i) {
+        if ((*items)[i].number != static_cast<int>(i) + 1) {
+            return corrupt("corrupt checklist of handoff " + std::to_string(h.id) + ": item " +
+                           std::to_string(i + 1) + " is numbered " +
+                           std::to_string((*items)[i].number));
+        }
+    }
+    h.checklist = std::move(*items);
+    return ok_status();
+}
+
+Status SqliteTransaction::load_timeline(core::Handoff& h) {
+    auto q = c_.query(
+        "SELECT seq, at_ms, actor, kind, text, data FROM timeline WHERE handoff_id = ? "
+        "ORDER BY seq");
+    if (!q) return q.error();
+    q->bind_i64(h.id);
+    std::int64_t expected = 1;
+    for (;;) {
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return ok_status();
+        Row r(*q, "timeline");
+        const std::int64_t seq = r.i64();
+        core::TimelineEntry entry;
+        entry.at = r.time();
+        entry.actor = r.text();
+        entry.kind = r.text();
+        entry.text = r.text();
+        entry.data = r.json();
+        if (auto s = r.finish(); !s) return s;
+        if (seq != expected++) {
+            return corrupt("corrupt timeline of handoff " + std::to_string(h.id) +
+                           ": entry " + std::to_string(expected - 1) + " has seq " +
+                           std::to_string(seq));
+        }
+        h.timeline.push_back(std::move(entry));
+    }
+}
+
+Result<std::optional<core::Handoff>> SqliteTransaction::handoff(std::int64_t id,
+                                                               bool with_timeline) {
+    std::vector<core::Handoff> found;
+    {
+        auto q = c_.query(std::string("SELECT ") + handoff_columns +
+                          " FROM handoffs WHERE id = ?");
+        if (!q) return q.error();
+        q->bind_i64(id);
+        auto rows = collect<core::Handoff>(*q, read_handoff);
+        if (!rows) return rows.error();
+        found = std::move(*rows);
+    }
+    if (found.empty()) return std::optional<core::Handoff>();
+    core::Handoff& h = found.front();
+    if (auto s = load_checklist(h); !s) return s.error();
+    if (with_timeline) {
+        if (auto s = load_timeline(h); !s) return s.error();
+    }
+    return std::optional<core::Handoff>(std::move(h));
+}
+
+Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const HandoffFilter& f) {
+    std::string sql = std::string("SELECT ") + handoff_columns + " FROM handoffs WHERE id > ?";
+    std::vector<Param> params{f.after_id};
+    if (f.state) {
+        sql += " AND state = ?";
+        params.emplace_back(std::string(core::to_string(*f.state)));
+    }
+    if (f.owner) {
+        sql += " AND owner = ?";
+        params.emplace_back(*f.owner);
+    }
+    if (f.playbook) {
+        sql += " AND playbook_id = ?";
+        params.emplace_back(*f.playbook);
+    }
+    if (f.subject) {
+        sql += " AND subject = ?";
+        params.emplace_back(*f.subject);
+    }
+    if (f.created_since) {
+        sql += " AND created_ms >= ?";
+        params.emplace_back(to_unix_ms(*f.created_since));
+    }
+    if (f.overdue_at) {
+        sql += overdue_clause;
+        params.emplace_back(to_unix_ms(*f.overdue_at));
+        params.emplace_back(to_unix_ms(*f.overdue_at));
+    }
+    sql += " ORDER BY id LIMIT ?";
+    params.emplace_back(page_limit(f.limit));
+    std::vector<core::Handoff> out;
+    {
+        auto q = c_.query(sql);
+        if (!q) return q.error();
+        bind_params(*q, params);
+        auto rows = collect<core::Handoff>(*q, read_handoff);
+        if (!rows) return rows.error();
+        out = std::move(*rows);
+    }
+    for (core::Handoff& h : out) {
+        if (auto s = load_checklist(h); !s) return s.error();
+    }
+    return out;
+}
+
+// --- timers and outbox
+
+Status SqliteTransaction::insert_timers(const std::vector<TimerRecord>& timers) {
+    if (auto s = require_writable("insert_timers"); !s) return s;
+    for (const TimerRecord& t : timers) {
+        // The same timer twice is one timer; one that was cancelled before it fired is
+        // armed again (a reassignment at the same instant restarts the same ladder).
+        auto q = c_.query(
+            "INSERT INTO timers (handoff_id, kind, level, due_ms, fired_ms, cancelled, target) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (handoff_id, kind, level, due_ms) "
+            "DO UPDATE SET cancelled = 0, target = excluded.target "
+            "WHERE timers.fired_ms IS NULL AND timers.cancelled = 1 AND excluded.cancelled = 0");
+        if (!q) return q.error();
+        q->bind_i64(t.handoff_id).bind_text(to_string(t.kind)).bind_i64(t.level);
+        q->bind_time(t.due_at).bind_opt_time(t.fired_at).bind_flag(t.cancelled);
+        q->bind_text(t.target);
+        if (auto s = q->run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Status SqliteTransaction::cancel_timers(std::int64_t handoff_id,
+                                        const std::vector<TimerKind>& kinds) {
+    if (auto s = require_writable("cancel_timers"); !s) return s;
+    for (TimerKind kind : kinds) {
+        auto q = c_.query(
+            "UPDATE timers SET cancelled = 1 WHERE handoff_id = ? AND kind = ? "
+            "AND fired_ms IS NULL AND cancelled = 0");
+        if (!q) return q.error();
+        q->bind_i64(handoff_id).bind_text(to_string(kind));
+        if (auto s = q->run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Result<std::vector<TimerRecord>> SqliteTransaction::timers_of(std::int64_t handoff_id) {
+    auto q = c_.query(std::string("SELECT ") + timer_columns +
+                      " FROM timers WHERE handoff_id = ? ORDER BY id");
+    if (!q) return q.error();
+    q->bind_i64(handoff_id);
+    return collect<TimerRecord>(*q, read_timer);
+}
+
+Status SqliteTransaction::insert_outbox(const std::vector<OutboxRecord>& rows) {
+    if (auto s = require_writable("insert_outbox"); !s) return s;
+    for (const OutboxRecord& o : rows) {
+        // An empty key would make every keyless message a duplicate of the first one.
+        if (o.dedupe_key.empty()) {
+            return make_error(ErrorCode::invalid_argument, "an outbox row needs a dedupe key",
+                              "dedupe_key");
+        }
+        auto payload = dump_json(o.payload, "payload");
+        if (!payload) return payload.error();
+        auto q = c_.query(
+            "INSERT INTO outbox (handoff_id, channel, target, dedupe_key, payload, status, "
+            "attempts, next_attempt_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (dedupe_key) DO NOTHING");
+        if (!q) return q.error();
+        q->bind_i64(o.handoff_id).bind_text(o.channel).bind_text(o.target);
+        q->bind_text(o.dedupe_key).bind_text(*payload).bind_text(o.status);
+        q->bind_i64(o.attempts).bind_time(o.next_attempt_at).bind_time(o.created_at);
+        if (auto s = q->run(); !s) return s;
+    }
+    return ok_status();
+}
+
+Result<std::vector<OutboxRecord>> SqliteTransaction::outbox_of(std::int64_t handoff_id) {
+    auto q = c_.query(std::string("SELECT ") + outbox_columns +
+                      " FROM outbox WHERE handoff_id = ? ORDER BY id");
+    if (!q) return q.error();
+    q->bind_i64(handoff_id);
+    return collect<OutboxRecord>(*q, read_outbox);
+}
+
+// --- owner resolution
+
+Result<std::int64_t> SqliteTransaction::next_assignment(const std::string& team) {
+    if (auto s = require_writable("next_assignment"); !s) return s.error();
+    auto q = c_.query(
+        "INSERT INTO assignment_counters (team, counter) VALUES (?, 1) "
+        "ON CONFLICT (team) DO UPDATE SET counter = counter + 1 RETURNING counter - 1");
+    if (!q) return q.error();
+    q->bind_text(team);
+    return q->single_i64();
+}
+
+Result<std::map<std::string, int>> SqliteTransaction::open_handoff_counts(
+    const std::vector<std::string>& handles) {
+    std::map<std::string, int> counts;
+    for (const std::string& handle : handles) counts[handle] = 0;
+    if (handles.empty()) return counts;
+    auto list = dump_json(nlohmann::json(handles), "handles");
+    if (!list) return list.error();
+    auto q = c_.query(
+        "SELECT owner, COUNT(*) FROM handoffs WHERE state IN ('waiting', 'accepted') "
+        "AND owner IN (SELECT value FROM json_each(?)) GROUP BY owner");
+    if (!q) return q.error();
+    q->bind_text(*list);
+    for (;;) {
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return counts;
+        Row r(*q, "handoffs");
+        std::string owner = r.text();
+        const int count = r.i32();
+        if (auto s = r.finish(); !s) return s.error();
+        counts[owner] = count;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Store
+
+// Exceptions never leave the store: a callback that throws (or a bad_alloc inside one)
+// fails its own transaction with internal.
+Status run_callback(const TransactionFn& fn, Transaction& tx) {
+    try {
+        return fn(tx);
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("a store callback threw: ") + e.what());
+    } catch (...) {
+        return make_error(ErrorCode::internal, "a store callback threw a non-standard exception");
+    }
+}
+
+class SqliteStore final : public Store {
+public:
+    explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+
+    Status open();
+    Status write(const TransactionFn& fn) override;
+    Status read(const TransactionFn& fn) override;
+    Status backup(const std::string& path) override;
+    std::string describe() const override { return "sqlite:" + options_.path; }
+    Result<SqliteSettings> settings();
+
+private:
+    Status configure_writer(Connection& c);
+    std::vector<Status> write_batch(std::span<const TransactionFn* const> fns);
+    Status run_in_savepoint(const TransactionFn& fn);
+    Result<std::unique_ptr<Connection>> acquire_reader();
+    void release_reader(std::unique_ptr<Connection> reader);
+    Status copy_into(Connection& source, const std::string& path);
+
+    const SqliteOptions options_;
+
+    std::mutex write_mutex_;
+    std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
+    // The thread inside write(), so that a nested write() fails instead of deadlocking.
+    std::atomic<std::thread::id> writer_thread_{};
+
+    std::mutex readers_mutex_;
+    std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
+};
+
+Status SqliteStore::configure_writer(Connection& c) {
+    auto mode = c.pragma_text("PRAGMA journal_mode = WAL");
+    if (!mode) return mode.error();
+    if (*mode != "wal") {
+        return make_error(ErrorCode::unavailable, describe() + ": cannot use WAL mode (got " +
+                                                      *mode + "); is it on a network drive?");
+    }
+    if (auto s = c.exec("PRAGMA synchronous = FULL"); !s) return s;
+    return c.exec("PRAGMA foreign_keys = ON");
+}
+
+Status SqliteStore::open() {
+    const int flags = SQLITE_OPEN_READWRITE | (options_.create_if_missing ? SQLITE_OPEN_CREATE : 0);
+    auto writer = Connection::open(options_.path, flags, options_.busy_timeout_ms);
+    if (!writer) return writer.error();
+    if (auto version = schema_version(**writer, describe()); !version) return version.error();
+    if (auto s = configure_writer(**writer); !s) return s;
+    if (auto s = migrate(**writer, describe()); !s) return s;
+    writer_ = std::move(*writer);
+    return ok_status();
+}
+
+Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
+    if (auto s = writer_->exec("SAVEPOINT write_item"); !s) return s;
+    SqliteTransaction tx(*writer_, /*writable=*/true);
+    Status result = run_callback(fn, tx);
+    // If SQLite already rolled the whole transaction back (some I/O errors do), there is
+    // no savepoint left to release; write_batch notices and fails the batch.
+    if (!writer_->in_transaction()) return result;
+    if (!result) {
+        (void)0;
+    }
+    if (auto s = writer_->exec("RELEASE write_item"); !s) return s;
+    return result;
+}
+
+// Runs each callback in its own savepoint inside one BEGIN IMMEDIATE ... COMMIT: one
+// callback's failure undoes only its own work, and all of them share one fsync. write()
+// passes a batch of one today; group commit will pass the callbacks that queued up.
+std::vector<Status> SqliteStore::write_batch(std::span<const TransactionFn* const> fns) {
+    std::vector<Status> results;
+    auto fail_all = [&](const Error& error) {
+        writer_->rollback_quietly();
+        results.assign(fns.size(), Status(error));
+        return results;
+    };
+    if (auto s = writer_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
+    for (const TransactionFn* fn : fns) {
+        results.push_back(run_in_savepoint(*fn));
+        if (!writer_->in_transaction()) {
+            return fail_all(make_error(ErrorCode::unavailable,
+                                       "sqlite: the transaction was rolled back by the "
+                                       "database: " + std::string(sqlite3_errmsg(writer_->db()))));
+        }
+    }
+    if (auto s = writer_->exec("COMMIT"); !s) return fail_all(s.error());
+    return results;
+}
+
+Status SqliteStore::write(const TransactionFn& fn) {
+    if (writer_thread_.load() == std::this_thread::get_id()) {
+        return make_error(ErrorCode::internal,
+                          "write() was called inside a write callback; use its Transaction");
+    }
+    std::lock_guard lock(write_mutex_);
+    writer_thread_.store(std::this_thread::get_id());
+    const TransactionFn* batch[] = {&fn};
+    std::vector<Status> results;
+    try {
+        results = write_batch(batch);
+    } catch (const std::exception& e) {
+        writer_->rollback_quietly();
+        results.assign(1, Status(make_error(ErrorCode::internal, e.what())));
+    }
+    writer_thread_.store(std::thread::id());
+    return results.front();
+}
+
+Result<std::unique_ptr<Connection>> SqliteStore::acquire_reader() {
+    {
+        std::lock_guard lock(readers_mutex_);
+        if (!idle_readers_.empty()) {
+            auto reader = std::move(idle_readers_.back());
+            idle_readers_.pop_back();
+            return reader;
+        }
+    }
+    auto reader = Connection::open(options_.path, SQLITE_OPEN_READWRITE, options_.busy_timeout_ms);
+    if (!reader) return reader.error();
+    // query_only: a reader cannot write even if a bug tried to.
+    if (auto s = (*reader)->exec("PRAGMA foreign_keys = ON; PRAGMA query_only = ON"); !s) {
+        return s.error();
+    }
+    return reader;
+}
+
+void SqliteStore::release_reader(std::unique_ptr<Connection> reader) {
+    reader->rollback_quietly();
+    if (reader->in_transaction()) return;  // something is wrong with it: close it
+    std::lock_guard lock(readers_mutex_);
+    if (idle_readers_.size() < idle_readers_max) idle_readers_.push_back(std::move(reader));
+}
+
+Status SqliteStore::read(const TransactionFn& fn) {
+    auto reader = acquire_reader();
+    if (!reader) return reader.error();
+    Connection& c = **reader;
+    Status result = [&]() -> Status {
+        // A deferred transaction: its snapshot starts at the first read and holds to the end.
+        if (auto s = c.exec("BEGIN"); !s) return s;
+        SqliteTransaction tx(c, /*writable=*/false);
+        Status inner = run_callback(fn, tx);
+        if (auto s = c.exec(inner ? "COMMIT" : "ROLLBACK"); !s && inner) return s;
+        return inner;
+    }();
+    release_reader(std::move(*reader));
+    return result;
+}
+
+Status SqliteStore::copy_into(Connection& source, const std::string& path) {
+    auto target = Connection::open(path, SQLITE_OPEN_READWRITE, options_.busy_timeout_ms);
+    if (!target) return target.error();
+    sqlite3* dest = (*target)->db();
+    sqlite3_backup* backup = sqlite3_backup_init(dest, "main", source.db(), "main");
+    if (backup == nullptr) return sqlite_error(dest, sqlite3_errcode(dest), "backup");
+    // All pages in one step: one read transaction on the source, so the copy is one
+    // consistent snapshot while writers carry on (WAL).
+    const int rc = sqlite3_backup_step(backup, -1);
+    sqlite3_backup_finish(backup);
+    if (rc != SQLITE_DONE) return sqlite_error(dest, rc, "backup to " + path);
+    return ok_status();
+}
+
+Status SqliteStore::backup(const std::string& path) {
+    if (path.empty()) {
+        return make_error(ErrorCode::invalid_argument, "backup needs a file name", "path");
+    }
+    // Creating the file exclusively refuses an existing path without a check-then-use race.
+    std::FILE* claim = std::fopen(path.c_str(), "wx");
+    if (claim == nullptr) {
+        const int err = errno;
+        if (err == EEXIST) {
+            return make_error(ErrorCode::invalid_argument,
+                              path + " already exists; choose a new file for the backup", "path");
+        }
+        return make_error(ErrorCode::unavailable,
+                          "cannot create " + path + ": " + std::strerror(err));
+    }
+    std::fclose(claim);
+    Status result = [&]() -> Status {
+        try {
+            auto reader = acquire_reader();
+            if (!reader) return reader.error();
+            Status copied = copy_into(**reader, path);
+            release_reader(std::move(*reader));
+            return copied;
+        } catch (const std::exception& e) {
+            return make_error(ErrorCode::internal, e.what());
+        }
+    }();
+    if (!result) {
+        std::error_code ignored;
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+            std::filesystem::remove(path + suffix, ignored);
+        }
+    }
+    return result;
+}
+
+Result<SqliteSettings> SqliteStore::settings() {
+    std::lock_guard lock(write_mutex_);
+    SqliteSettings out;
+    auto mode = writer_->pragma_text("PRAGMA journal_mode");
+    if (!mode) return mode.error();
+    out.journal_mode = *mode;
+    auto sync = writer_->pragma_i64("PRAGMA synchronous");
+    if (!sync) return sync.error();
+    out.synchronous = static_cast<int>(*sync);
+    auto keys = writer_->pragma_i64("PRAGMA foreign_keys");
+    if (!keys) return keys.error();
+    out.foreign_keys = *keys == 1;
+    auto busy = writer_->pragma_i64("PRAGMA busy_timeout");
+    if (!busy) return busy.error();
+    out.busy_timeout_ms = static_cast<int>(*busy);
+    return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
+    if (options.path.empty()) {
+        return make_error(ErrorCode::invalid_argument, "sqlite: no database path", "path");
+    }
+    try {
+        auto store = std::make_unique<SqliteStore>(options);
+        if (auto s = store->open(); !s) return s.error();
+        return std::unique_ptr<Store>(std::move(store));
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("sqlite: ") + e.what());
+    }
+}
+
+int sqlite_schema_version() { return static_cast<int>(migrations.size()); }
+
+Result<SqliteSettings> sqlite_settings(Store& store) {
+    auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+    if (sqlite == nullptr) {
+        return make_error(ErrorCode::invalid_argument, store.describe() + " is not SQLite");
+    }
+    return sqlite->settings();
+}
+
+}  // namespace baton::store

@@ -24,4 +24,16 @@ Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options);
 // The schema version this binary migrates to.
 int sqlite_schema_version();
 
+// The settings the write connection runs with, as SQLite reports them. For diagnostics and
+// for the tests that check durability (journal mode and synchronous are per connection, so
+// a second connection cannot see them). Answers invalid_argument for a Store that was not
+// made by open_sqlite.
+struct SqliteSettings {
+    std::string journal_mode;  // "wal"
+    int synchronous = 0;       // 2 = FULL
+    bool foreign_keys = false;
+    int busy_timeout_ms = 0;
+};
+Result<SqliteSettings> sqlite_settings(Store& store);
+
 }  // namespace baton::store

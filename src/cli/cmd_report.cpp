@@ -1,0 +1,46 @@
+// baton report [--since 30d] [--by playbook|owner]: where do handoffs leak?
+#include "cli/command.h"
+#include "cli/format.h"
+#include "core/duration.h"
+
+namespace baton::cli {
+
+namespace {
+
+Result<std::string> run_report(Context& ctx, const Args& args) {
+    const std::string since_text = args.get_or("--since", "30d");
+    auto since = core::parse_span(since_text);
+    if (!since) {
+        return make_error(ErrorCode::invalid_argument,
+                          "--since: " + since.error().message, "since");
+    }
+    const std::string by = args.get_or("--by", "playbook");
+    if (by != "playbook" && by != "owner") {
+        return make_error(ErrorCode::invalid_argument, "--by must be playbook or owner", "by");
+    }
+    auto engine = ctx.engine();
+    if (!engine) return engine.error();
+    auto rows = (*engine)->report(
+        std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
+        by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
+    if (!rows) return rows.error();
+    if (ctx.json) {
+        return nlohmann::json{{"since", since_text}, {"by", by}, {"rows", report_json(*rows)}}
+                   .dump(2) +
+               "\n";
+    }
+    return "Handoffs started in the last " + since_text + ", by " + by + ":\n" +
+           report_text(*rows, by);
+}
+
+}  // namespace
+
+CommandSpec report_command() {
+    return {"report",
+            "where handoffs leak: time to accept and to done, overdue, silent delay",
+            {{"--since", OptionKind::value, "how far back, such as 30d (default) or 1w"},
+             {"--by", OptionKind::value, "playbook (default) or owner"}},
+            run_report};
+}
+
+}  // namespace baton::cli

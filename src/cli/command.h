@@ -1,0 +1,109 @@
+// The CLI's command table: each command declares its name, summary and options as data and
+// a run function that returns its output (STYLE.md rule 13: commands return their output,
+// main prints it). Only cli.cpp turns these declarations into a CLI11 parser, so the heavy
+// CLI11 header is compiled once.
+#pragma once
+
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/engine.h"
+
+namespace baton::cli {
+
+enum class OptionKind {
+    positional,       // one value, by position (ID, TYPE)
+    positional_many,  // the remaining values (PATH...)
+    value,            // --name VALUE
+    flag,             // --name
+};
+
+struct OptionSpec {
+    const char* name;  // "ID", "PATH", "--state"
+    OptionKind kind;
+    const char* help;
+    bool required = false;
+};
+
+// The parsed arguments of one command.
+class Args {
+public:
+    std::optional<std::string> get(const std::string& name) const;
+    std::string get_or(const std::string& name, std::string fallback) const;
+    bool flag(const std::string& name) const;
+    std::vector<std::string> many(const std::string& name) const;
+
+    std::map<std::string, std::vector<std::string>> values;
+    std::map<std::string, bool> flags;
+};
+
+// What every command may use. Global options are resolved before a command runs.
+struct Context {
+    std::string workspace;  // --workspace, BATON_HOME, or the current directory
+    std::string db_url;     // --db, BATON_DB, or sqlite:<workspace>/baton.db
+    bool db_explicit = false;  // named by --db or BATON_DB rather than derived
+    bool json = false;      // --json
+    std::string as;         // --as, BATON_AS; empty: the local operator
+    std::istream* in = nullptr;
+    const engine::Clock* clock = nullptr;
+    engine::OpenEngine open_engine;
+    std::string err;        // warnings a command wants on stderr besides its output
+    // Output that must reach stdout as it happens (a long stream), flushed line by line;
+    // may be empty, and then such lines are dropped.
+    std::function<void(const std::string&)> stream;
+
+    // The engine on the workspace's store, opened on first use. `create` allows creating
+    // a missing database (init does; reads do not).
+    Result<engine::Engine*> engine(bool create = false);
+    // The acting person: --as, or the local operator (an admin) when none is given.
+    Result<core::Actor> actor();
+
+private:
+    std::optional<engine::Opened> opened_;
+};
+
+struct CommandSpec {
+    const char* name;
+    const char* summary;
+    std::vector<OptionSpec> options;
+    std::function<Result<std::string>(Context&, const Args&)> run;
+};
+
+// The one table of commands, in the order `baton --help` lists them.
+const std::vector<CommandSpec>& commands();
+
+// Exit codes: distinct per kind of failure, documented in docs/cli.md.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int internal = 1;
+inline constexpr int usage = 2;
+inline constexpr int invalid = 3;
+inline constexpr int not_found = 4;
+inline constexpr int conflict = 5;
+inline constexpr int forbidden = 6;
+inline constexpr int unavailable = 7;
+}  // namespace exit_code
+int exit_code_for(ErrorCode code);
+
+// The command specs, one per file (cmd_*.cpp).
+CommandSpec init_command();
+CommandSpec lint_command();
+CommandSpec apply_command();
+CommandSpec export_command();
+CommandSpec emit_command();
+CommandSpec list_command();
+CommandSpec show_command();
+std::vector<CommandSpec> action_commands();  // accept, decline, done, cancel, check, ...
+CommandSpec relay_command();
+CommandSpec report_command();
+CommandSpec events_command();
+CommandSpec backup_command();
+CommandSpec version_command();
+
+}  // namespace baton::cli

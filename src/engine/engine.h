@@ -1,0 +1,164 @@
+// Engine: Baton's use cases over the pure core and the Store interface — apply playbooks
+// and people, ingest events into handoffs, act on handoffs, and answer the reads (list,
+// show, relay, report). Every write is one Store transaction: an ingested event, the
+// handoffs it creates, their timers and outbox rows commit together or not at all.
+//
+// Ownership: borrows the Store and the Clock, which must outlive it. Threading: safe to
+// call from several threads; the parsed-playbook and people caches are guarded by a mutex.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/event.h"
+#include "core/handoff.h"
+#include "core/people.h"
+#include "core/playbook.h"
+#include "core/report.h"
+#include "engine/clock.h"
+#include "store/store.h"
+
+namespace baton::engine {
+
+// A YAML file as the CLI read it: its path (for diagnostics) and its text.
+struct SourceFile {
+    std::string path;
+    std::string text;
+};
+
+// people.yaml (or people.yml) is the people file; every other file is a playbook.
+bool is_people_file(const std::string& path);
+
+struct LintReport {
+    core::Diagnostics errors;
+    int playbooks = 0;
+    bool people = false;
+};
+
+// Lints playbooks and people together: each file on its own, then across files (ids,
+// `next`, handles). `people` is the people file to check handles against when `files`
+// has none (may be null: then handles are not checked). Needs no store.
+LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* people);
+
+struct AppliedFile {
+    std::string path;
+    std::string id;  // the playbook id, or "people"
+    int version = 0;
+    bool changed = false;
+};
+
+struct IngestResult {
+    bool duplicate = false;
+    std::vector<std::int64_t> handoff_ids;
+    int playbooks_matched = 0;
+};
+
+struct ListQuery {
+    std::optional<core::HandoffState> state;
+    std::optional<std::string> owner;
+    std::optional<std::string> playbook;
+    std::optional<std::string> subject;
+    bool overdue = false;
+    bool open_only = false;  // waiting, accepted or declined
+    std::int64_t after_id = 0;
+    std::size_t limit = 100;
+};
+
+struct RelayLeg {
+    core::Handoff handoff;
+    Milliseconds held{0};  // how long this leg has had (or had) the baton
+};
+
+struct Relay {
+    std::string subject;
+    std::vector<RelayLeg> legs;            // in order of creation
+    std::optional<std::size_t> current;    // index of the leg that holds the baton now
+};
+
+class Engine;
+
+// An engine with the store it runs on, as the application opens them. The engine is
+// destroyed before the store it borrows.
+struct Opened {
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<Engine> engine;
+};
+// Opens the store named by a database URL ("sqlite:PATH") and an engine on it; supplied by
+// the application, which alone knows the store implementations.
+using OpenEngine = std::function<Result<Opened>(const std::string& db_url, bool create)>;
+
+class Engine {
+public:
+    Engine(store::Store& store, const Clock& clock);
+
+    // Lints `files` (with the stored people when no people file is among them) and, if
+    // clean, stores each as a new version. All or nothing: one error stores nothing, and
+    // the errors come back as an invalid_argument whose message lists them, one per line.
+    Result<std::vector<AppliedFile>> apply(const std::vector<SourceFile>& files);
+    // The current version of each playbook and of people.yaml, for `export`.
+    Result<std::vector<SourceFile>> current_sources();
+
+    // Validates and stores an event and creates the handoffs of every playbook it
+    // matches, in one transaction. The same (source, id) again creates nothing and
+    // answers duplicate with the handoffs of the first time.
+    Result<IngestResult> ingest(const core::Event& event);
+
+    // The person acting: a handle from people.yaml. Unknown handles are refused.
+    Result<core::Actor> actor(const std::string& handle);
+    // The local operator, who runs the CLI on the workspace itself: an admin.
+    static core::Actor local_operator();
+
+    // Performs an action on a handoff as `actor`; answers the handoff after it.
+    Result<core::Handoff> act(std::int64_t id, const core::Action& action,
+                              const core::Actor& actor);
+    // Reassign takes a handle (person, or team resolved by its rule).
+    Result<core::Handoff> reassign(std::int64_t id, const std::string& to,
+                                   const std::string& reason, const core::Actor& actor);
+
+    Result<core::Handoff> show(std::int64_t id);
+    Result<std::vector<core::Handoff>> list(const ListQuery& query);
+    Result<Relay> relay(const std::string& subject);
+    Result<std::vector<core::ReportRow>> report(Milliseconds since, core::ReportBy by);
+    Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter);
+    Result<std::vector<store::TimerRecord>> timers(std::int64_t handoff_id);
+    Result<std::vector<store::OutboxRecord>> outbox(std::int64_t handoff_id);
+
+    // A consistent copy of the whole store into `path`.
+    Status backup(const std::string& path) { return store_.backup(path); }
+    std::string describe_store() const { return store_.describe(); }
+
+    TimePoint now() const { return clock_.now(); }
+
+private:
+    struct Snapshot;  // the parsed playbooks and people of one store state
+    Result<std::shared_ptr<const Snapshot>> snapshot(store::Transaction& tx);
+    Result<std::shared_ptr<const core::Playbook>> playbook_version(store::Transaction& tx,
+                                                                   const std::string& id,
+                                                                   int version);
+    Status create_handoff(store::Transaction& tx, const Snapshot& snap,
+                          const core::Playbook& pb, int version, const core::Event& event,
+                          TimePoint now, IngestResult& out);
+    Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
+                  const core::Actor& actor, TimePoint now, core::Handoff& after);
+    Status apply_effects(store::Transaction& tx, const core::Handoff& before,
+                         const core::Transition& t, TimePoint now);
+
+    store::Store& store_;
+    const Clock& clock_;
+
+    std::mutex cache_mutex_;
+    // Parsed playbooks by "id@version": YAML is parsed once per version.
+    std::map<std::string, std::shared_ptr<const core::Playbook>> playbook_cache_
+        /* GUARDED_BY(cache_mutex_) */;
+    // The parsed people by document version.
+    int directory_version_ = -1 /* GUARDED_BY(cache_mutex_) */;
+    std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
+};
+
+}  // namespace baton::engine

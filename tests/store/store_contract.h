@@ -1,0 +1,1003 @@
+// The Store contract: tests every Store implementation must pass (STYLE.md rule 14). A
+// backend's test file includes this header once and instantiates the suite with a
+// StoreBackend that opens a fresh, empty store:
+//
+//   INSTANTIATE_TEST_SUITE_P(Sqlite, StoreContract, ::testing::Values(StoreBackend{...}),
+//                            backend_name);
+//
+// Each test gets its own temporary directory under /tmp, removed afterwards.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "core/limits.h"
+#include "store/store.h"
+
+namespace baton::store::testing {
+
+#define EXPECT_OK(expr)                                                     \
+    do {                                                                    \
+        const auto& expect_ok_result_ = (expr);                             \
+        EXPECT_TRUE(expect_ok_result_.ok()) << expect_ok_result_.error().message; \
+    } while (0)
+
+#define ASSERT_OK(expr)                                                     \
+    do {                                                                    \
+        const auto& assert_ok_result_ = (expr);                             \
+        ASSERT_TRUE(assert_ok_result_.ok()) << assert_ok_result_.error().message; \
+    } while (0)
+
+// Declares `lhs` holding the value of a Result, or fails the test with its error.
+#define ASSIGN_OR_FAIL(lhs, expr)                                       \
+    auto lhs##_result = (expr);                                         \
+    ASSERT_TRUE(lhs##_result.ok()) << lhs##_result.error().message;     \
+    auto lhs = std::move(lhs##_result).value()
+
+// A fresh directory under /tmp, removed with everything in it when the test ends.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = "/tmp/baton-store-test-XXXXXX";
+        const char* made = mkdtemp(pattern.data());
+        if (made == nullptr) throw std::runtime_error("mkdtemp failed");
+        path_ = made;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+struct StoreBackend {
+    std::string name;
+    // Opens a new, empty store; `dir` is the test's own temporary directory.
+    std::function<Result<std::unique_ptr<Store>>(const std::filesystem::path& dir)> open;
+};
+
+inline void PrintTo(const StoreBackend& backend, std::ostream* out) { *out << backend.name; }
+
+inline std::string backend_name(const ::testing::TestParamInfo<StoreBackend>& info) {
+    return info.param.name;
+}
+
+// A fixed, realistic instant (2023-11-14T22:13:20Z) plus `ms` milliseconds.
+inline TimePoint at(std::int64_t ms) { return from_unix_ms(1'700'000'000'000 + ms); }
+
+inline core::Event make_event(std::string id, std::string type = "deal.won",
+                              std::string source = "crm") {
+    core::Event e;
+    e.id = std::move(id);
+    e.type = std::move(type);
+    e.source = std::move(source);
+    e.time = at(0);
+    e.data = {{"company", "Acme"}, {"amount", 1200}};
+    return e;
+}
+
+// A handoff with every field set away from its default, so a round trip that drops or
+// swaps a field shows.
+inline core::Handoff full_handoff() {
+    core::Handoff h;
+    h.playbook_id = "sold-to-onboarding";
+    h.playbook_version = 3;
+    h.title = "Sold → onboarding";
+    h.subject = "Müller & Søn — 東京 🚀";
+    h.giver = "sales";
+    h.owner = "ana";
+    h.pending_from = "bob";
+    h.unowned = true;
+    h.state = core::HandoffState::accepted;
+    h.done_definition = "The client has a welcome email, a folder and a kickoff call.";
+    h.checklist = {
+        core::ChecklistItem{1, "Send the welcome email", true, "ana", at(5'000), std::nullopt},
+        core::ChecklistItem{2, "Book the kickoff call", false, "", std::nullopt,
+                            std::string("meeting.booked")},
+    };
+    h.created_at = at(1'000);
+    h.updated_at = at(6'000);
+    h.accepted_at = at(2'000);
+    h.closed_at = at(7'000);
+    h.deadlines.accept_by = at(3'600'000);
+    h.deadlines.done_by = at(172'800'000);
+    h.escalation_level = 2;
+    h.event_source = "crm";
+    h.event_id = "deal-42";
+    h.data = {{"company", "Acme"},
+              {"amount", 1200.5},
+              {"big", 9007199254740993LL},
+              {"tags", {"a", "b"}},
+              {"nested", {{"ok", true}, {"none", nullptr}}},
+              {"name", "日本語"}};
+    h.timeline = {
+        core::TimelineEntry{at(1'000), "baton", "created", "Handed over to ana.",
+                            {{"from", "sales"}}},
+        core::TimelineEntry{at(2'000), "ana", "accepted", "Ana accepted.",
+                            nlohmann::json::object()},
+    };
+    h.revision = 41;  // ignored on insert: a new handoff starts at revision 0
+    return h;
+}
+
+// The smallest valid handoff: optional fields unset, nothing in the lists.
+inline core::Handoff bare_handoff(std::string owner = "ana", std::string subject = "Acme") {
+    core::Handoff h;
+    h.playbook_id = "sold-to-onboarding";
+    h.playbook_version = 1;
+    h.title = "Sold → onboarding";
+    h.subject = std::move(subject);
+    h.giver = "sales";
+    h.owner = std::move(owner);
+    h.done_definition = "Done.";
+    h.created_at = at(0);
+    h.updated_at = at(0);
+    h.event_source = "crm";
+    h.event_id = "deal-1";
+    return h;
+}
+
+inline void expect_same_handoff(const core::Handoff& got, const core::Handoff& want,
+                                bool with_timeline) {
+    EXPECT_EQ(got.playbook_id, want.playbook_id);
+    EXPECT_EQ(got.playbook_version, want.playbook_version);
+    EXPECT_EQ(got.title, want.title);
+    EXPECT_EQ(got.subject, want.subject);
+    EXPECT_EQ(got.giver, want.giver);
+    EXPECT_EQ(got.owner, want.owner);
+    EXPECT_EQ(got.pending_from, want.pending_from);
+    EXPECT_EQ(got.unowned, want.unowned);
+    EXPECT_TRUE(got.state == want.state) << core::to_string(got.state);
+    EXPECT_EQ(got.done_definition, want.done_definition);
+    EXPECT_TRUE(got.checklist == want.checklist);
+    EXPECT_TRUE(got.created_at == want.created_at);
+    EXPECT_TRUE(got.updated_at == want.updated_at);
+    EXPECT_TRUE(got.accepted_at == want.accepted_at);
+    EXPECT_TRUE(got.closed_at == want.closed_at);
+    EXPECT_TRUE(got.deadlines == want.deadlines);
+    EXPECT_EQ(got.escalation_level, want.escalation_level);
+    EXPECT_EQ(got.event_source, want.event_source);
+    EXPECT_EQ(got.event_id, want.event_id);
+    EXPECT_EQ(got.data, want.data);
+    if (with_timeline) {
+        EXPECT_TRUE(got.timeline == want.timeline);
+    } else {
+        EXPECT_TRUE(got.timeline.empty());
+    }
+}
+
+// The reference for HandoffFilter::overdue_at, written from the rule in store.h and
+// DESIGN.md rather than from the store's SQL.
+inline bool reference_overdue(const core::Handoff& h, TimePoint t) {
+    using core::HandoffState;
+    const bool to_accept = h.state == HandoffState::waiting && h.deadlines.accept_by &&
+                           *h.deadlines.accept_by < t;
+    const bool to_finish =
+        (h.state == HandoffState::waiting || h.state == HandoffState::accepted) &&
+        h.deadlines.done_by && *h.deadlines.done_by < t;
+    return to_accept || to_finish;
+}
+
+class StoreContract : public ::testing::TestWithParam<StoreBackend> {
+protected:
+    void SetUp() override {
+        auto opened = GetParam().open(dir_.path());
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        store_ = std::move(opened).value();
+    }
+
+    // Runs `fn` (Transaction& -> Result<T>) in a write or read and hands back its result;
+    // a failure of the callback or of the store comes back as the error.
+    template <class F>
+    auto run(bool writing, F fn) -> std::invoke_result_t<F&, Transaction&> {
+        using R = std::invoke_result_t<F&, Transaction&>;
+        std::optional<R> out;
+        auto wrapped = [&](Transaction& tx) -> Status {
+            out.emplace(fn(tx));
+            if (!out->ok()) return out->error();
+            return ok_status();
+        };
+        Status s = writing ? store_->write(wrapped) : store_->read(wrapped);
+        if (!s.ok()) return R(s.error());
+        return std::move(*out);
+    }
+    template <class F>
+    auto in_write(F fn) {
+        return run(true, std::move(fn));
+    }
+    template <class F>
+    auto in_read(F fn) {
+        return run(false, std::move(fn));
+    }
+
+    Result<std::int64_t> insert(const core::Handoff& h) {
+        return in_write([&](Transaction& tx) { return tx.insert_handoff(h); });
+    }
+    Result<std::optional<core::Handoff>> load(std::int64_t id, bool with_timeline = true) {
+        return in_read([&](Transaction& tx) { return tx.handoff(id, with_timeline); });
+    }
+    Result<std::vector<core::Handoff>> list(const HandoffFilter& filter) {
+        return in_read([&](Transaction& tx) { return tx.list_handoffs(filter); });
+    }
+    static std::vector<std::int64_t> ids_of(const std::vector<core::Handoff>& handoffs) {
+        std::vector<std::int64_t> ids;
+        for (const auto& h : handoffs) ids.push_back(h.id);
+        return ids;
+    }
+
+    TempDir dir_;
+    std::unique_ptr<Store> store_;
+};
+
+// --- events -------------------------------------------------------------------------------
+
+TEST_P(StoreContract, EventIsStoredOnceAndTheDuplicateChangesNothing) {
+    core::Event e = make_event("evt-1");
+    e.subject = "Acme — ünïcode";
+    ASSIGN_OR_FAIL(first, in_write([&](Transaction& tx) { return tx.insert_event(e, at(10)); }));
+    EXPECT_TRUE(first);
+    core::Event again = e;
+    again.type = "deal.lost";
+    again.data = {{"changed", true}};
+    ASSIGN_OR_FAIL(second,
+                   in_write([&](Transaction& tx) { return tx.insert_event(again, at(20)); }));
+    EXPECT_FALSE(second);
+
+    ASSIGN_OR_FAIL(record, in_read([&](Transaction& tx) { return tx.event("crm", "evt-1"); }));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_GT(record->seq, 0);
+    EXPECT_EQ(record->event.id, "evt-1");
+    EXPECT_EQ(record->event.source, "crm");
+    EXPECT_EQ(record->event.type, "deal.won");
+    EXPECT_EQ(record->event.subject, std::optional<std::string>("Acme — ünïcode"));
+    EXPECT_TRUE(record->event.time == e.time);
+    EXPECT_EQ(record->event.data, e.data);
+    EXPECT_TRUE(record->received_at == at(10));
+    EXPECT_EQ(record->handoffs_created, 0);
+}
+
+TEST_P(StoreContract, SameIdFromAnotherSourceIsAnotherEvent) {
+    ASSIGN_OR_FAIL(a, in_write([&](Transaction& tx) {
+                       return tx.insert_event(make_event("x", "t", "crm"), at(0));
+                   }));
+    ASSIGN_OR_FAIL(b, in_write([&](Transaction& tx) {
+                       return tx.insert_event(make_event("x", "t", "forms"), at(0));
+                   }));
+    EXPECT_TRUE(a);
+    EXPECT_TRUE(b);
+    ASSIGN_OR_FAIL(missing, in_read([&](Transaction& tx) { return tx.event("cal", "x"); }));
+    EXPECT_FALSE(missing.has_value());
+    ASSIGN_OR_FAIL(plain, in_read([&](Transaction& tx) { return tx.event("crm", "x"); }));
+    ASSERT_TRUE(plain.has_value());
+    EXPECT_FALSE(plain->event.subject.has_value());
+}
+
+TEST_P(StoreContract, SetEventHandoffsUpdatesTheCountAndNeedsTheEvent) {
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.insert_event(make_event("e"), at(0)); }));
+    ASSERT_OK(store_->write(
+        [](Transaction& tx) { return tx.set_event_handoffs("crm", "e", 2); }));
+    ASSIGN_OR_FAIL(record, in_read([&](Transaction& tx) { return tx.event("crm", "e"); }));
+    ASSERT_TRUE(record.has_value());
+    EXPECT_EQ(record->handoffs_created, 2);
+    Status missing =
+        store_->write([](Transaction& tx) { return tx.set_event_handoffs("crm", "nope", 1); });
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreContract, ListEventsFiltersByTypeAndUnmatchedWithACursor) {
+    ASSERT_OK(store_->write([](Transaction& tx) -> Status {
+        for (int i = 0; i < 6; ++i) {
+            auto e = make_event("e" + std::to_string(i), i % 2 == 0 ? "deal.won" : "form.signed");
+            if (auto r = tx.insert_event(e, at(i)); !r) return r.error();
+        }
+        return tx.set_event_handoffs("crm", "e2", 1);
+    }));
+    auto list = [&](EventFilter f) {
+        return in_read([&](Transaction& tx) { return tx.list_events(f); });
+    };
+    ASSIGN_OR_FAIL(all, list({}));
+    ASSERT_EQ(all.size(), 6u);
+    for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].seq, all[i].seq);
+    EXPECT_EQ(all[0].event.id, "e0");
+
+    ASSIGN_OR_FAIL(won, list({.type = "deal.won"}));
+    ASSERT_EQ(won.size(), 3u);
+    EXPECT_EQ(won[1].event.id, "e2");
+
+    ASSIGN_OR_FAIL(unmatched_won, list({.type = "deal.won", .unmatched_only = true}));
+    ASSERT_EQ(unmatched_won.size(), 2u);
+    EXPECT_EQ(unmatched_won[0].event.id, "e0");
+    EXPECT_EQ(unmatched_won[1].event.id, "e4");
+
+    ASSIGN_OR_FAIL(page, list({.after_seq = all[1].seq, .limit = 2}));
+    ASSERT_EQ(page.size(), 2u);
+    EXPECT_EQ(page[0].event.id, "e2");
+    EXPECT_EQ(page[1].event.id, "e3");
+}
+
+TEST_P(StoreContract, ListEventsClampsTheLimitToOnePage) {
+    ASSERT_OK(store_->write([](Transaction& tx) -> Status {
+        for (std::size_t i = 0; i <= limits::list_page_max; ++i) {
+            if (auto r = tx.insert_event(make_event("e" + std::to_string(i)), at(0)); !r) {
+                return r.error();
+            }
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(page, in_read([&](Transaction& tx) {
+                       return tx.list_events({.limit = limits::list_page_max * 5});
+                   }));
+    EXPECT_EQ(page.size(), limits::list_page_max);
+}
+
+TEST_P(StoreContract, HandoffsOfEventAreItsOwnInIdOrder) {
+    core::Handoff mine = bare_handoff();
+    mine.event_id = "deal-7";
+    core::Handoff other = bare_handoff();
+    other.event_id = "deal-8";
+    ASSIGN_OR_FAIL(a, insert(mine));
+    ASSIGN_OR_FAIL(b, insert(other));
+    ASSIGN_OR_FAIL(c, insert(mine));
+    ASSIGN_OR_FAIL(ids,
+                   in_read([&](Transaction& tx) { return tx.handoffs_of_event("crm", "deal-7"); }));
+    EXPECT_EQ(ids, (std::vector<std::int64_t>{a, c}));
+    EXPECT_NE(b, a);
+    ASSIGN_OR_FAIL(none,
+                   in_read([&](Transaction& tx) { return tx.handoffs_of_event("crm", "deal-9"); }));
+    EXPECT_TRUE(none.empty());
+}
+
+// --- playbooks and documents --------------------------------------------------------------
+
+TEST_P(StoreContract, PlaybookVersionsOnlyChangeWithTheText) {
+    auto put = [&](std::string id, std::string yaml, std::int64_t ms) {
+        return in_write([&](Transaction& tx) {
+            return tx.put_playbook(id, yaml, "playbooks/" + id + ".yaml", at(ms));
+        });
+    };
+    ASSIGN_OR_FAIL(v1, put("onboard", "id: onboard\n", 1));
+    ASSIGN_OR_FAIL(same, put("onboard", "id: onboard\n", 2));
+    ASSIGN_OR_FAIL(v2, put("onboard", "id: onboard\ntitle: x\n", 3));
+    ASSIGN_OR_FAIL(back, put("onboard", "id: onboard\n", 4));  // old text, new version
+    ASSIGN_OR_FAIL(space, put("onboard", "id: onboard \n", 5));  // byte-identical only
+    ASSIGN_OR_FAIL(same_size, put("onboard", "id: onboarD \n", 6));
+    ASSIGN_OR_FAIL(other, put("alpha", "id: alpha\n", 7));
+    EXPECT_EQ(v1, 1);
+    EXPECT_EQ(same, 1);
+    EXPECT_EQ(v2, 2);
+    EXPECT_EQ(back, 3);
+    EXPECT_EQ(space, 4);
+    EXPECT_EQ(same_size, 5);
+    EXPECT_EQ(other, 1);
+
+    ASSIGN_OR_FAIL(current, in_read([&](Transaction& tx) { return tx.current_playbooks(); }));
+    ASSERT_EQ(current.size(), 2u);
+    EXPECT_EQ(current[0].id, "alpha");
+    EXPECT_EQ(current[1].id, "onboard");
+    EXPECT_EQ(current[1].version, 5);
+    EXPECT_EQ(current[1].yaml, "id: onboarD \n");
+    EXPECT_EQ(current[1].file, "playbooks/onboard.yaml");
+    EXPECT_TRUE(current[1].applied_at == at(6));
+
+    ASSIGN_OR_FAIL(first, in_read([&](Transaction& tx) { return tx.playbook("onboard", 1); }));
+    ASSERT_TRUE(first.has_value());
+    EXPECT_EQ(first->yaml, "id: onboard\n");
+    EXPECT_TRUE(first->applied_at == at(1));  // the identical put did not touch it
+    ASSIGN_OR_FAIL(latest,
+                   in_read([&](Transaction& tx) { return tx.playbook("onboard", std::nullopt); }));
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_EQ(latest->version, 5);
+    ASSIGN_OR_FAIL(no_version, in_read([&](Transaction& tx) { return tx.playbook("onboard", 9); }));
+    EXPECT_FALSE(no_version.has_value());
+    ASSIGN_OR_FAIL(no_id, in_read([&](Transaction& tx) { return tx.playbook("x", std::nullopt); }));
+    EXPECT_FALSE(no_id.has_value());
+}
+
+TEST_P(StoreContract, DocumentsAreVersionedLikePlaybooks) {
+    auto put = [&](std::string kind, std::string text, std::int64_t ms) {
+        return in_write([&](Transaction& tx) { return tx.put_document(kind, text, at(ms)); });
+    };
+    ASSIGN_OR_FAIL(none, in_read([&](Transaction& tx) { return tx.current_document("people"); }));
+    EXPECT_FALSE(none.has_value());
+    ASSIGN_OR_FAIL(v1, put("people", "people: []\n", 1));
+    ASSIGN_OR_FAIL(same, put("people", "people: []\n", 2));
+    ASSIGN_OR_FAIL(v2, put("people", "people: [ana]\n", 3));
+    ASSIGN_OR_FAIL(channels, put("channels", "smtp: {}\n", 4));
+    EXPECT_EQ(v1, 1);
+    EXPECT_EQ(same, 1);
+    EXPECT_EQ(v2, 2);
+    EXPECT_EQ(channels, 1);
+    ASSIGN_OR_FAIL(doc, in_read([&](Transaction& tx) { return tx.current_document("people"); }));
+    ASSERT_TRUE(doc.has_value());
+    EXPECT_EQ(doc->kind, "people");
+    EXPECT_EQ(doc->version, 2);
+    EXPECT_EQ(doc->text, "people: [ana]\n");
+    EXPECT_TRUE(doc->applied_at == at(3));
+}
+
+// --- handoffs -----------------------------------------------------------------------------
+
+TEST_P(StoreContract, HandoffRoundTripsEveryField) {
+    const core::Handoff want = full_handoff();
+    ASSIGN_OR_FAIL(id, insert(want));
+    EXPECT_GT(id, 0);
+    ASSIGN_OR_FAIL(got, load(id, true));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->id, id);
+    EXPECT_EQ(got->revision, 0);
+    expect_same_handoff(*got, want, true);
+
+    ASSIGN_OR_FAIL(without, load(id, false));
+    ASSERT_TRUE(without.has_value());
+    expect_same_handoff(*without, want, false);
+}
+
+TEST_P(StoreContract, HandoffWithOptionalFieldsUnsetRoundTrips) {
+    const core::Handoff want = bare_handoff();
+    ASSIGN_OR_FAIL(id, insert(want));
+    ASSIGN_OR_FAIL(got, load(id));
+    ASSERT_TRUE(got.has_value());
+    expect_same_handoff(*got, want, true);
+    EXPECT_FALSE(got->deadlines.accept_by.has_value());
+    EXPECT_FALSE(got->deadlines.done_by.has_value());
+    EXPECT_FALSE(got->accepted_at.has_value());
+    EXPECT_TRUE(got->checklist.empty());
+    EXPECT_EQ(got->data, nlohmann::json::object());
+}
+
+TEST_P(StoreContract, HandoffIdsIncreaseAndAMissingOneIsEmpty) {
+    ASSIGN_OR_FAIL(a, insert(bare_handoff()));
+    ASSIGN_OR_FAIL(b, insert(bare_handoff()));
+    EXPECT_LT(a, b);
+    ASSIGN_OR_FAIL(missing, load(b + 100));
+    EXPECT_FALSE(missing.has_value());
+}
+
+TEST_P(StoreContract, UpdateChecksAndBumpsTheRevision) {
+    ASSIGN_OR_FAIL(id, insert(full_handoff()));
+    ASSIGN_OR_FAIL(loaded, load(id, false));
+    ASSERT_TRUE(loaded.has_value());
+    core::Handoff next = *loaded;
+    next.state = core::HandoffState::done;
+    next.owner = "carla";
+    next.pending_from = "";
+    next.unowned = false;
+    next.updated_at = at(9'000);
+    next.closed_at = std::nullopt;
+    next.deadlines.done_by = std::nullopt;
+    next.escalation_level = 3;
+    next.data = {{"after", "update"}};
+    next.checklist[1].checked = true;
+    next.checklist[1].checked_by = "carla";
+    next.checklist[1].checked_at = at(8'000);
+    next.checklist.pop_back();
+    next.checklist.push_back({2, "Replaced item", false, "", std::nullopt, std::nullopt});
+    next.checklist.push_back({3, "New item", true, "carla", at(8'500), std::string("x.y")});
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.update_handoff(next); }));
+
+    ASSIGN_OR_FAIL(after, load(id, false));
+    ASSERT_TRUE(after.has_value());
+    EXPECT_EQ(after->revision, 1);
+    expect_same_handoff(*after, next, false);
+
+    // `next` still says revision 0: someone else's stale copy.
+    core::Handoff stale = next;
+    stale.owner = "dave";
+    Status conflict = store_->write([&](Transaction& tx) { return tx.update_handoff(stale); });
+    ASSERT_FALSE(conflict.ok());
+    EXPECT_EQ(conflict.error().code, ErrorCode::conflict);
+    ASSIGN_OR_FAIL(unchanged, load(id, false));
+    EXPECT_EQ(unchanged->owner, "carla");
+    EXPECT_EQ(unchanged->revision, 1);
+
+    stale.revision = 1;
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.update_handoff(stale); }));
+    ASSIGN_OR_FAIL(again, load(id, false));
+    EXPECT_EQ(again->owner, "dave");
+    EXPECT_EQ(again->revision, 2);
+}
+
+TEST_P(StoreContract, UpdateKeepsWhereTheHandoffCameFrom) {
+    ASSIGN_OR_FAIL(id, insert(full_handoff()));
+    ASSIGN_OR_FAIL(loaded, load(id, false));
+    core::Handoff changed = *loaded;
+    changed.playbook_id = "other";
+    changed.playbook_version = 99;
+    changed.created_at = at(123);
+    changed.event_source = "elsewhere";
+    changed.event_id = "other-event";
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.update_handoff(changed); }));
+    ASSIGN_OR_FAIL(after, load(id, false));
+    expect_same_handoff(*after, *loaded, false);
+}
+
+TEST_P(StoreContract, UpdateOfAMissingHandoffIsNotFound) {
+    core::Handoff ghost = bare_handoff();
+    ghost.id = 777;
+    Status s = store_->write([&](Transaction& tx) { return tx.update_handoff(ghost); });
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreContract, AChecklistOutOfOrderIsRefusedBeforeSaving) {
+    core::Handoff h = bare_handoff();
+    h.checklist = {{1, "a", false, "", std::nullopt, std::nullopt},
+                   {3, "c", false, "", std::nullopt, std::nullopt}};
+    auto id = insert(h);
+    ASSERT_FALSE(id.ok());
+    EXPECT_EQ(id.error().code, ErrorCode::internal);
+    ASSIGN_OR_FAIL(all, list({}));
+    EXPECT_TRUE(all.empty());
+}
+
+TEST_P(StoreContract, TimelineIsAppendedInOrder) {
+    core::Handoff h = bare_handoff();
+    h.timeline = {{at(1), "baton", "created", "Created.", nlohmann::json::object()}};
+    ASSIGN_OR_FAIL(id, insert(h));
+    ASSIGN_OR_FAIL(other, insert(h));
+    std::vector<core::TimelineEntry> batch = {
+        {at(2), "ana", "accepted", "Accepted.", nlohmann::json::object()},
+        {at(3), "ana", "comment", "Calling them — «soon».", {{"n", 1}}},
+    };
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.append_timeline(id, batch); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.append_timeline(other, {{at(9), "bob", "note", "Other.", {}}});
+    }));
+    // An earlier timestamp still goes last: order is the order of appending.
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.append_timeline(id, {{at(0), "baton", "reminded", "Reminded.", {}}});
+    }));
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.append_timeline(id, {}); }));
+    ASSIGN_OR_FAIL(got, load(id, true));
+    ASSERT_EQ(got->timeline.size(), 4u);
+    EXPECT_EQ(got->timeline[0].kind, "created");
+    EXPECT_TRUE(got->timeline[1] == batch[0]);
+    EXPECT_TRUE(got->timeline[2] == batch[1]);
+    EXPECT_EQ(got->timeline[3].kind, "reminded");
+    ASSIGN_OR_FAIL(theirs, load(other, true));
+    EXPECT_EQ(theirs->timeline.size(), 2u);
+
+    Status missing = store_->write([&](Transaction& tx) {
+        return tx.append_timeline(id + 100, {{at(0), "a", "b", "c", {}}});
+    });
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreContract, UpdatingAHandoffLeavesItsTimelineAlone) {
+    ASSIGN_OR_FAIL(id, insert(full_handoff()));
+    ASSIGN_OR_FAIL(loaded, load(id, true));
+    core::Handoff changed = *loaded;
+    changed.timeline.clear();  // an update never edits history
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.update_handoff(changed); }));
+    ASSIGN_OR_FAIL(after, load(id, true));
+    EXPECT_TRUE(after->timeline == loaded->timeline);
+}
+
+// --- lists --------------------------------------------------------------------------------
+
+TEST_P(StoreContract, ListHonoursEachFilterInIdOrder) {
+    using core::HandoffState;
+    std::vector<core::Handoff> made;
+    const std::vector<HandoffState> states = {HandoffState::waiting, HandoffState::accepted,
+                                              HandoffState::done, HandoffState::declined,
+                                              HandoffState::cancelled};
+    for (int i = 0; i < 20; ++i) {
+        core::Handoff h = bare_handoff(i % 3 == 0 ? "ana" : "bob",
+                                       i % 4 == 0 ? "Zürich AG" : "Acme");
+        h.state = states[static_cast<std::size_t>(i) % states.size()];
+        h.playbook_id = i % 2 == 0 ? "sold" : "signed";
+        h.created_at = at(i * 1000);
+        h.checklist = {{1, "only item", i % 2 == 1, "", std::nullopt, std::nullopt}};
+        ASSIGN_OR_FAIL(id, insert(h));
+        h.id = id;
+        made.push_back(h);
+    }
+    auto check = [&](const HandoffFilter& filter, auto predicate) {
+        std::vector<std::int64_t> want;
+        for (const auto& h : made) {
+            if (predicate(h)) want.push_back(h.id);
+        }
+        auto got = list(filter);
+        ASSERT_TRUE(got.ok()) << got.error().message;
+        EXPECT_EQ(ids_of(*got), want);
+        EXPECT_FALSE(want.empty());  // each case must select something to mean anything
+        EXPECT_LT(want.size(), made.size());
+        for (const auto& h : *got) EXPECT_EQ(h.checklist.size(), 1u);
+    };
+    check({.state = HandoffState::accepted},
+          [](const core::Handoff& h) { return h.state == HandoffState::accepted; });
+    check({.owner = "ana"}, [](const core::Handoff& h) { return h.owner == "ana"; });
+    check({.playbook = "signed"}, [](const core::Handoff& h) { return h.playbook_id == "signed"; });
+    check({.subject = "Zürich AG"},
+          [](const core::Handoff& h) { return h.subject == "Zürich AG"; });
+    check({.created_since = at(12'000)},
+          [](const core::Handoff& h) { return h.created_at >= at(12'000); });
+    check({.state = HandoffState::waiting, .owner = "ana", .playbook = "sold"},
+          [](const core::Handoff& h) {
+              return h.state == HandoffState::waiting && h.owner == "ana" &&
+                     h.playbook_id == "sold";
+          });
+    check({.after_id = made[4].id}, [&](const core::Handoff& h) { return h.id > made[4].id; });
+    ASSIGN_OR_FAIL(all, list({}));
+    EXPECT_EQ(all.size(), made.size());
+    for (const auto& h : all) EXPECT_TRUE(h.timeline.empty());  // lists carry no timeline
+}
+
+TEST_P(StoreContract, ListPagesWithTheCursorAndLimit) {
+    std::vector<std::int64_t> made;
+    for (int i = 0; i < 10; ++i) {
+        ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+        made.push_back(id);
+    }
+    std::vector<std::int64_t> seen;
+    std::int64_t cursor = 0;
+    int pages = 0;
+    for (;;) {
+        ASSIGN_OR_FAIL(page, list({.after_id = cursor, .limit = 3}));
+        if (page.empty()) break;
+        EXPECT_LE(page.size(), 3u);
+        for (const auto& h : page) seen.push_back(h.id);
+        cursor = page.back().id;
+        ++pages;
+        ASSERT_LT(pages, 10);
+    }
+    EXPECT_EQ(pages, 4);
+    EXPECT_EQ(seen, made);
+    ASSIGN_OR_FAIL(none, list({.limit = 0}));
+    EXPECT_TRUE(none.empty());
+}
+
+TEST_P(StoreContract, ListClampsTheLimitToOnePage) {
+    ASSERT_OK(store_->write([](Transaction& tx) -> Status {
+        for (std::size_t i = 0; i <= limits::list_page_max; ++i) {
+            if (auto r = tx.insert_handoff(bare_handoff()); !r) return r.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(page, list({.limit = limits::list_page_max + 500}));
+    EXPECT_EQ(page.size(), limits::list_page_max);
+}
+
+TEST_P(StoreContract, OverdueFilterAgreesWithTheCoreRule) {
+    using core::HandoffState;
+    const TimePoint t = at(100'000);
+    const std::vector<std::optional<TimePoint>> deadlines = {
+        std::nullopt, t - Milliseconds(1), t, t + Milliseconds(1)};
+    std::vector<core::Handoff> made;
+    for (HandoffState state : {HandoffState::waiting, HandoffState::accepted, HandoffState::done,
+                               HandoffState::declined, HandoffState::cancelled}) {
+        for (const auto& accept_by : deadlines) {
+            for (const auto& done_by : deadlines) {
+                core::Handoff h = bare_handoff();
+                h.state = state;
+                h.deadlines = {accept_by, done_by};
+                ASSIGN_OR_FAIL(id, insert(h));
+                h.id = id;
+                made.push_back(h);
+            }
+        }
+    }
+    for (TimePoint when : {t - Milliseconds(5), t, t + Milliseconds(1), t + Milliseconds(5)}) {
+        std::vector<std::int64_t> want;
+        for (const auto& h : made) {
+            if (reference_overdue(h, when)) want.push_back(h.id);
+        }
+        ASSIGN_OR_FAIL(got, list({.overdue_at = when}));
+        EXPECT_EQ(ids_of(got), want) << "at +" << to_unix_ms(when) - to_unix_ms(t) << " ms";
+    }
+    // The filter combines with the others.
+    ASSIGN_OR_FAIL(accepted,
+                   list({.state = HandoffState::accepted, .overdue_at = t + Milliseconds(5)}));
+    EXPECT_EQ(accepted.size(), 12u);  // done_by set (3 of 4) × every accept_by (4)
+}
+
+// --- timers and outbox --------------------------------------------------------------------
+
+TEST_P(StoreContract, TimersAreStoredOnceAndCancelledByKind) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    ASSIGN_OR_FAIL(other, insert(bare_handoff()));
+    const std::vector<TimerRecord> timers = {
+        {0, id, TimerKind::remind, 0, at(100), std::nullopt, false, "ana"},
+        {0, id, TimerKind::escalate, 1, at(200), std::nullopt, false, "ops-manager"},
+        {0, id, TimerKind::escalate, 2, at(300), std::nullopt, false, "founder"},
+        {0, id, TimerKind::done_due, 0, at(400), std::nullopt, false, "ana"},
+        {0, id, TimerKind::accept_due, 0, at(50), at(60), false, "ana"},  // already fired
+        {0, other, TimerKind::remind, 0, at(100), std::nullopt, false, "bob"},
+    };
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers(timers); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers({timers[0]}); }));
+
+    ASSIGN_OR_FAIL(stored, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
+    ASSERT_EQ(stored.size(), 5u);  // the duplicate was ignored
+    EXPECT_GT(stored[0].id, 0);
+    EXPECT_EQ(stored[1].kind, TimerKind::escalate);
+    EXPECT_EQ(stored[1].level, 1);
+    EXPECT_TRUE(stored[1].due_at == at(200));
+    EXPECT_EQ(stored[2].target, "founder");
+    EXPECT_TRUE(stored[4].fired_at == std::optional<TimePoint>(at(60)));
+
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.cancel_timers(id, {TimerKind::remind, TimerKind::escalate,
+                                     TimerKind::accept_due});
+    }));
+    ASSIGN_OR_FAIL(after, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
+    ASSERT_EQ(after.size(), 5u);
+    EXPECT_TRUE(after[0].cancelled);
+    EXPECT_TRUE(after[1].cancelled);
+    EXPECT_TRUE(after[2].cancelled);
+    EXPECT_FALSE(after[3].cancelled);  // done_due was not named
+    EXPECT_FALSE(after[4].cancelled);  // fired timers stay as they were
+    ASSIGN_OR_FAIL(theirs, in_read([&](Transaction& tx) { return tx.timers_of(other); }));
+    ASSERT_EQ(theirs.size(), 1u);
+    EXPECT_FALSE(theirs[0].cancelled);
+}
+
+TEST_P(StoreContract, ACancelledTimerInsertedAgainIsArmedAgain) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    const TimerRecord remind{0, id, TimerKind::remind, 0, at(100), std::nullopt, false, "ana"};
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers({remind}); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.cancel_timers(id, {TimerKind::remind});
+    }));
+    TimerRecord for_bob = remind;
+    for_bob.target = "bob";
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers({for_bob}); }));
+    ASSIGN_OR_FAIL(stored, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
+    ASSERT_EQ(stored.size(), 1u);
+    EXPECT_FALSE(stored[0].cancelled);
+    EXPECT_EQ(stored[0].target, "bob");
+}
+
+TEST_P(StoreContract, TimersNeedTheirHandoff) {
+    const TimerRecord orphan{0, 4242, TimerKind::remind, 0, at(1), std::nullopt, false, "x"};
+    EXPECT_FALSE(store_->write([&](Transaction& tx) { return tx.insert_timers({orphan}); }).ok());
+}
+
+TEST_P(StoreContract, OutboxIgnoresADuplicateDedupeKey) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    OutboxRecord slack;
+    slack.handoff_id = id;
+    slack.channel = "slack";
+    slack.target = "#ops";
+    slack.dedupe_key = "h1:created:slack:#ops";
+    slack.payload = {{"text", "New handoff: Acme → ana ✅"}};
+    slack.next_attempt_at = at(10);
+    slack.created_at = at(5);
+    OutboxRecord email = slack;
+    email.channel = "email";
+    email.target = "ana@example.com";
+    email.dedupe_key = "h1:created:email:ana";
+    email.status = "failed";
+    email.attempts = 3;
+    OutboxRecord dup = slack;
+    dup.payload = {{"text", "second"}};
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_outbox({slack, email}); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_outbox({dup}); }));
+    ASSIGN_OR_FAIL(rows, in_read([&](Transaction& tx) { return tx.outbox_of(id); }));
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_GT(rows[0].id, 0);
+    EXPECT_LT(rows[0].id, rows[1].id);
+    EXPECT_EQ(rows[0].handoff_id, id);
+    EXPECT_EQ(rows[0].channel, "slack");
+    EXPECT_EQ(rows[0].target, "#ops");
+    EXPECT_EQ(rows[0].dedupe_key, slack.dedupe_key);
+    EXPECT_EQ(rows[0].payload, slack.payload);  // the first one wins
+    EXPECT_EQ(rows[0].status, "pending");
+    EXPECT_EQ(rows[0].attempts, 0);
+    EXPECT_TRUE(rows[0].next_attempt_at == at(10));
+    EXPECT_TRUE(rows[0].created_at == at(5));
+    EXPECT_EQ(rows[1].status, "failed");
+    EXPECT_EQ(rows[1].attempts, 3);
+
+    OutboxRecord keyless = slack;
+    keyless.dedupe_key = "";
+    Status refused = store_->write([&](Transaction& tx) { return tx.insert_outbox({keyless}); });
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
+}
+
+// --- owner resolution ---------------------------------------------------------------------
+
+TEST_P(StoreContract, AssignmentCountersStartAtZeroPerTeam) {
+    auto next = [&](std::string team) {
+        return in_write([&](Transaction& tx) { return tx.next_assignment(team); });
+    };
+    ASSIGN_OR_FAIL(a0, next("ops"));
+    ASSIGN_OR_FAIL(a1, next("ops"));
+    ASSIGN_OR_FAIL(b0, next("sales"));
+    ASSIGN_OR_FAIL(a2, next("ops"));
+    EXPECT_EQ(a0, 0);
+    EXPECT_EQ(a1, 1);
+    EXPECT_EQ(b0, 0);
+    EXPECT_EQ(a2, 2);
+}
+
+TEST_P(StoreContract, OpenHandoffCountsCountWaitingAndAccepted) {
+    using core::HandoffState;
+    for (auto [owner, state] : std::vector<std::pair<std::string, HandoffState>>{
+             {"ana", HandoffState::waiting},
+             {"ana", HandoffState::accepted},
+             {"ana", HandoffState::done},
+             {"ana", HandoffState::declined},
+             {"bob", HandoffState::cancelled},
+             {"carla", HandoffState::waiting},
+             {"dave", HandoffState::accepted}}) {
+        core::Handoff h = bare_handoff(owner);
+        h.state = state;
+        ASSERT_OK(insert(h));
+    }
+    ASSIGN_OR_FAIL(counts, in_read([&](Transaction& tx) {
+                       return tx.open_handoff_counts({"ana", "bob", "carla", "erin"});
+                   }));
+    EXPECT_EQ(counts, (std::map<std::string, int>{{"ana", 2}, {"bob", 0}, {"carla", 1},
+                                                  {"erin", 0}}));
+    ASSIGN_OR_FAIL(empty,
+                   in_read([&](Transaction& tx) { return tx.open_handoff_counts({}); }));
+    EXPECT_TRUE(empty.empty());
+}
+
+// --- transactions -------------------------------------------------------------------------
+
+TEST_P(StoreContract, AFailingCallbackKeepsNothingAndReturnsItsError) {
+    Status s = store_->write([](Transaction& tx) -> Status {
+        if (auto r = tx.insert_event(make_event("e"), at(0)); !r) return r.error();
+        if (auto r = tx.put_playbook("p", "id: p\n", "p.yaml", at(0)); !r) return r.error();
+        if (auto r = tx.insert_handoff(full_handoff()); !r) return r.error();
+        if (auto r = tx.next_assignment("ops"); !r) return r.error();
+        return make_error(ErrorCode::conflict, "changed my mind", "owner");
+    });
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::conflict);
+    EXPECT_EQ(s.error().message, "changed my mind");
+    EXPECT_EQ(s.error().field, "owner");
+
+    ASSIGN_OR_FAIL(event, in_read([&](Transaction& tx) { return tx.event("crm", "e"); }));
+    EXPECT_FALSE(event.has_value());
+    ASSIGN_OR_FAIL(playbooks, in_read([&](Transaction& tx) { return tx.current_playbooks(); }));
+    EXPECT_TRUE(playbooks.empty());
+    ASSIGN_OR_FAIL(handoffs, list({}));
+    EXPECT_TRUE(handoffs.empty());
+    ASSIGN_OR_FAIL(counter,
+                   in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(counter, 0);
+}
+
+TEST_P(StoreContract, ACallbackThatThrowsKeepsNothing) {
+    Status s = store_->write([](Transaction& tx) -> Status {
+        (void)tx.insert_event(make_event("e"), at(0));
+        throw std::runtime_error("boom");
+    });
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.error().code, ErrorCode::internal);
+    EXPECT_NE(s.error().message.find("boom"), std::string::npos);
+    ASSIGN_OR_FAIL(event, in_read([&](Transaction& tx) { return tx.event("crm", "e"); }));
+    EXPECT_FALSE(event.has_value());
+    // The store still works afterwards.
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.insert_event(make_event("f"), at(0)); }));
+}
+
+TEST_P(StoreContract, WriteMethodsInsideReadFailWithInternal) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    std::vector<std::pair<std::string, Status>> results;
+    ASSERT_OK(store_->read([&](Transaction& tx) -> Status {
+        auto status_of = [](const auto& r) { return r.ok() ? ok_status() : Status(r.error()); };
+        results.emplace_back("insert_event", status_of(tx.insert_event(make_event("e"), at(0))));
+        results.emplace_back("set_event_handoffs", tx.set_event_handoffs("crm", "e", 1));
+        results.emplace_back("put_playbook", status_of(tx.put_playbook("p", "y", "f", at(0))));
+        results.emplace_back("put_document", status_of(tx.put_document("people", "y", at(0))));
+        results.emplace_back("insert_handoff", status_of(tx.insert_handoff(bare_handoff())));
+        core::Handoff h = bare_handoff();
+        h.id = id;
+        results.emplace_back("update_handoff", tx.update_handoff(h));
+        results.emplace_back("append_timeline", tx.append_timeline(id, {}));
+        results.emplace_back("insert_timers", tx.insert_timers({}));
+        results.emplace_back("cancel_timers", tx.cancel_timers(id, {TimerKind::remind}));
+        results.emplace_back("insert_outbox", tx.insert_outbox({}));
+        results.emplace_back("next_assignment", status_of(tx.next_assignment("ops")));
+        // Reads still work in the same transaction.
+        return status_of(tx.handoff(id, true));
+    }));
+    ASSERT_EQ(results.size(), 11u);
+    for (const auto& [method, status] : results) {
+        ASSERT_FALSE(status.ok()) << method;
+        EXPECT_EQ(status.error().code, ErrorCode::internal) << method;
+    }
+    ASSIGN_OR_FAIL(counter, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(counter, 0);
+}
+
+TEST_P(StoreContract, AReadSeesOneSnapshotWhileAWriterCommits) {
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.insert_event(make_event("a"), at(0)); }));
+    std::size_t before = 0;
+    std::size_t after = 0;
+    Status writer_status = ok_status();
+    ASSERT_OK(store_->read([&](Transaction& tx) -> Status {
+        auto first = tx.list_events({});
+        if (!first) return first.error();
+        before = first->size();
+        std::thread writer([&] {
+            writer_status = store_->write([](Transaction& w) -> Status {
+                auto r = w.insert_event(make_event("b"), at(0));
+                return r ? ok_status() : Status(r.error());
+            });
+        });
+        writer.join();
+        auto second = tx.list_events({});
+        if (!second) return second.error();
+        after = second->size();
+        return ok_status();
+    }));
+    EXPECT_OK(writer_status);
+    EXPECT_EQ(before, 1u);
+    EXPECT_EQ(after, 1u);
+    ASSIGN_OR_FAIL(now, in_read([&](Transaction& tx) { return tx.list_events({}); }));
+    EXPECT_EQ(now.size(), 2u);
+}
+
+TEST_P(StoreContract, ConcurrentWritersAllLand) {
+    constexpr int threads = 4;
+    constexpr int writes_per_thread = 40;
+    std::atomic<int> failures{0};
+    std::atomic<bool> writing{true};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < writes_per_thread; ++i) {
+                Status s = store_->write([&](Transaction& tx) -> Status {
+                    auto e = make_event("t" + std::to_string(t) + "-" + std::to_string(i));
+                    if (auto r = tx.insert_event(e, at(i)); !r || !*r) {
+                        return r ? make_error(ErrorCode::internal, "duplicate") : r.error();
+                    }
+                    auto n = tx.next_assignment("ops");
+                    return n ? ok_status() : Status(n.error());
+                });
+                if (!s.ok()) ++failures;
+            }
+        });
+    }
+    // A reader runs alongside: it must never fail or see a half-done write.
+    std::thread reader([&] {
+        while (writing.load()) {
+            Status s = store_->read([](Transaction& tx) -> Status {
+                auto events = tx.list_events({.limit = limits::list_page_max});
+                if (!events) return events.error();
+                return ok_status();
+            });
+            if (!s.ok()) ++failures;
+        }
+    });
+    for (auto& th : pool) th.join();
+    writing.store(false);
+    reader.join();
+    EXPECT_EQ(failures.load(), 0);
+    ASSIGN_OR_FAIL(events, in_read([&](Transaction& tx) {
+                       return tx.list_events({.limit = limits::list_page_max});
+                   }));
+    EXPECT_EQ(events.size(), static_cast<std::size_t>(threads * writes_per_thread));
+    std::set<std::string> ids;
+    for (const auto& e : events) ids.insert(e.event.id);
+    EXPECT_EQ(ids.size(), events.size());
+    ASSIGN_OR_FAIL(counter, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(counter, threads * writes_per_thread);
+}
+
+}  // namespace baton::store::testing
