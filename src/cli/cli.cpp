@@ -93,7 +93,11 @@ void bind(CLI::App& sub, Bound& b) {
             case OptionKind::value:
             case OptionKind::positional_many:
                 opt = sub.add_option(name, b.values[name], o.help);
-                if (o.kind != OptionKind::positional_many) opt->expected(1);
+                // A container option allows extra arguments by default, which would let the
+                // first positional swallow the values of the ones after it (check ID ITEM).
+                if (o.kind != OptionKind::positional_many) {
+                    opt->expected(1)->allow_extra_args(false);
+                }
                 break;
         }
         if (o.required) opt->required();

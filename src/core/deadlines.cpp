@@ -4,24 +4,6 @@
 
 namespace baton::core {
 
-const char* to_string(TimerKind kind) {
-    switch (kind) {
-        case TimerKind::remind: return "remind";
-        case TimerKind::escalate: return "escalate";
-        case TimerKind::accept_due: return "accept_due";
-        case TimerKind::done_due: return "done_due";
-    }
-    return "remind";
-}
-
-std::optional<TimerKind> parse_timer_kind(std::string_view text) {
-    for (TimerKind k : {TimerKind::remind, TimerKind::escalate, TimerKind::accept_due,
-                        TimerKind::done_due}) {
-        if (text == to_string(k)) return k;
-    }
-    return std::nullopt;
-}
-
 bool is_accept_side(TimerKind kind, int level, const Playbook& playbook) {
     switch (kind) {
         case TimerKind::remind:

@@ -11,12 +11,9 @@
 #include "core/calendar.h"
 #include "core/handoff.h"
 #include "core/playbook.h"
+#include "core/timer_kind.h"
 
 namespace baton::core {
-
-enum class TimerKind { remind, escalate, accept_due, done_due };
-const char* to_string(TimerKind kind);
-std::optional<TimerKind> parse_timer_kind(std::string_view text);
 
 // The accept side stops when the owner accepts; everything stops at done or cancel.
 bool is_accept_side(TimerKind kind, int level, const Playbook& playbook);

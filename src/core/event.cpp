@@ -82,11 +82,14 @@ Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t byt
         return nlohmann::json::parse(text.begin(), text.end());
     } catch (const nlohmann::json::parse_error& e) {
         // e.what() reads "[json.exception.parse_error.101] parse error at line 1, column 9:
-        // …": keep what follows the bracketed id.
+        // …": keep the description after the position, and say where by byte offset. The
+        // library's column is wrong on every line after the first (nlohmann/json 3.11
+        // reports column 0 there), while its byte offset is right.
         std::string what = e.what();
-        const auto close = what.find("] ");
-        if (close != std::string::npos) what = what.substr(close + 2);
-        return make_error(ErrorCode::invalid_argument, "invalid JSON: " + what);
+        const auto colon = what.find(": ");
+        if (colon != std::string::npos) what = what.substr(colon + 2);
+        return make_error(ErrorCode::invalid_argument,
+                          "invalid JSON at byte " + std::to_string(e.byte) + ": " + what);
     }
 }
 

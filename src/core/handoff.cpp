@@ -98,7 +98,9 @@ Result<Transition> decline(Step s, const Decline& d) {
                    s.a.handle + " declined: " + d.reason + " — back to " + s.h.giver +
                        " to reassign",
                    {{"reason", d.reason}}));
-    s.t.timers = TimerEffect::stop_all;
+    // Declined is not done: the owner's accept ladder stops, but the done deadline and
+    // done-side escalations keep watching until the giver reassigns or cancels.
+    s.t.timers = TimerEffect::stop_accept_side;
     s.notify(s.h.giver, "declined");
     return std::move(s.t);
 }

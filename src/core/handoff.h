@@ -138,7 +138,8 @@ struct Transition {
 
 // The rules (docs/playbooks.md, "States"):
 // - accept: waiting → accepted; by the owner or an admin.
-// - decline: waiting|accepted → declined; by the owner or an admin; a reason is required.
+// - decline: waiting|accepted → declined; by the owner or an admin; a reason is required;
+//   the accept side stops, the done side keeps running (declined is not done).
 // - done: accepted → done; by the owner or an admin; refused while checklist items are
 //   open unless forced with a reason.
 // - cancel: waiting|accepted|declined → cancelled; by the giver or an admin.

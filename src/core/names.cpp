@@ -7,6 +7,7 @@
 #include "core/people.h"
 #include "core/result.h"
 #include "core/role.h"
+#include "core/timer_kind.h"
 
 namespace baton {
 
@@ -68,6 +69,24 @@ std::optional<HandoffState> parse_handoff_state(std::string_view text) {
     for (HandoffState s : {HandoffState::waiting, HandoffState::accepted, HandoffState::done,
                            HandoffState::declined, HandoffState::cancelled}) {
         if (text == to_string(s)) return s;
+    }
+    return std::nullopt;
+}
+
+const char* to_string(TimerKind kind) {
+    switch (kind) {
+        case TimerKind::remind: return "remind";
+        case TimerKind::escalate: return "escalate";
+        case TimerKind::accept_due: return "accept_due";
+        case TimerKind::done_due: return "done_due";
+    }
+    return "remind";
+}
+
+std::optional<TimerKind> parse_timer_kind(std::string_view text) {
+    for (TimerKind k : {TimerKind::remind, TimerKind::escalate, TimerKind::accept_due,
+                        TimerKind::done_due}) {
+        if (text == to_string(k)) return k;
     }
     return std::nullopt;
 }

@@ -210,16 +210,6 @@ namespace baton::engine {
 
 namespace {
 
-store::TimerKind to_store(core::TimerKind kind) {
-    switch (kind) {
-        case core::TimerKind::remind: return store::TimerKind::remind;
-        case core::TimerKind::escalate: return store::TimerKind::escalate;
-        case core::TimerKind::accept_due: return store::TimerKind::accept_due;
-        case core::TimerKind::done_due: return store::TimerKind::done_due;
-    }
-    return store::TimerKind::remind;
-}
-
 core::TimelineEntry system_entry(TimePoint at, std::string kind, std::string text,
                                  nlohmann::json data = nlohmann::json::object()) {
     return core::TimelineEntry{at, "baton", std::move(kind), std::move(text), std::move(data)};
@@ -243,7 +233,7 @@ std::vector<store::TimerRecord> timer_records(std::int64_t handoff_id,
     for (const auto& t : plan.timers) {
         store::TimerRecord r;
         r.handoff_id = handoff_id;
-        r.kind = to_store(t.kind);
+        r.kind = t.kind;
         r.level = t.level;
         r.due_at = t.due_at;
         r.target = t.target.empty() ? owner : t.target;
@@ -426,27 +416,20 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
     auto pb = playbook_version(tx, before.playbook_id, before.playbook_version);
     if (!pb) return pb.error();
     using core::TimerEffect;
-    if (t.timers == TimerEffect::stop_all) {
-        if (auto st = tx.cancel_timers(before.id, {store::TimerKind::remind,
-                                                   store::TimerKind::escalate,
-                                                   store::TimerKind::accept_due,
-                                                   store::TimerKind::done_due});
-            !st) {
-            return st;
+    if (t.timers != TimerEffect::none) {
+        // Accepting (or a reassignment) stops the accept side — reminders, the accept
+        // deadline and escalation levels that watch acceptance; done and cancel stop all.
+        auto timers = tx.timers_of(before.id);
+        if (!timers) return timers.error();
+        std::vector<std::int64_t> stop;
+        for (const auto& timer : *timers) {
+            if (timer.fired_at || timer.cancelled) continue;
+            if (t.timers == TimerEffect::stop_all ||
+                core::is_accept_side(timer.kind, timer.level, **pb)) {
+                stop.push_back(timer.id);
+            }
         }
-    } else if (t.timers == TimerEffect::stop_accept_side ||
-               t.timers == TimerEffect::restart_accept_side) {
-        // Accept-side escalations are those whose level watches `accept`; a playbook with
-        // done-side levels keeps them.
-        bool all_escalations_accept_side = true;
-        for (const auto& step : (*pb)->escalate) {
-            all_escalations_accept_side =
-                all_escalations_accept_side && step.on == core::EscalationSide::accept;
-        }
-        std::vector<store::TimerKind> kinds = {store::TimerKind::remind,
-                                               store::TimerKind::accept_due};
-        if (all_escalations_accept_side) kinds.push_back(store::TimerKind::escalate);
-        if (auto st = tx.cancel_timers(before.id, kinds); !st) return st;
+        if (auto st = tx.cancel_timers(before.id, stop); !st) return st;
     }
     if (t.timers == TimerEffect::restart_accept_side) {
         auto snap = snapshot(tx);

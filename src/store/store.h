@@ -27,6 +27,7 @@
 #include "core/handoff.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "core/timer_kind.h"
 
 namespace baton::store {
 
@@ -61,9 +62,10 @@ struct EventFilter {
     std::size_t limit = 100;
 };
 
-enum class TimerKind { remind, escalate, accept_due, done_due };
-const char* to_string(TimerKind kind);
-std::optional<TimerKind> parse_timer_kind(std::string_view text);
+// One glossary: the store keeps the core's timer kinds and their spellings.
+using TimerKind = core::TimerKind;
+using core::parse_timer_kind;
+using core::to_string;
 
 struct TimerRecord {
     std::int64_t id = 0;  // assigned on insert
@@ -150,9 +152,11 @@ public:
     // insert_timers assigns ids and ignores a timer equal in (handoff, kind, level, due) to
     // a stored one, except that one cancelled before it fired is armed again.
     virtual Status insert_timers(const std::vector<TimerRecord>& timers) = 0;
-    // Marks the not-yet-fired timers of these kinds cancelled.
+    // Marks these timers of the handoff cancelled, if they have not fired; ids of other
+    // handoffs' timers are ignored. Which timers stop is a core decision
+    // (core::is_accept_side), so the store takes ids rather than a rule.
     virtual Status cancel_timers(std::int64_t handoff_id,
-                                 const std::vector<TimerKind>& kinds) = 0;
+                                 const std::vector<std::int64_t>& timer_ids) = 0;
     virtual Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) = 0;
     virtual Status insert_outbox(const std::vector<OutboxRecord>& rows) = 0;
     virtual Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) = 0;

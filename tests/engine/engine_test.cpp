@@ -1,1 +1,460 @@
-// placeholder: being written
+// The engine over a real SQLite file with a fake clock: ingest, owner resolution,
+// deadlines, timers and outbox rows, actions and their effects, versions, relays, reports,
+// and atomicity when a transaction fails.
+#include "engine/engine.h"
+
+#include <gtest/gtest.h>
+
+#include "core/deadlines.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/fake_clock.h"
+#include "support/temp_dir.h"
+
+namespace baton {
+namespace {
+
+using engine::SourceFile;
+using testing::FakeClock;
+using testing::TempDir;
+
+// Monday 2026-11-23 10:00 UTC.
+const TimePoint kMonday10 = *parse_rfc3339("2026-11-23T10:00:00Z");
+
+const char* kPeople = R"(
+people:
+  - { handle: sam, role: member }
+  - { handle: dana, role: member, time_zone: UTC, hours: "Mon-Fri 09:00-17:00" }
+  - { handle: lee, role: member, time_zone: UTC, hours: "Mon-Fri 09:00-17:00" }
+  - { handle: ari, role: admin }
+  - { handle: val, role: viewer }
+teams:
+  - { handle: sales, members: [sam] }
+  - { handle: ops, members: [dana, lee], rule: round-robin }
+  - { handle: busy, members: [dana, lee], rule: least-loaded }
+)";
+
+const char* kSold = R"(
+id: sold
+title: Sold → onboarding
+when: deal.won
+if: data.amount >= 1000
+subject: "{{data.company}}"
+from: sales
+owner: ops
+done: Welcome email sent, folder ready, kickoff booked.
+checklist: [Send the welcome email, Set up the folder]
+accept_within: 4h
+done_within: 2d
+remind: [2h]
+escalate:
+  - { after: 4h, to: ari }
+  - { after: 1d, to: ari, on: done }
+checkpoint:
+  - slack: "#ops"
+  - email: owner
+)";
+
+const char* kTemplated = R"(
+id: templated
+when: ready
+from: sales
+owner: "{{data.owner}}"
+done: The client knows the next step.
+calendar: 24x7
+accept_within: 1h
+)";
+
+// A Store that can make the next write fail after its callback ran, to prove that nothing
+// the callback wrote survives.
+class FailingStore final : public store::Store {
+public:
+    explicit FailingStore(store::Store& inner) : inner_(inner) {}
+    bool fail_next_write = false;
+    Status write(const store::TransactionFn& fn) override {
+        const bool fail = std::exchange(fail_next_write, false);
+        return inner_.write([&](store::Transaction& tx) -> Status {
+            auto st = fn(tx);
+            if (!st || !fail) return st;
+            return make_error(ErrorCode::unavailable, "injected commit failure");
+        });
+    }
+    Status read(const store::TransactionFn& fn) override { return inner_.read(fn); }
+    Status backup(const std::string& path) override { return inner_.backup(path); }
+    std::string describe() const override { return "failing(" + inner_.describe() + ")"; }
+
+private:
+    store::Store& inner_;
+};
+
+class EngineTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto opened = store::open_sqlite({.path = dir_.file("baton.db")});
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        sqlite_ = std::move(opened).value();
+        failing_ = std::make_unique<FailingStore>(*sqlite_);
+        engine_ = std::make_unique<engine::Engine>(*failing_, clock_);
+        auto applied = engine_->apply({{"people.yaml", kPeople},
+                                       {"playbooks/sold.yaml", kSold},
+                                       {"playbooks/templated.yaml", kTemplated}});
+        ASSERT_TRUE(applied.ok()) << applied.error().message;
+    }
+
+    core::Event deal(const std::string& id, int amount, const std::string& company = "Acme") {
+        core::Event e;
+        e.id = id;
+        e.type = "deal.won";
+        e.source = "crm";
+        e.time = clock_.now();
+        e.data = {{"amount", amount}, {"company", company}};
+        return e;
+    }
+
+    core::Handoff ingest_one(const core::Event& e) {
+        auto r = engine_->ingest(e);
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+        EXPECT_EQ(r->handoff_ids.size(), 1u);
+        auto h = engine_->show(r->handoff_ids.at(0));
+        EXPECT_TRUE(h.ok());
+        return *h;
+    }
+
+    core::Actor as(const std::string& handle) {
+        auto a = engine_->actor(handle);
+        EXPECT_TRUE(a.ok()) << (a.ok() ? "" : a.error().message);
+        return *a;
+    }
+
+    TempDir dir_;
+    FakeClock clock_{kMonday10};
+    std::unique_ptr<store::Store> sqlite_;
+    std::unique_ptr<FailingStore> failing_;
+    std::unique_ptr<engine::Engine> engine_;
+};
+
+TEST_F(EngineTest, IngestCreatesAHandoffWithOwnerDeadlinesTimersAndCheckpoints) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    EXPECT_EQ(h.playbook_id, "sold");
+    EXPECT_EQ(h.playbook_version, 1);
+    EXPECT_EQ(h.subject, "Acme");
+    EXPECT_EQ(h.giver, "sales");
+    EXPECT_EQ(h.owner, "dana");  // round-robin starts with the first member
+    EXPECT_EQ(h.state, core::HandoffState::waiting);
+    EXPECT_FALSE(h.unowned);
+    ASSERT_EQ(h.checklist.size(), 2u);
+    EXPECT_EQ(h.checklist[1].text, "Set up the folder");
+    // Working hours Mon-Fri 09:00-17:00 UTC: 4h from Monday 10:00 is Monday 14:00.
+    EXPECT_EQ(h.deadlines.accept_by, *parse_rfc3339("2026-11-23T14:00:00Z"));
+    EXPECT_EQ(h.deadlines.done_by, *parse_rfc3339("2026-11-25T10:00:00Z"));
+    ASSERT_FALSE(h.timeline.empty());
+    EXPECT_EQ(h.timeline[0].kind, "created");
+    EXPECT_EQ(h.timeline[0].actor, "baton");
+
+    auto timers = engine_->timers(h.id);
+    ASSERT_TRUE(timers.ok());
+    // accept_due, done_due, one reminder, two escalation levels.
+    ASSERT_EQ(timers->size(), 5u);
+    int escalations = 0;
+    for (const auto& t : *timers) {
+        EXPECT_FALSE(t.cancelled);
+        if (t.kind == store::TimerKind::escalate) {
+            ++escalations;
+            EXPECT_EQ(t.target, "ari");
+        }
+        if (t.kind == store::TimerKind::remind) {
+            EXPECT_EQ(t.due_at, *parse_rfc3339("2026-11-23T12:00:00Z"));
+            EXPECT_EQ(t.target, "dana");
+        }
+    }
+    EXPECT_EQ(escalations, 2);
+
+    auto outbox = engine_->outbox(h.id);
+    ASSERT_TRUE(outbox.ok());
+    ASSERT_EQ(outbox->size(), 2u);
+    EXPECT_EQ((*outbox)[0].channel, "slack");
+    EXPECT_EQ((*outbox)[0].target, "#ops");
+    EXPECT_EQ((*outbox)[1].channel, "email");
+    EXPECT_EQ((*outbox)[1].target, "dana");  // "owner" resolved to the owner's handle
+}
+
+TEST_F(EngineTest, TheSameEventTwiceCreatesNothingAndSaysSo) {
+    auto first = engine_->ingest(deal("d1", 5000));
+    ASSERT_TRUE(first.ok());
+    auto second = engine_->ingest(deal("d1", 5000));
+    ASSERT_TRUE(second.ok());
+    EXPECT_TRUE(second->duplicate);
+    EXPECT_EQ(second->handoff_ids, first->handoff_ids);
+    auto all = engine_->list({.limit = 100});
+    ASSERT_TRUE(all.ok());
+    EXPECT_EQ(all->size(), 1u);
+}
+
+TEST_F(EngineTest, AnEventThatMatchesNothingIsStoredAndListed) {
+    auto r = engine_->ingest(deal("small", 10));  // the condition is false
+    ASSERT_TRUE(r.ok());
+    EXPECT_FALSE(r->duplicate);
+    EXPECT_TRUE(r->handoff_ids.empty());
+    auto events = engine_->events({.unmatched_only = true});
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 1u);
+    EXPECT_EQ((*events)[0].event.id, "small");
+    EXPECT_EQ((*events)[0].handoffs_created, 0);
+}
+
+TEST_F(EngineTest, AConditionOnAMissingFieldDoesNotMatch) {
+    core::Event e = deal("nofield", 0);
+    e.data.erase("amount");
+    auto r = engine_->ingest(e);
+    ASSERT_TRUE(r.ok());
+    EXPECT_TRUE(r->handoff_ids.empty());
+}
+
+TEST_F(EngineTest, RoundRobinAlternatesAndSurvivesReopening) {
+    EXPECT_EQ(ingest_one(deal("a", 5000)).owner, "dana");
+    EXPECT_EQ(ingest_one(deal("b", 5000)).owner, "lee");
+    // A new engine on a freshly opened store continues the rotation.
+    engine_.reset();
+    failing_.reset();
+    sqlite_.reset();
+    auto reopened = store::open_sqlite({.path = dir_.file("baton.db")});
+    ASSERT_TRUE(reopened.ok());
+    sqlite_ = std::move(reopened).value();
+    failing_ = std::make_unique<FailingStore>(*sqlite_);
+    engine_ = std::make_unique<engine::Engine>(*failing_, clock_);
+    EXPECT_EQ(ingest_one(deal("c", 5000)).owner, "dana");
+}
+
+TEST_F(EngineTest, AnUnresolvableOwnerLandsWithTheGiverFlaggedWithTheReason) {
+    core::Event e;
+    e.id = "r1";
+    e.type = "ready";
+    e.source = "ops";
+    e.data = {{"owner", "nobody-here"}};
+    const core::Handoff h = ingest_one(e);
+    EXPECT_TRUE(h.unowned);
+    EXPECT_EQ(h.owner, "sam");  // the giver team's first member
+    bool noted = false;
+    for (const auto& entry : h.timeline) {
+        noted = noted || (entry.kind == "unowned" &&
+                          entry.text.find("nobody-here") != std::string::npos);
+    }
+    EXPECT_TRUE(noted);
+}
+
+TEST_F(EngineTest, AMissingTemplateValueRendersEmptyAndIsNoted) {
+    core::Event e;
+    e.id = "r2";
+    e.type = "ready";
+    e.source = "ops";
+    const core::Handoff h = ingest_one(e);  // no data.owner at all
+    EXPECT_TRUE(h.unowned);
+    bool noted = false;
+    for (const auto& entry : h.timeline) {
+        noted = noted || (entry.kind == "note" && entry.data.value("path", "") == "data.owner");
+    }
+    EXPECT_TRUE(noted);
+}
+
+TEST_F(EngineTest, AcceptStopsTheAcceptSideAndTheGiverHearsBack) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    auto after = engine_->act(h.id, core::Accept{}, as("dana"));
+    ASSERT_TRUE(after.ok()) << after.error().message;
+    EXPECT_EQ(after->state, core::HandoffState::accepted);
+    auto timers = engine_->timers(h.id);
+    ASSERT_TRUE(timers.ok());
+    for (const auto& t : *timers) {
+        // Level 1 watches acceptance; level 2 (on: done) and done_due keep running.
+        const bool accept_side = t.kind == store::TimerKind::remind ||
+                                 t.kind == store::TimerKind::accept_due ||
+                                 (t.kind == store::TimerKind::escalate && t.level == 1);
+        EXPECT_EQ(t.cancelled, accept_side) << core::to_string(t.kind) << " " << t.level;
+    }
+    auto outbox = engine_->outbox(h.id);
+    ASSERT_TRUE(outbox.ok());
+    bool giver_told = false;
+    for (const auto& row : *outbox) {
+        giver_told = giver_told || (row.channel == "notice" && row.target == "sales" &&
+                                    row.payload.value("what", "") == "accepted");
+    }
+    EXPECT_TRUE(giver_told);
+}
+
+TEST_F(EngineTest, DoneStopsEveryTimer) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    ASSERT_TRUE(engine_->act(h.id, core::Accept{}, as("dana")).ok());
+    ASSERT_TRUE(engine_->act(h.id, core::Check{1, true}, as("dana")).ok());
+    ASSERT_TRUE(engine_->act(h.id, core::Check{2, true}, as("dana")).ok());
+    auto done = engine_->act(h.id, core::Finish{}, as("dana"));
+    ASSERT_TRUE(done.ok()) << done.error().message;
+    EXPECT_EQ(done->state, core::HandoffState::done);
+    auto timers = engine_->timers(h.id);
+    ASSERT_TRUE(timers.ok());
+    for (const auto& t : *timers) EXPECT_TRUE(t.cancelled) << core::to_string(t.kind);
+}
+
+TEST_F(EngineTest, ReassignRestartsTheAcceptLadderForTheNewOwner) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    clock_.advance(std::chrono::hours(1));
+    auto moved = engine_->reassign(h.id, "lee", "dana is out", as("dana"));
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    EXPECT_EQ(moved->owner, "lee");
+    EXPECT_EQ(moved->pending_from, "dana");
+    EXPECT_EQ(moved->state, core::HandoffState::waiting);
+    auto timers = engine_->timers(h.id);
+    ASSERT_TRUE(timers.ok());
+    int live_accept_due = 0;
+    for (const auto& t : *timers) {
+        if (t.kind == store::TimerKind::accept_due && !t.cancelled) {
+            ++live_accept_due;
+            // Counted again from 11:00: 4 working hours later is 15:00.
+            EXPECT_EQ(t.due_at, *parse_rfc3339("2026-11-23T15:00:00Z"));
+            EXPECT_EQ(t.target, "lee");
+        }
+    }
+    EXPECT_EQ(live_accept_due, 1);
+    // Until lee accepts, dana stays accountable; then she is released.
+    auto accepted = engine_->act(h.id, core::Accept{}, as("lee"));
+    ASSERT_TRUE(accepted.ok());
+    EXPECT_TRUE(accepted->pending_from.empty());
+}
+
+TEST_F(EngineTest, ReassignToAnUnknownHandleIsRefusedAndChangesNothing) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    auto moved = engine_->reassign(h.id, "lea", "", as("ari"));
+    ASSERT_FALSE(moved.ok());
+    EXPECT_EQ(moved.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(moved.error().message.find("did you mean `lee`"), std::string::npos);
+    auto same = engine_->show(h.id);
+    ASSERT_TRUE(same.ok());
+    EXPECT_EQ(same->owner, "dana");
+    EXPECT_EQ(same->revision, h.revision);
+}
+
+TEST_F(EngineTest, AMemberCannotAcceptSomeoneElsesHandoffAndAViewerCannotAct) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    auto by_lee = engine_->act(h.id, core::Accept{}, as("lee"));
+    ASSERT_FALSE(by_lee.ok());
+    EXPECT_EQ(by_lee.error().code, ErrorCode::forbidden);
+    auto by_val = engine_->act(h.id, core::Comment{"hi"}, as("val"));
+    ASSERT_FALSE(by_val.ok());
+    EXPECT_EQ(by_val.error().code, ErrorCode::forbidden);
+    auto unknown = engine_->actor("nobody");
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::forbidden);
+}
+
+TEST_F(EngineTest, AFailedCommitLeavesNothingBehind) {
+    failing_->fail_next_write = true;
+    auto r = engine_->ingest(deal("d1", 5000));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::unavailable);
+    auto events = engine_->events({});
+    ASSERT_TRUE(events.ok());
+    EXPECT_TRUE(events->empty());
+    auto handoffs = engine_->list({.limit = 100});
+    ASSERT_TRUE(handoffs.ok());
+    EXPECT_TRUE(handoffs->empty());
+    // The round-robin counter was rolled back too: the retry goes to the same person.
+    EXPECT_EQ(ingest_one(deal("d1", 5000)).owner, "dana");
+}
+
+TEST_F(EngineTest, AFailedActionLeavesTheHandoffAsItWas) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    failing_->fail_next_write = true;
+    ASSERT_FALSE(engine_->act(h.id, core::Accept{}, as("dana")).ok());
+    auto same = engine_->show(h.id);
+    ASSERT_TRUE(same.ok());
+    EXPECT_EQ(same->state, core::HandoffState::waiting);
+    EXPECT_EQ(same->timeline.size(), h.timeline.size());
+}
+
+TEST_F(EngineTest, ApplyStoresNewVersionsAndHandoffsRememberTheirs) {
+    const core::Handoff before = ingest_one(deal("d1", 5000));
+    std::string changed = kSold;
+    changed.replace(changed.find("accept_within: 4h"), 17, "accept_within: 2h");
+    auto applied = engine_->apply({{"playbooks/sold.yaml", changed}});
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    ASSERT_EQ(applied->size(), 1u);
+    EXPECT_EQ((*applied)[0].version, 2);
+    EXPECT_TRUE((*applied)[0].changed);
+    const core::Handoff after = ingest_one(deal("d2", 5000));
+    EXPECT_EQ(after.playbook_version, 2);
+    EXPECT_EQ(after.deadlines.accept_by, *parse_rfc3339("2026-11-23T12:00:00Z"));
+    auto old = engine_->show(before.id);
+    ASSERT_TRUE(old.ok());
+    EXPECT_EQ(old->playbook_version, 1);
+    // The same text again is not a new version.
+    auto again = engine_->apply({{"playbooks/sold.yaml", changed}});
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ((*again)[0].version, 2);
+    EXPECT_FALSE((*again)[0].changed);
+}
+
+TEST_F(EngineTest, ApplyWithAnErrorStoresNothing) {
+    std::string broken = kSold;
+    broken.replace(broken.find("owner: ops"), 10, "owner: opz");
+    auto applied = engine_->apply({{"playbooks/sold.yaml", broken},
+                                   {"playbooks/other.yaml", kTemplated}});
+    ASSERT_FALSE(applied.ok());
+    EXPECT_EQ(applied.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(applied.error().message.find("did you mean `ops`"), std::string::npos);
+    auto sources = engine_->current_sources();
+    ASSERT_TRUE(sources.ok());
+    for (const auto& s : *sources) EXPECT_EQ(s.path.find("other"), std::string::npos);
+}
+
+TEST_F(EngineTest, OverdueFollowsTheClock) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    auto none = engine_->list({.overdue = true, .limit = 100});
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+    clock_.set(*h.deadlines.accept_by + Milliseconds(1));
+    auto late = engine_->list({.overdue = true, .limit = 100});
+    ASSERT_TRUE(late.ok());
+    ASSERT_EQ(late->size(), 1u);
+    EXPECT_EQ((*late)[0].id, h.id);
+}
+
+TEST_F(EngineTest, RelayShowsWhoHoldsTheBaton) {
+    const core::Handoff first = ingest_one(deal("d1", 5000, "Harbor"));
+    ASSERT_TRUE(engine_->act(first.id, core::Accept{}, as("dana")).ok());
+    ASSERT_TRUE(engine_->act(first.id, core::Finish{true, "done by phone"}, as("dana")).ok());
+    clock_.advance(std::chrono::hours(1));
+    core::Event ready;
+    ready.id = "r1";
+    ready.type = "ready";
+    ready.source = "ops";
+    ready.subject = "Harbor";  // the templated playbook's subject is the event's
+    ready.data = {{"owner", "lee"}};
+    const core::Handoff second = ingest_one(ready);
+    EXPECT_EQ(second.subject, "Harbor");
+    clock_.advance(std::chrono::minutes(30));
+    auto relay = engine_->relay("Harbor");
+    ASSERT_TRUE(relay.ok()) << relay.error().message;
+    ASSERT_EQ(relay->legs.size(), 2u);
+    EXPECT_EQ(relay->legs[0].handoff.id, first.id);
+    ASSERT_TRUE(relay->current.has_value());
+    EXPECT_EQ(*relay->current, 1u);
+    EXPECT_EQ(relay->legs[1].handoff.owner, "lee");
+    EXPECT_EQ(relay->legs[1].held, Milliseconds(std::chrono::minutes(30)));
+    auto missing = engine_->relay("Nobody");
+    ASSERT_FALSE(missing.ok());
+    EXPECT_EQ(missing.error().code, ErrorCode::not_found);
+}
+
+TEST_F(EngineTest, ReportCountsTimeToAcceptAndSilentDelay) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    clock_.set(*h.deadlines.accept_by + std::chrono::hours(1));
+    ASSERT_TRUE(engine_->act(h.id, core::Accept{}, as("dana")).ok());
+    auto rows = engine_->report(std::chrono::hours(24 * 30), core::ReportBy::playbook);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 2u);  // "sold" and "all"
+    EXPECT_EQ((*rows)[0].key, "sold");
+    EXPECT_EQ((*rows)[0].accepted, 1);
+    EXPECT_EQ((*rows)[0].accept_p50, Milliseconds(std::chrono::hours(5)));
+    EXPECT_EQ((*rows)[0].silent_delay, Milliseconds(std::chrono::hours(1)));
+    EXPECT_EQ((*rows)[1].key, "all");
+}
+
+}  // namespace
+}  // namespace baton

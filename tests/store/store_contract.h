@@ -735,16 +735,20 @@ TEST_P(StoreContract, TimersAreStoredOnceAndCancelledByKind) {
     EXPECT_EQ(stored[2].target, "founder");
     EXPECT_TRUE(stored[4].fired_at == std::optional<TimePoint>(at(60)));
 
+    ASSIGN_OR_FAIL(theirs_before,
+                   in_read([&](Transaction& tx) { return tx.timers_of(other); }));
+    ASSERT_EQ(theirs_before.size(), 1u);
     ASSERT_OK(store_->write([&](Transaction& tx) {
-        return tx.cancel_timers(id, {TimerKind::remind, TimerKind::escalate,
-                                     TimerKind::accept_due});
+        // Another handoff's timer id is ignored; a fired timer stays as it was.
+        return tx.cancel_timers(id, {stored[0].id, stored[1].id, stored[2].id, stored[4].id,
+                                     theirs_before[0].id});
     }));
     ASSIGN_OR_FAIL(after, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
     ASSERT_EQ(after.size(), 5u);
     EXPECT_TRUE(after[0].cancelled);
     EXPECT_TRUE(after[1].cancelled);
     EXPECT_TRUE(after[2].cancelled);
-    EXPECT_FALSE(after[3].cancelled);  // done_due was not named
+    EXPECT_FALSE(after[3].cancelled);  // not named
     EXPECT_FALSE(after[4].cancelled);  // fired timers stay as they were
     ASSIGN_OR_FAIL(theirs, in_read([&](Transaction& tx) { return tx.timers_of(other); }));
     ASSERT_EQ(theirs.size(), 1u);
@@ -755,9 +759,9 @@ TEST_P(StoreContract, ACancelledTimerInsertedAgainIsArmedAgain) {
     ASSIGN_OR_FAIL(id, insert(bare_handoff()));
     const TimerRecord remind{0, id, TimerKind::remind, 0, at(100), std::nullopt, false, "ana"};
     ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers({remind}); }));
-    ASSERT_OK(store_->write([&](Transaction& tx) {
-        return tx.cancel_timers(id, {TimerKind::remind});
-    }));
+    ASSIGN_OR_FAIL(armed, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
+    ASSERT_EQ(armed.size(), 1u);
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.cancel_timers(id, {armed[0].id}); }));
     TimerRecord for_bob = remind;
     for_bob.target = "bob";
     ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers({for_bob}); }));
@@ -910,7 +914,7 @@ TEST_P(StoreContract, WriteMethodsInsideReadFailWithInternal) {
         results.emplace_back("update_handoff", tx.update_handoff(h));
         results.emplace_back("append_timeline", tx.append_timeline(id, {}));
         results.emplace_back("insert_timers", tx.insert_timers({}));
-        results.emplace_back("cancel_timers", tx.cancel_timers(id, {TimerKind::remind}));
+        results.emplace_back("cancel_timers", tx.cancel_timers(id, {1}));
         results.emplace_back("insert_outbox", tx.insert_outbox({}));
         results.emplace_back("next_assignment", status_of(tx.next_assignment("ops")));
         // Reads still work in the same transaction.

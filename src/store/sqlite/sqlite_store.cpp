@@ -728,7 +728,8 @@ public:
     Result<std::vector<core::Handoff>> list_handoffs(const HandoffFilter& filter) override;
 
     Status insert_timers(const std::vector<TimerRecord>& timers) override;
-    Status cancel_timers(std::int64_t handoff_id, const std::vector<TimerKind>& kinds) override;
+    Status cancel_timers(std::int64_t handoff_id,
+                         const std::vector<std::int64_t>& timer_ids) override;
     Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) override;
     Status insert_outbox(const std::vector<OutboxRecord>& rows) override;
     Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) override;
@@ -852,7 +853,7 @@ Result<int> SqliteTransaction::put_versioned(const std::string& table,
             version = r.i32();
             const std::string stored = r.text();
             if (auto s = r.finish(); !s) return s.error();
-            if (stored.size() == text.size()) return version;
+            if (stored == text) return version;
         }
     }
     const bool has_file = table == "playbook_versions";
@@ -1013,7 +1014,7 @@ Status SqliteTransaction::update_handoff(const core::Handoff& h) {
         "UPDATE handoffs SET title = ?, subject = ?, giver = ?, owner = ?, pending_from = ?, "
         "unowned = ?, state = ?, done_definition = ?, updated_ms = ?, accepted_ms = ?, "
         "closed_ms = ?, accept_by_ms = ?, done_by_ms = ?, escalation_level = ?, data = ?, "
-        "revision = revision + 1 WHERE id = ? AND ? IS NOT NULL");
+        "revision = revision + 1 WHERE id = ? AND revision = ?");
     if (!q) return q.error();
     q->bind_text(h.title).bind_text(h.subject).bind_text(h.giver).bind_text(h.owner);
     q->bind_text(h.pending_from).bind_flag(h.unowned).bind_text(core::to_string(h.state));
@@ -1211,14 +1212,14 @@ Status SqliteTransaction::insert_timers(const std::vector<TimerRecord>& timers) 
 }
 
 Status SqliteTransaction::cancel_timers(std::int64_t handoff_id,
-                                        const std::vector<TimerKind>& kinds) {
+                                        const std::vector<std::int64_t>& timer_ids) {
     if (auto s = require_writable("cancel_timers"); !s) return s;
-    for (TimerKind kind : kinds) {
+    for (std::int64_t timer_id : timer_ids) {
         auto q = c_.query(
-            "UPDATE timers SET cancelled = 1 WHERE handoff_id = ? AND kind = ? "
+            "UPDATE timers SET cancelled = 1 WHERE id = ? AND handoff_id = ? "
             "AND fired_ms IS NULL AND cancelled = 0");
         if (!q) return q.error();
-        q->bind_i64(handoff_id).bind_text(to_string(kind));
+        q->bind_i64(timer_id).bind_i64(handoff_id);
         if (auto s = q->run(); !s) return s;
     }
     return ok_status();
@@ -1374,7 +1375,7 @@ Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
     // no savepoint left to release; write_batch notices and fails the batch.
     if (!writer_->in_transaction()) return result;
     if (!result) {
-        (void)0;
+        if (auto s = writer_->exec("ROLLBACK TO write_item"); !s) return s;
     }
     if (auto s = writer_->exec("RELEASE write_item"); !s) return s;
     return result;
@@ -1448,19 +1449,24 @@ void SqliteStore::release_reader(std::unique_ptr<Connection> reader) {
 }
 
 Status SqliteStore::read(const TransactionFn& fn) {
-    auto reader = acquire_reader();
-    if (!reader) return reader.error();
-    Connection& c = **reader;
-    Status result = [&]() -> Status {
-        // A deferred transaction: its snapshot starts at the first read and holds to the end.
-        if (auto s = c.exec("BEGIN"); !s) return s;
-        SqliteTransaction tx(c, /*writable=*/false);
-        Status inner = run_callback(fn, tx);
-        if (auto s = c.exec(inner ? "COMMIT" : "ROLLBACK"); !s && inner) return s;
-        return inner;
-    }();
-    release_reader(std::move(*reader));
-    return result;
+    try {
+        auto reader = acquire_reader();
+        if (!reader) return reader.error();
+        Connection& c = **reader;
+        Status result = [&]() -> Status {
+            // A deferred transaction: its snapshot starts at the first read and holds to
+            // the end, so everything the callback reads is one consistent state.
+            if (auto s = c.exec("BEGIN"); !s) return s;
+            SqliteTransaction tx(c, /*writable=*/false);
+            Status inner = run_callback(fn, tx);
+            if (auto s = c.exec(inner ? "COMMIT" : "ROLLBACK"); !s && inner) return s;
+            return inner;
+        }();
+        release_reader(std::move(*reader));
+        return result;
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("sqlite: ") + e.what());
+    }
 }
 
 Status SqliteStore::copy_into(Connection& source, const std::string& path) {
