@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/serve.h"
 #include "cli/cli.h"
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
         return open_engine(url, create, clock);
     };
     inv.cwd = ".";
+    inv.serve = baton::app::serve;
     inv.stream = [](const std::string& line) {
         std::cout << line << std::flush;
     };

@@ -59,12 +59,12 @@ int exit_code_for(ErrorCode code) {
 
 const std::vector<CommandSpec>& commands() {
     static const std::vector<CommandSpec> table = [] {
-        std::vector<CommandSpec> t = {init_command(),  lint_command(), apply_command(),
-                                      export_command(), emit_command(), list_command(),
-                                      show_command()};
+        std::vector<CommandSpec> t = {init_command(),   serve_command(), lint_command(),
+                                      apply_command(),  export_command(), emit_command(),
+                                      list_command(),   show_command()};
         for (auto& c : action_commands()) t.push_back(std::move(c));
-        for (auto c : {relay_command(), report_command(), events_command(), backup_command(),
-                       version_command()}) {
+        for (auto c : {relay_command(), report_command(), events_command(), token_command(),
+                       backup_command(), version_command()}) {
             t.push_back(std::move(c));
         }
         return t;
@@ -144,13 +144,21 @@ Outcome run_cli(const Invocation& inv) {
         return outcome;
     } catch (const CLI::ParseError& e) {
         outcome.exit_code = exit_code::usage;
-        outcome.err = "baton: " + first_line(e.what()) + " (see `baton --help`)\n";
+        // CLI11 says "A subcommand is required" for an unknown command: name it instead.
+        std::string message = first_line(e.what());
+        if (!inv.args.empty() && inv.args.front().rfind("-", 0) != 0 &&
+            std::none_of(commands().begin(), commands().end(), [&](const CommandSpec& c) {
+                return inv.args.front() == c.name;
+            })) {
+            message = "unknown command `" + inv.args.front() + "`";
+        }
+        outcome.err = "baton: " + message + " (see `baton --help`)\n";
         return outcome;
     }
     Context ctx;
-    auto env = [&](const char* name) -> std::string {
-        const char* v = inv.getenv ? inv.getenv(name) : nullptr;
-        return v ? v : "";
+    std::function<std::string(const char*)> env = [getenv = inv.getenv](const char* name) {
+        const char* v = getenv ? getenv(name) : nullptr;
+        return std::string(v ? v : "");
     };
     ctx.workspace = !workspace.empty() ? workspace : env("BATON_HOME");
     if (ctx.workspace.empty()) ctx.workspace = inv.cwd.empty() ? "." : inv.cwd;
@@ -163,6 +171,8 @@ Outcome run_cli(const Invocation& inv) {
     ctx.clock = inv.clock;
     ctx.open_engine = inv.open_engine;
     ctx.stream = inv.stream;
+    ctx.serve = inv.serve;
+    ctx.env = env;
     for (const auto& b : bound) {
         if (!b->app->parsed()) continue;
         Args args;

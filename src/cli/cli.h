@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/command.h"
 #include "engine/engine.h"
 
 namespace baton::cli {
@@ -20,6 +21,7 @@ struct Invocation {
     engine::OpenEngine open_engine;
     std::string cwd;
     std::function<void(const std::string&)> stream;  // see Context::stream
+    std::function<Result<std::string>(Context&, const Args&)> serve;
 };
 
 struct Outcome {

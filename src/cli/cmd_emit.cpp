@@ -1,5 +1,6 @@
 // baton emit TYPE [--id ID] [--source S] [--subject S] [--data JSON | --data-file F | -]
 // baton emit -      JSON Lines on stdin: one event a line, then a summary.
+#include <iomanip>
 #include <random>
 #include <sstream>
 
@@ -16,8 +17,8 @@ namespace {
 std::string random_id() {
     std::random_device rd;
     std::ostringstream out;
-    out << std::hex;
-    for (int i = 0; i < 4; ++i) out << static_cast<std::uint32_t>(rd());
+    out << std::hex << std::setfill('0');
+    for (int i = 0; i < 4; ++i) out << std::setw(8) << static_cast<std::uint32_t>(rd());
     return "cli-" + out.str();
 }
 

@@ -57,6 +57,10 @@ struct Context {
     // Output that must reach stdout as it happens (a long stream), flushed line by line;
     // may be empty, and then such lines are dropped.
     std::function<void(const std::string&)> stream;
+    // Runs the HTTP server until SIGTERM (provided by the application).
+    std::function<Result<std::string>(Context&, const Args&)> serve;
+    // Reads an environment variable (empty when unset).
+    std::function<std::string(const char*)> env;
 
     // The engine on the workspace's store, opened on first use. `create` allows creating
     // a missing database (init does; reads do not).
@@ -105,5 +109,7 @@ CommandSpec report_command();
 CommandSpec events_command();
 CommandSpec backup_command();
 CommandSpec version_command();
+CommandSpec token_command();
+CommandSpec serve_command();
 
 }  // namespace baton::cli

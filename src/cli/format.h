@@ -10,13 +10,14 @@
 #include "core/handoff.h"
 #include "core/report.h"
 #include "engine/engine.h"
+#include "engine/json_views.h"
 
 namespace baton::cli {
 
-nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_timeline);
-nlohmann::json relay_json(const engine::Relay& relay, TimePoint now);
-nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
-nlohmann::json event_json(const store::EventRecord& record);
+using engine::event_json;
+using engine::handoff_json;
+using engine::relay_json;
+using engine::report_json;
 
 // A plain-text table: columns padded to their widest cell, text cells cut at `cell_max`.
 std::string table(const std::vector<std::string>& header,

@@ -86,7 +86,7 @@ std::optional<WeeklyHours> hours_field(const YAML::Node& node, Reporter& r) {
 }
 
 std::optional<std::string> handle_field(const YAML::Node& map, Reporter& r) {
-    auto handle = yaml_support::get_string(map, "handle", r, limits::handle_bytes_max + 1, true);
+    auto handle = yaml_support::get_string(map, "handle", r, limits::handle_bytes_max, true);
     if (handle && !valid_handle(*handle)) {
         r.error(map["handle"].Mark(),
                 "handle must be 1 to " + std::to_string(limits::handle_bytes_max) +
@@ -189,6 +189,13 @@ Defaults load_defaults(const YAML::Node& node, Reporter& r) {
     d.time_zone = yaml_support::get_string(node, "time_zone", r, 64, false).value_or("UTC");
     if (const YAML::Node h = node["hours"]) {
         if (auto hours = hours_field(h, r)) d.hours = *hours;
+    }
+    // Report an unknown default zone once, where it is written, rather than at every person
+    // who inherits it.
+    if (auto calendar = Calendar::working(d.time_zone, d.hours); !calendar) {
+        const YAML::Node tz = node["time_zone"];
+        r.error(tz ? tz.Mark() : node.Mark(), calendar.error().message);
+        d.time_zone = "UTC";
     }
     return d;
 }

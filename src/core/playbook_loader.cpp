@@ -238,7 +238,7 @@ void load_checkpoints(const YAML::Node& node, Playbook& pb, Reporter& r) {
 }
 
 void load_identity(const YAML::Node& root, Playbook& pb, Reporter& r) {
-    if (auto id = yaml_support::get_string(root, "id", r, limits::id_bytes_max + 1, true)) {
+    if (auto id = yaml_support::get_string(root, "id", r, limits::id_bytes_max, true)) {
         if (!valid_id(*id)) {
             r.error(root["id"].Mark(), "id must be 1 to " + std::to_string(limits::id_bytes_max) +
                                            " characters of a-z, 0-9, - and _, such as "

@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "core/owner.h"
 #include "core/template.h"
+#include "crypto/crypto.h"
 
 namespace baton::engine {
 
@@ -84,14 +85,17 @@ Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Tr
                                                                        const std::string& id,
                                                                        int version) {
     const std::string key = id + "@" + std::to_string(version);
-    {
-        std::lock_guard lock(cache_mutex_);
-        if (auto it = playbook_cache_.find(key); it != playbook_cache_.end()) return it->second;
-    }
     auto record = tx.playbook(id, version);
     if (!record) return record.error();
     if (!record->has_value()) {
         return make_error(ErrorCode::not_found, "playbook " + key + " is not stored");
+    }
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (auto it = playbook_cache_.find(key);
+            it != playbook_cache_.end() && it->second.yaml == (*record)->yaml) {
+            return it->second.playbook;
+        }
     }
     auto parsed = core::parse_playbook((*record)->yaml, (*record)->file);
     if (!parsed.playbook) {
@@ -101,11 +105,18 @@ Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Tr
     }
     auto shared = std::make_shared<const core::Playbook>(std::move(*parsed.playbook));
     std::lock_guard lock(cache_mutex_);
-    playbook_cache_.emplace(key, shared);
+    playbook_cache_[key] = ParsedPlaybook{(*record)->yaml, shared};
     return std::shared_ptr<const core::Playbook>(shared);
 }
 
-Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transaction& tx) {
+Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transaction& tx,
+                                                                 bool committed) {
+    auto version = tx.config_version();
+    if (!version) return version.error();
+    {
+        std::lock_guard lock(cache_mutex_);
+        if (snapshot_ && snapshot_version_ == *version) return snapshot_;
+    }
     auto snap = std::make_shared<Snapshot>();
     auto records = tx.current_playbooks();
     if (!records) return records.error();
@@ -116,23 +127,34 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transact
     }
     auto people = tx.current_document("people");
     if (!people) return people.error();
-    const int version = people->has_value() ? (*people)->version : 0;
+    const std::string text = people->has_value() ? (*people)->text : std::string();
     std::lock_guard lock(cache_mutex_);
-    if (version != directory_version_) {
-        if (version == 0) {
+    if (!directory_ || text != directory_text_) {
+        if (text.empty()) {
             directory_ = std::make_shared<core::Directory>();
         } else {
-            auto parsed = core::parse_people((*people)->text, "people.yaml");
+            auto parsed = core::parse_people(text, "people.yaml");
             if (!parsed.directory) {
                 return make_error(ErrorCode::corrupt, "stored people.yaml no longer parses: " +
                                                           lint_error(parsed.errors).message);
             }
             directory_ = std::make_shared<core::Directory>(std::move(*parsed.directory));
         }
-        directory_version_ = version;
+        directory_text_ = text;
     }
     snap->directory = directory_;
+    if (committed) {
+        snapshot_ = snap;
+        snapshot_version_ = *version;
+    }
     return std::shared_ptr<const Snapshot>(snap);
+}
+
+Status Engine::refresh_snapshot() {
+    return store_.read([&](store::Transaction& tx) -> Status {
+        auto snap = snapshot(tx, true);
+        return snap ? ok_status() : Status(snap.error());
+    });
 }
 
 Result<std::vector<AppliedFile>> Engine::apply(const std::vector<SourceFile>& files) {
@@ -141,52 +163,91 @@ Result<std::vector<AppliedFile>> Engine::apply(const std::vector<SourceFile>& fi
     std::vector<AppliedFile> applied;
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         applied.clear();
-        std::optional<SourceFile> stored_people;
-        bool has_people = false;
-        for (const auto& f : files) has_people = has_people || is_people_file(f.path);
-        if (!has_people) {
-            auto doc = tx.current_document("people");
-            if (!doc) return doc.error();
-            if (doc->has_value()) stored_people = SourceFile{"people.yaml", (*doc)->text};
-        }
-        // Playbooks already stored count for `next:` across files.
-        std::vector<SourceFile> all = files;
-        auto current = tx.current_playbooks();
-        if (!current) return current.error();
-        for (const auto& r : *current) {
-            bool replaced = false;
-            for (const auto& f : files) {
-                if (is_people_file(f.path)) continue;
-                auto parsed = core::parse_playbook(f.text, f.path);
-                replaced = replaced || (parsed.playbook && parsed.playbook->id == r.id);
-            }
-            if (!replaced) all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
-        }
-        LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
-        if (!lint.errors.empty()) return lint_error(lint.errors);
-        for (const auto& f : files) {
-            if (is_people_file(f.path)) {
-                auto before = tx.current_document("people");
-                if (!before) return before.error();
-                auto version = tx.put_document("people", f.text, now);
-                if (!version) return version.error();
-                const bool changed = !before->has_value() || (*before)->version != *version;
-                applied.push_back({f.path, "people", *version, changed});
-                continue;
-            }
-            auto parsed = core::parse_playbook(f.text, f.path);
-            BATON_ASSERT(parsed.playbook.has_value());
-            auto before = tx.playbook(parsed.playbook->id, std::nullopt);
-            if (!before) return before.error();
-            auto version = tx.put_playbook(parsed.playbook->id, f.text, f.path, now);
-            if (!version) return version.error();
-            const bool changed = !before->has_value() || (*before)->version != *version;
-            applied.push_back({f.path, parsed.playbook->id, *version, changed});
-        }
-        return ok_status();
+        return apply_in(tx, files, now, applied);
     });
     if (!st) return st.error();
     return applied;
+}
+
+Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int> if_version) {
+    const TimePoint now = clock_.now();
+    std::vector<AppliedFile> applied;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        applied.clear();
+        if (if_version) {
+            int current = 0;
+            if (is_people_file(file.path)) {
+                auto doc = tx.current_document("people");
+                if (!doc) return doc.error();
+                current = doc->has_value() ? (*doc)->version : 0;
+            } else {
+                auto parsed = core::parse_playbook(file.text, file.path);
+                if (parsed.playbook) {
+                    auto record = tx.playbook(parsed.playbook->id, std::nullopt);
+                    if (!record) return record.error();
+                    current = record->has_value() ? (*record)->version : 0;
+                }
+            }
+            if (current != *if_version) {
+                return make_error(ErrorCode::conflict,
+                                  "the stored version is " + std::to_string(current) +
+                                      ", not " + std::to_string(*if_version) +
+                                      ": someone changed it; reload and try again",
+                                  "If-Match");
+            }
+        }
+        return apply_in(tx, {file}, now, applied);
+    });
+    if (!st) return st.error();
+    BATON_ASSERT(applied.size() == 1);
+    return applied.front();
+}
+
+Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
+                        TimePoint now, std::vector<AppliedFile>& applied) {
+    std::optional<SourceFile> stored_people;
+    bool has_people = false;
+    for (const auto& f : files) has_people = has_people || is_people_file(f.path);
+    if (!has_people) {
+        auto doc = tx.current_document("people");
+        if (!doc) return doc.error();
+        if (doc->has_value()) stored_people = SourceFile{"people.yaml", (*doc)->text};
+    }
+    // Playbooks already stored count for `next:` across files.
+    std::vector<SourceFile> all = files;
+    auto current = tx.current_playbooks();
+    if (!current) return current.error();
+    for (const auto& r : *current) {
+        bool replaced = false;
+        for (const auto& f : files) {
+            if (is_people_file(f.path)) continue;
+            auto parsed = core::parse_playbook(f.text, f.path);
+            replaced = replaced || (parsed.playbook && parsed.playbook->id == r.id);
+        }
+        if (!replaced) all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
+    }
+    LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
+    if (!lint.errors.empty()) return lint_error(lint.errors);
+    for (const auto& f : files) {
+        if (is_people_file(f.path)) {
+            auto before = tx.current_document("people");
+            if (!before) return before.error();
+            auto version = tx.put_document("people", f.text, now);
+            if (!version) return version.error();
+            const bool changed = !before->has_value() || (*before)->version != *version;
+            applied.push_back({f.path, "people", *version, changed});
+            continue;
+        }
+        auto parsed = core::parse_playbook(f.text, f.path);
+        BATON_ASSERT(parsed.playbook.has_value());
+        auto before = tx.playbook(parsed.playbook->id, std::nullopt);
+        if (!before) return before.error();
+        auto version = tx.put_playbook(parsed.playbook->id, f.text, f.path, now);
+        if (!version) return version.error();
+        const bool changed = !before->has_value() || (*before)->version != *version;
+        applied.push_back({f.path, parsed.playbook->id, *version, changed});
+    }
+    return ok_status();
 }
 
 Result<std::vector<SourceFile>> Engine::current_sources() {
@@ -248,6 +309,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     if (auto st = core::validate_event(event); !st) return st.error();
     const TimePoint now = clock_.now();
     IngestResult out;
+    if (auto warm = refresh_snapshot(); !warm) return warm.error();
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         out = IngestResult{};
         auto inserted = tx.insert_event(event, now);
@@ -259,7 +321,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
             out.handoff_ids = std::move(ids).value();
             return ok_status();
         }
-        auto snap = snapshot(tx);
+        auto snap = snapshot(tx, false);
         if (!snap) return snap.error();
         const std::string time_text = format_rfc3339(event.time);
         const core::ConditionInput input{&event.data, event.subject.value_or(""), event.type,
@@ -383,7 +445,7 @@ Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
 Result<core::Actor> Engine::actor(const std::string& handle) {
     std::shared_ptr<const core::Directory> directory;
     Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto snap = snapshot(tx);
+        auto snap = snapshot(tx, true);
         if (!snap) return snap.error();
         directory = (*snap)->directory;
         return ok_status();
@@ -432,7 +494,7 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
         if (auto st = tx.cancel_timers(before.id, stop); !st) return st;
     }
     if (t.timers == TimerEffect::restart_accept_side) {
-        auto snap = snapshot(tx);
+        auto snap = snapshot(tx, false);
         if (!snap) return snap.error();
         const core::Person* person = (*snap)->directory->person(t.next.owner);
         const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
@@ -493,7 +555,7 @@ Result<core::Handoff> Engine::reassign(std::int64_t id, const std::string& to,
     // Resolving a team bumps its round-robin counter, so it shares the action's
     // transaction: a refused reassignment leaves the counter as it was.
     Status st = store_.write([&](store::Transaction& tx) -> Status {
-        auto snap = snapshot(tx);
+        auto snap = snapshot(tx, false);
         if (!snap) return snap.error();
         const core::Directory& directory = *(*snap)->directory;
         std::string resolved = to;
@@ -645,6 +707,149 @@ Result<std::vector<store::OutboxRecord>> Engine::outbox(std::int64_t handoff_id)
         auto rows = tx.outbox_of(handoff_id);
         if (!rows) return rows.error();
         out = std::move(rows).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+}  // namespace baton::engine
+
+namespace baton::engine {
+
+Result<NewToken> Engine::create_token(const std::string& handle, const std::string& label) {
+    auto person = actor(handle);
+    if (!person) return make_error(ErrorCode::not_found, person.error().message, "handle");
+    auto secret = crypto::random_token();
+    if (!secret) return secret.error();
+    store::TokenRecord record;
+    record.handle = handle;
+    record.hash = crypto::sha256_hex(*secret);
+    record.label = label;
+    record.created_at = clock_.now();
+    NewToken out{0, handle, std::move(secret).value()};
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        auto id = tx.insert_token(record);
+        if (!id) return id.error();
+        out.id = *id;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Status Engine::revoke_token(std::int64_t id) {
+    const TimePoint now = clock_.now();
+    return store_.write([&](store::Transaction& tx) { return tx.revoke_token(id, now); });
+}
+
+Result<std::vector<store::TokenRecord>> Engine::tokens() {
+    std::vector<store::TokenRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto rows = tx.list_tokens();
+        if (!rows) return rows.error();
+        out = std::move(rows).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<core::Actor> Engine::authenticate(const std::string& secret) {
+    // Only the hash is stored, so the look-up itself never compares secrets; an unknown
+    // and a revoked token get the same answer.
+    const std::string hash = crypto::sha256_hex(secret);
+    std::optional<store::TokenRecord> token;
+    std::shared_ptr<const core::Directory> directory;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto found = tx.token_by_hash(hash);
+        if (!found) return found.error();
+        token = std::move(found).value();
+        auto snap = snapshot(tx, true);
+        if (!snap) return snap.error();
+        directory = (*snap)->directory;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    if (!token || token->revoked_at) {
+        return make_error(ErrorCode::not_found, "the token is unknown or revoked", "token");
+    }
+    const core::Person* p = directory->person(token->handle);
+    if (p == nullptr) {
+        return make_error(ErrorCode::not_found,
+                          "the token's person `" + token->handle + "` is no longer in people.yaml",
+                          "token");
+    }
+    return core::Actor{p->handle, p->role, directory->teams_of(p->handle)};
+}
+
+Result<store::PlaybookRecord> Engine::playbook_record(const std::string& id) {
+    std::optional<store::PlaybookRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.playbook(id, std::nullopt);
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    if (!out) return make_error(ErrorCode::not_found, "no playbook `" + id + "`", "id");
+    return std::move(*out);
+}
+
+Result<std::vector<store::PlaybookRecord>> Engine::playbook_records() {
+    std::vector<store::PlaybookRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.current_playbooks();
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::optional<store::DocumentRecord>> Engine::people_record() {
+    std::optional<store::DocumentRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.current_document("people");
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<std::optional<store::IdempotencyRecord>> Engine::idempotent_answer(
+    const std::string& scope, const std::string& key) {
+    std::optional<store::IdempotencyRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.idempotency(scope, key);
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Status Engine::remember_answer(const store::IdempotencyRecord& record) {
+    return store_.write([&](store::Transaction& tx) { return tx.put_idempotency(record); });
+}
+
+Status Engine::ready() {
+    return store_.read([](store::Transaction& tx) -> Status {
+        auto v = tx.config_version();
+        return v ? ok_status() : Status(v.error());
+    });
+}
+
+Result<std::map<core::HandoffState, std::int64_t>> Engine::handoff_counts() {
+    std::map<core::HandoffState, std::int64_t> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.count_handoffs_by_state();
+        if (!r) return r.error();
+        out = std::move(r).value();
         return ok_status();
     });
     if (!st) return st.error();

@@ -60,10 +60,10 @@ struct IngestResult {
 };
 
 struct ListQuery {
-    std::optional<core::HandoffState> state;
-    std::optional<std::string> owner;
-    std::optional<std::string> playbook;
-    std::optional<std::string> subject;
+    std::optional<core::HandoffState> state{};
+    std::optional<std::string> owner{};
+    std::optional<std::string> playbook{};
+    std::optional<std::string> subject{};
     bool overdue = false;
     bool open_only = false;  // waiting, accepted or declined
     std::int64_t after_id = 0;
@@ -79,6 +79,13 @@ struct Relay {
     std::string subject;
     std::vector<RelayLeg> legs;            // in order of creation
     std::optional<std::size_t> current;    // index of the leg that holds the baton now
+};
+
+// An API token just created: the secret is shown once and stored only as a hash.
+struct NewToken {
+    std::int64_t id = 0;
+    std::string handle;
+    std::string secret;
 };
 
 class Engine;
@@ -129,6 +136,31 @@ public:
     Result<std::vector<store::TimerRecord>> timers(std::int64_t handoff_id);
     Result<std::vector<store::OutboxRecord>> outbox(std::int64_t handoff_id);
 
+    // API tokens. create_token: the person must exist. authenticate: not_found for a
+    // secret that is unknown or revoked (the API answers 401), else the person it acts as.
+    Result<NewToken> create_token(const std::string& handle, const std::string& label);
+    Status revoke_token(std::int64_t id);
+    Result<std::vector<store::TokenRecord>> tokens();
+    Result<core::Actor> authenticate(const std::string& secret);
+
+    // The stored text of a playbook (its current version) and of people.yaml.
+    Result<store::PlaybookRecord> playbook_record(const std::string& id);
+    Result<std::vector<store::PlaybookRecord>> playbook_records();
+    Result<std::optional<store::DocumentRecord>> people_record();
+    // Like apply, for one file, refusing with conflict (field "If-Match") when the
+    // current version is not `if_version` (0: it must not exist yet).
+    Result<AppliedFile> put_source(const SourceFile& file, std::optional<int> if_version);
+
+    // Idempotency-Key support for the API.
+    Result<std::optional<store::IdempotencyRecord>> idempotent_answer(const std::string& scope,
+                                                                      const std::string& key);
+    Status remember_answer(const store::IdempotencyRecord& record);
+
+    // For /readyz and /metrics.
+    Status ready();
+    Result<std::map<core::HandoffState, std::int64_t>> handoff_counts();
+    std::size_t pending_writes() const { return store_.pending_writes(); }
+
     // A consistent copy of the whole store into `path`.
     Status backup(const std::string& path) { return store_.backup(path); }
     std::string describe_store() const { return store_.describe(); }
@@ -137,13 +169,20 @@ public:
 
 private:
     struct Snapshot;  // the parsed playbooks and people of one store state
-    Result<std::shared_ptr<const Snapshot>> snapshot(store::Transaction& tx);
+    // The parsed configuration as `tx` sees it. Only a snapshot read in a read transaction
+    // (committed data) is cached: inside a write, versions may still be rolled back and
+    // their numbers reused, so a write builds afresh when the cache does not match.
+    Result<std::shared_ptr<const Snapshot>> snapshot(store::Transaction& tx, bool committed);
+    // Warms the snapshot cache from committed data (a cheap version check when warm).
+    Status refresh_snapshot();
     Result<std::shared_ptr<const core::Playbook>> playbook_version(store::Transaction& tx,
                                                                    const std::string& id,
                                                                    int version);
     Status create_handoff(store::Transaction& tx, const Snapshot& snap,
                           const core::Playbook& pb, int version, const core::Event& event,
                           TimePoint now, IngestResult& out);
+    Status apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
+                    TimePoint now, std::vector<AppliedFile>& applied);
     Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
                   const core::Actor& actor, TimePoint now, core::Handoff& after);
     Status apply_effects(store::Transaction& tx, const core::Handoff& before,
@@ -153,11 +192,19 @@ private:
     const Clock& clock_;
 
     std::mutex cache_mutex_;
-    // Parsed playbooks by "id@version": YAML is parsed once per version.
-    std::map<std::string, std::shared_ptr<const core::Playbook>> playbook_cache_
-        /* GUARDED_BY(cache_mutex_) */;
-    // The parsed people by document version.
-    int directory_version_ = -1 /* GUARDED_BY(cache_mutex_) */;
+    // The snapshot of the last config version seen: ingest reuses it while no playbook or
+    // people version changes.
+    std::int64_t snapshot_version_ = -1 /* GUARDED_BY(cache_mutex_) */;
+    std::shared_ptr<const Snapshot> snapshot_ /* GUARDED_BY(cache_mutex_) */;
+    // Parsed playbooks by "id@version", each with the text it was parsed from: a hit counts
+    // only when the text is the same, so a rolled-back version number cannot poison it.
+    struct ParsedPlaybook {
+        std::string yaml;
+        std::shared_ptr<const core::Playbook> playbook;
+    };
+    std::map<std::string, ParsedPlaybook> playbook_cache_ /* GUARDED_BY(cache_mutex_) */;
+    // The parsed people, with the text they were parsed from.
+    std::string directory_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
 };
 

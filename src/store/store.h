@@ -106,6 +106,26 @@ struct HandoffFilter {
     std::size_t limit = 100;
 };
 
+// An API token: only a hash of the secret is stored (the secret is shown once).
+struct TokenRecord {
+    std::int64_t id = 0;  // assigned on insert
+    std::string handle;   // the person it acts as
+    std::string hash;     // hex SHA-256 of the secret
+    std::string label;
+    TimePoint created_at{};
+    std::optional<TimePoint> revoked_at;
+};
+
+// The stored answer to a POST with an Idempotency-Key, replayed on a repeat.
+struct IdempotencyRecord {
+    std::string scope;         // who sent it (a token id), so keys never cross callers
+    std::string key;           // the Idempotency-Key header
+    std::string request_hash;  // hex SHA-256 of method, path and body
+    int status = 0;
+    std::string response_body;
+    TimePoint created_at{};
+};
+
 class Transaction {
 public:
     virtual ~Transaction() = default;
@@ -161,11 +181,28 @@ public:
     virtual Status insert_outbox(const std::vector<OutboxRecord>& rows) = 0;
     virtual Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) = 0;
 
+    // A number that changes whenever a playbook or document gets a new version, so that
+    // callers can cache what they parsed from them (0 for an empty store).
+    virtual Result<std::int64_t> config_version() = 0;
+
     // Inputs to owner resolution. next_assignment returns the team's counter and bumps
     // it (round-robin); open_handoff_counts counts waiting and accepted handoffs per owner.
     virtual Result<std::int64_t> next_assignment(const std::string& team) = 0;
     virtual Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) = 0;
+    // Handoffs per state (every state present, zero when none), for /metrics.
+    virtual Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() = 0;
+
+    // API tokens. revoke_token: not_found for an unknown id, conflict if already revoked.
+    virtual Result<std::int64_t> insert_token(const TokenRecord& token) = 0;
+    virtual Status revoke_token(std::int64_t id, TimePoint now) = 0;
+    virtual Result<std::optional<TokenRecord>> token_by_hash(const std::string& hash) = 0;
+    virtual Result<std::vector<TokenRecord>> list_tokens() = 0;
+
+    // Idempotency keys: put fails with conflict if (scope, key) is already stored.
+    virtual Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
+                                                                 const std::string& key) = 0;
+    virtual Status put_idempotency(const IdempotencyRecord& record) = 0;
 };
 
 using TransactionFn = std::function<Status(Transaction&)>;
@@ -182,6 +219,8 @@ public:
     virtual Status backup(const std::string& path) = 0;
     // "sqlite:/path/baton.db": for messages, never containing a secret.
     virtual std::string describe() const = 0;
+    // How many write callbacks are queued for the next commit (group commit), for /metrics.
+    virtual std::size_t pending_writes() const { return 0; }
 };
 
 }  // namespace baton::store

@@ -240,8 +240,10 @@ std::optional<int> Child::finish(std::chrono::milliseconds limit) {
         const pid_t r = waitpid(pid_, &status, WNOHANG);
         if (r == pid_) {
             reaped_ = true;
-            // What is left in the pipes after the last pump belongs to the output too.
-            while (pump(std::chrono::milliseconds(0))) {
+            // What is left in the pipes after the last pump belongs to the output too (a
+            // descendant still holding them open must not hang the test, hence the limit).
+            while (left().count() > 0 &&
+                   pump(std::min(left(), std::chrono::milliseconds(100)))) {
             }
             return status;
         }

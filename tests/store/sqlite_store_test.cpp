@@ -1,12 +1,16 @@
 // SqliteStore on real files in a fresh /tmp directory per test: the Store contract, then
 // what is SQLite's own (migrations, refusing foreign files, backup, durability settings,
-// and rows damaged behind the store's back).
+// group commit, and rows damaged behind the store's back).
 #include <sqlite3.h>
 
+#include <chrono>
+#include <deque>
 #include <fstream>
 #include <iterator>
+#include <map>
 
 #include "store/sqlite/sqlite_store.h"
+#include "store/sqlite_schema_v1.h"
 #include "store/store_contract.h"
 
 namespace baton::store::testing {
@@ -284,6 +288,428 @@ TEST_F(SqliteStoreTest, TheTimelineIsAppendOnlyInTheDatabaseToo) {
     EXPECT_NE(raw.exec("DELETE FROM timeline"), SQLITE_OK);
     EXPECT_EQ(raw.text("SELECT COUNT(*) FROM timeline WHERE handoff_id = " + std::to_string(id)),
               "2");
+}
+
+// --- migrations ---------------------------------------------------------------------------
+
+// A database exactly as the version-1 binary left it, with some data in it.
+void make_v1_database(const std::string& path) {
+    RawDb raw(path);
+    ASSERT_EQ(raw.exec("PRAGMA journal_mode = WAL"), SQLITE_OK);
+    ASSERT_EQ(raw.exec("BEGIN"), SQLITE_OK);
+    ASSERT_EQ(raw.exec(std::string(sqlite_schema_v1)), SQLITE_OK);
+    ASSERT_EQ(raw.exec(std::string(sqlite_schema_v1_pragmas)), SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO playbook_versions VALUES "
+                       "('onboard', 1, 'id: onboard\n', 'onboard.yaml', 1700000000000), "
+                       "('onboard', 2, 'id: onboard\n#\n', 'onboard.yaml', 1700000001000)"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO documents VALUES ('people', 1, 'people: []\n', 0)"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO handoffs (playbook_id, playbook_version, title, subject, "
+                       "giver, owner, pending_from, unowned, state, done_definition, created_ms, "
+                       "updated_ms, escalation_level, event_source, event_id, data, revision) "
+                       "VALUES ('onboard', 2, 'Onboard', 'Acme', 'sales', 'ana', '', 0, "
+                       "'accepted', 'Done.', 1700000000000, 1700000000000, 0, 'crm', 'e1', "
+                       "'{}', 0)"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("COMMIT"), SQLITE_OK);
+    ASSERT_EQ(raw.text("PRAGMA user_version"), "1");
+}
+
+TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
+    ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
+    ASSERT_EQ(sqlite_schema_version(), 2);
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    {
+        RawDb raw(path());
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+    }
+    std::int64_t config = 0;
+    std::map<core::HandoffState, std::int64_t> counts;
+    std::vector<PlaybookRecord> playbooks;
+    ASSERT_OK(store->read([&](Transaction& tx) -> Status {
+        auto v = tx.config_version();
+        if (!v) return v.error();
+        config = *v;
+        auto c = tx.count_handoffs_by_state();
+        if (!c) return c.error();
+        counts = *c;
+        auto p = tx.current_playbooks();
+        if (!p) return p.error();
+        playbooks = *p;
+        return ok_status();
+    }));
+    // Three versions were stored before the counter existed: it starts past them, not at 0.
+    EXPECT_EQ(config, 3);
+    EXPECT_EQ(counts.at(core::HandoffState::accepted), 1);
+    EXPECT_EQ(counts.at(core::HandoffState::waiting), 0);
+    ASSERT_EQ(playbooks.size(), 1u);
+    EXPECT_EQ(playbooks[0].version, 2);
+
+    // The new tables work, and the old ones keep versioning (and now counting).
+    std::int64_t after = 0;
+    ASSERT_OK(store->write([&](Transaction& tx) -> Status {
+        if (auto t = tx.insert_token(make_token("h")); !t) return t.error();
+        if (auto s = tx.put_idempotency(make_idempotency("1", "k")); !s) return s;
+        auto v = tx.put_playbook("onboard", "id: onboard\n#\n#\n", "onboard.yaml", at(0));
+        if (!v) return v.error();
+        if (*v != 3) return make_error(ErrorCode::internal, "expected version 3");
+        auto c = tx.config_version();
+        if (!c) return c.error();
+        after = *c;
+        return ok_status();
+    }));
+    EXPECT_EQ(after, 4);
+    store.reset();
+    auto again = open_or_fail();  // nothing left to migrate: a second run would fail
+    ASSERT_NE(again, nullptr);
+}
+
+TEST_F(SqliteStoreTest, ConfigVersionIsOneRowBumpedPerNewVersion) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->write([](Transaction& tx) -> Status {
+        for (const char* text : {"a\n", "a\n", "b\n"}) {
+            if (auto v = tx.put_playbook("p", text, "p.yaml", at(0)); !v) return v.error();
+        }
+        auto d = tx.put_document("people", "[]\n", at(0));
+        return d ? ok_status() : Status(d.error());
+    }));
+    RawDb raw(path());
+    EXPECT_EQ(raw.text("SELECT value FROM meta WHERE name = 'config_version'"), "3");
+    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM meta"), "1");
+}
+
+TEST_F(SqliteStoreTest, GroupCommitLimitsMustBePositive) {
+    const std::vector<std::pair<std::size_t, std::size_t>> limits_to_try = {{0, 1}, {1, 0}};
+    for (auto [queue, batch] : limits_to_try) {
+        auto store = open_sqlite({.path = path(), .write_queue_max = queue,
+                                  .write_batch_max = batch});
+        ASSERT_FALSE(store.ok());
+        EXPECT_EQ(store.error().code, ErrorCode::invalid_argument);
+        EXPECT_EQ(store.error().field, queue == 0 ? "write_queue_max" : "write_batch_max");
+    }
+}
+
+// --- group commit -------------------------------------------------------------------------
+
+// Polls `done` until it holds. The limit only keeps a broken store from hanging the run;
+// no test depends on how long anything takes.
+bool eventually(const std::function<bool()>& done) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() > give_up) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+}
+
+Status insert_event_status(Transaction& tx, const std::string& id) {
+    auto r = tx.insert_event(make_event(id), at(0));
+    if (!r) return r.error();
+    return *r ? ok_status() : make_error(ErrorCode::internal, "duplicate event " + id);
+}
+
+// Holds a leader inside its callback so that the test decides which writers queue behind
+// it, and therefore exactly what the next batch holds. The held write inserts event "gate".
+class HeldWrite {
+public:
+    explicit HeldWrite(Store& store)
+        : thread_([this, &store] {
+              status_ = store.write([this](Transaction& tx) -> Status {
+                  entered_.store(true);
+                  if (!eventually([this] { return released_.load(); })) {
+                      return make_error(ErrorCode::internal, "never released");
+                  }
+                  return insert_event_status(tx, "gate");
+              });
+          }) {
+        EXPECT_TRUE(eventually([this] { return entered_.load(); }));
+    }
+    ~HeldWrite() { (void)release(); }
+    HeldWrite(const HeldWrite&) = delete;
+    HeldWrite& operator=(const HeldWrite&) = delete;
+
+    // Lets the held callback finish and waits for its write() to return.
+    Status release() {
+        released_.store(true);
+        if (thread_.joinable()) thread_.join();
+        return status_;
+    }
+
+private:
+    std::atomic<bool> entered_{false};
+    std::atomic<bool> released_{false};
+    Status status_ = ok_status();
+    std::thread thread_;
+};
+
+// Writers started one at a time, each queued behind the held leader before the next starts,
+// so the queue holds them in start order.
+class QueuedWriters {
+public:
+    explicit QueuedWriters(Store& store) : store_(store) {}
+    ~QueuedWriters() { join(); }
+
+    void add(TransactionFn fn) {
+        const std::size_t index = results_.size();
+        // Pointers to deque elements stay valid as it grows; indexing would race with it.
+        Status* result = &results_.emplace_back(ok_status());
+        const TransactionFn* callback = &fns_.emplace_back(std::move(fn));
+        threads_.emplace_back([this, result, callback] { *result = store_.write(*callback); });
+        EXPECT_TRUE(eventually([&] { return store_.pending_writes() == index + 1; }))
+            << "writer " << index << " did not queue";
+    }
+    void join() {
+        for (auto& t : threads_) {
+            if (t.joinable()) t.join();
+        }
+    }
+    const Status& result(std::size_t i) const { return results_[i]; }
+
+private:
+    Store& store_;
+    std::deque<TransactionFn> fns_;
+    std::deque<Status> results_;  // each written by its own thread, read after join()
+    std::vector<std::thread> threads_;
+};
+
+std::int64_t commits_of(Store& store) {
+    auto settings = sqlite_settings(store);
+    EXPECT_TRUE(settings.ok());
+    return settings.ok() ? settings->commits : -1;
+}
+
+bool has_event(Store& store, const std::string& id) {
+    bool found = false;
+    Status s = store.read([&](Transaction& tx) -> Status {
+        auto e = tx.event("crm", id);
+        if (!e) return e.error();
+        found = e->has_value();
+        return ok_status();
+    });
+    EXPECT_TRUE(s.ok());
+    return found;
+}
+
+TEST_F(SqliteStoreTest, ManyWritersAllLandAndEachSeesOk) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    constexpr int threads = 8;
+    constexpr int writes_per_thread = 50;
+    const std::int64_t commits_before = commits_of(*store);
+    std::atomic<int> oks{0};
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < writes_per_thread; ++i) {
+                const std::string id = "t" + std::to_string(t) + "-" + std::to_string(i);
+                Status s =
+                    store->write([&](Transaction& tx) { return insert_event_status(tx, id); });
+                if (s.ok()) ++oks;
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    EXPECT_EQ(oks.load(), threads * writes_per_thread);
+    EXPECT_EQ(store->pending_writes(), 0u);
+    ASSIGN_OR_FAIL(settings, sqlite_settings(*store));
+    EXPECT_LE(settings.commits - commits_before, threads * writes_per_thread);
+    for (int t = 0; t < threads; ++t) {
+        for (int i = 0; i < writes_per_thread; ++i) {
+            EXPECT_TRUE(has_event(*store, "t" + std::to_string(t) + "-" + std::to_string(i)));
+        }
+    }
+}
+
+TEST_F(SqliteStoreTest, WritersQueuedBehindALeaderShareOneCommit) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    const std::int64_t commits_before = commits_of(*store);
+    {
+        HeldWrite held(*store);
+        QueuedWriters writers(*store);
+        for (int i = 0; i < 7; ++i) {
+            const std::string id = "queued-" + std::to_string(i);
+            writers.add([id](Transaction& tx) { return insert_event_status(tx, id); });
+        }
+        EXPECT_EQ(store->pending_writes(), 7u);
+        EXPECT_OK(held.release());
+        writers.join();
+        for (std::size_t i = 0; i < 7; ++i) EXPECT_OK(writers.result(i));
+    }
+    // The held leader's batch, then one batch for all seven that queued meanwhile.
+    EXPECT_EQ(commits_of(*store) - commits_before, 2);
+    for (int i = 0; i < 7; ++i) EXPECT_TRUE(has_event(*store, "queued-" + std::to_string(i)));
+    EXPECT_EQ(store->pending_writes(), 0u);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentSlowWritersAreBatched) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    constexpr int threads = 8;
+    constexpr int writes_per_thread = 10;
+    ASSIGN_OR_FAIL(before, sqlite_settings(*store));
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            for (int i = 0; i < writes_per_thread; ++i) {
+                Status s = store->write([&](Transaction& tx) {
+                    // Slow enough that the other threads queue up meanwhile.
+                    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+                    return insert_event_status(tx, std::to_string(t) + "-" + std::to_string(i));
+                });
+                EXPECT_TRUE(s.ok()) << s.error().message;
+            }
+        });
+    }
+    for (auto& th : pool) th.join();
+    ASSIGN_OR_FAIL(after, sqlite_settings(*store));
+    EXPECT_EQ(after.writes_committed - before.writes_committed, threads * writes_per_thread);
+    EXPECT_LT(after.commits - before.commits, threads * writes_per_thread);
+}
+
+TEST_F(SqliteStoreTest, AFailingCallbackInABatchUndoesOnlyItsOwnWork) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    const std::int64_t commits_before = commits_of(*store);
+    HeldWrite held(*store);
+    QueuedWriters writers(*store);
+    writers.add([](Transaction& tx) { return insert_event_status(tx, "before"); });
+    writers.add([](Transaction& tx) -> Status {
+        if (auto s = insert_event_status(tx, "failing"); !s) return s;
+        if (auto t = tx.insert_token(make_token("h")); !t) return t.error();
+        return make_error(ErrorCode::conflict, "refused", "owner");
+    });
+    writers.add([](Transaction& tx) -> Status {
+        if (auto s = insert_event_status(tx, "after"); !s) return s;
+        auto n = tx.next_assignment("ops");
+        return n ? ok_status() : Status(n.error());
+    });
+    EXPECT_OK(held.release());
+    writers.join();
+    EXPECT_EQ(commits_of(*store) - commits_before, 2);  // the three shared one commit
+    EXPECT_OK(writers.result(0));
+    ASSERT_FALSE(writers.result(1).ok());
+    EXPECT_EQ(writers.result(1).error().code, ErrorCode::conflict);
+    EXPECT_EQ(writers.result(1).error().message, "refused");
+    EXPECT_OK(writers.result(2));
+    EXPECT_TRUE(has_event(*store, "before"));
+    EXPECT_FALSE(has_event(*store, "failing"));
+    EXPECT_TRUE(has_event(*store, "after"));
+    std::size_t tokens = 99;
+    ASSERT_OK(store->read([&](Transaction& tx) -> Status {
+        auto t = tx.list_tokens();
+        if (!t) return t.error();
+        tokens = t->size();
+        return ok_status();
+    }));
+    EXPECT_EQ(tokens, 0u);
+}
+
+TEST_F(SqliteStoreTest, AFailedCommitFailsEveryCallerOfTheBatch) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(sqlite_fail_commits(*store, /*commits_to_skip=*/1, /*commits_to_fail=*/1));
+    HeldWrite held(*store);
+    QueuedWriters writers(*store);
+    for (const char* id : {"a", "b", "c"}) {
+        writers.add([id](Transaction& tx) { return insert_event_status(tx, id); });
+    }
+    EXPECT_OK(held.release());  // the skipped commit
+    writers.join();
+    for (std::size_t i = 0; i < 3; ++i) {
+        ASSERT_FALSE(writers.result(i).ok()) << i;
+        EXPECT_EQ(writers.result(i).error().message, writers.result(0).error().message);
+    }
+    EXPECT_TRUE(has_event(*store, "gate"));
+    for (const char* id : {"a", "b", "c"}) EXPECT_FALSE(has_event(*store, id)) << id;
+    // The store carries on once the disk does.
+    EXPECT_OK(store->write([](Transaction& tx) { return insert_event_status(tx, "later"); }));
+    EXPECT_TRUE(has_event(*store, "later"));
+}
+
+TEST_F(SqliteStoreTest, AFullWriteQueueRefusesAtOnceAndDropsNothing) {
+    auto opened = open_sqlite({.path = path(), .write_queue_max = 2});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Store& store = **opened;
+    EXPECT_EQ(store.pending_writes(), 0u);
+    HeldWrite held(store);
+    EXPECT_EQ(store.pending_writes(), 0u);  // the leader's own callback is no longer queued
+    QueuedWriters writers(store);
+    writers.add([](Transaction& tx) { return insert_event_status(tx, "q1"); });
+    writers.add([](Transaction& tx) { return insert_event_status(tx, "q2"); });
+    EXPECT_EQ(store.pending_writes(), 2u);
+
+    // Refused on another thread, so that a write that blocked would show as a failure here
+    // instead of hanging the test behind the held leader.
+    std::atomic<bool> returned{false};
+    Status refused = ok_status();
+    std::thread extra([&] {
+        refused = store.write([](Transaction& tx) { return insert_event_status(tx, "extra"); });
+        returned.store(true);
+    });
+    const bool answered = eventually([&] { return returned.load(); });
+    EXPECT_TRUE(answered) << "a write to a full queue blocked";
+    if (answered) {
+        ASSERT_FALSE(refused.ok());
+        EXPECT_EQ(refused.error().code, ErrorCode::unavailable);
+        EXPECT_EQ(refused.error().message.rfind("write queue full", 0), 0u)
+            << refused.error().message;
+    }
+    EXPECT_EQ(store.pending_writes(), 2u);
+    EXPECT_OK(held.release());
+    extra.join();
+    writers.join();
+    EXPECT_OK(writers.result(0));
+    EXPECT_OK(writers.result(1));
+    EXPECT_TRUE(has_event(store, "q1"));
+    EXPECT_TRUE(has_event(store, "q2"));
+    EXPECT_FALSE(has_event(store, "extra"));
+    EXPECT_EQ(store.pending_writes(), 0u);
+    EXPECT_OK(store.write([](Transaction& tx) { return insert_event_status(tx, "extra"); }));
+}
+
+TEST_F(SqliteStoreTest, BatchesAreCappedAtWriteBatchMax) {
+    auto opened = open_sqlite({.path = path(), .write_batch_max = 2});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    Store& store = **opened;
+    const std::int64_t commits_before = commits_of(store);
+    {
+        HeldWrite held(store);
+        QueuedWriters writers(store);
+        for (int i = 0; i < 5; ++i) {
+            const std::string id = "w" + std::to_string(i);
+            writers.add([id](Transaction& tx) { return insert_event_status(tx, id); });
+        }
+        EXPECT_OK(held.release());
+        writers.join();
+        for (std::size_t i = 0; i < 5; ++i) EXPECT_OK(writers.result(i));
+    }
+    EXPECT_EQ(commits_of(store) - commits_before, 1 + 3);  // the held one, then 2 + 2 + 1
+}
+
+TEST_F(SqliteStoreTest, ANestedWriteFromACallbackRunByAnotherLeaderFails) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    HeldWrite held(*store);
+    QueuedWriters writers(*store);
+    Status inner = ok_status();
+    writers.add([](Transaction& tx) { return insert_event_status(tx, "first"); });
+    // Usually run on the first writer's thread, which leads the batch both share.
+    writers.add([&](Transaction& tx) -> Status {
+        inner = store->write([](Transaction& w) { return insert_event_status(w, "nested"); });
+        return insert_event_status(tx, "second");
+    });
+    EXPECT_OK(held.release());
+    writers.join();
+    EXPECT_OK(writers.result(0));
+    EXPECT_OK(writers.result(1));
+    ASSERT_FALSE(inner.ok());
+    EXPECT_EQ(inner.error().code, ErrorCode::internal);
+    EXPECT_TRUE(has_event(*store, "second"));
+    EXPECT_FALSE(has_event(*store, "nested"));
 }
 
 // Damages one row with a raw connection, then expects the store to answer corrupt.

@@ -15,12 +15,14 @@
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/limits.h"
@@ -152,6 +154,27 @@ inline core::Handoff bare_handoff(std::string owner = "ana", std::string subject
     h.event_source = "crm";
     h.event_id = "deal-1";
     return h;
+}
+
+inline TokenRecord make_token(std::string hash, std::string handle = "ana") {
+    TokenRecord t;
+    t.id = 999;  // ignored: the store assigns ids
+    t.handle = std::move(handle);
+    t.hash = std::move(hash);
+    t.label = "CI — déploiement";
+    t.created_at = at(1'000);
+    return t;
+}
+
+inline IdempotencyRecord make_idempotency(std::string scope, std::string key) {
+    IdempotencyRecord r;
+    r.scope = std::move(scope);
+    r.key = std::move(key);
+    r.request_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    r.status = 201;
+    r.response_body = R"({"id":7,"subject":"Müller — 東京"})";
+    r.created_at = at(2'000);
+    return r;
 }
 
 inline void expect_same_handoff(const core::Handoff& got, const core::Handoff& want,
@@ -859,6 +882,237 @@ TEST_P(StoreContract, OpenHandoffCountsCountWaitingAndAccepted) {
     EXPECT_TRUE(empty.empty());
 }
 
+// --- configuration version ----------------------------------------------------------------
+
+TEST_P(StoreContract, ConfigVersionChangesOnlyWithANewPlaybookOrDocumentVersion) {
+    auto version = [&] { return in_read([](Transaction& tx) { return tx.config_version(); }); };
+    auto put_playbook = [&](std::string yaml, std::int64_t ms) {
+        return in_write([&](Transaction& tx) { return tx.put_playbook("p", yaml, "p", at(ms)); });
+    };
+    ASSIGN_OR_FAIL(empty, version());
+    EXPECT_EQ(empty, 0);
+
+    ASSERT_OK(put_playbook("id: p\n", 1));
+    ASSIGN_OR_FAIL(one_playbook, version());
+    EXPECT_NE(one_playbook, empty);
+
+    // Byte-identical text stores no version, so the number stays.
+    ASSERT_OK(put_playbook("id: p\n", 2));
+    ASSIGN_OR_FAIL(same_playbook, version());
+    EXPECT_EQ(same_playbook, one_playbook);
+
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.put_document("people", "[]\n", at(3)); }));
+    ASSIGN_OR_FAIL(one_document, version());
+    EXPECT_NE(one_document, same_playbook);
+    EXPECT_NE(one_document, empty);
+
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.put_document("people", "[]\n", at(4)); }));
+    ASSIGN_OR_FAIL(same_document, version());
+    EXPECT_EQ(same_document, one_document);
+
+    // Other writes are not configuration.
+    ASSERT_OK(insert(bare_handoff()));
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.insert_event(make_event("e"), at(5)); }));
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.insert_token(make_token("h1")); }));
+    ASSIGN_OR_FAIL(after_other_writes, version());
+    EXPECT_EQ(after_other_writes, one_document);
+
+    ASSERT_OK(put_playbook("id: p\n#\n", 6));
+    ASSIGN_OR_FAIL(second_playbook, version());
+    std::set<std::int64_t> seen{empty, one_playbook, one_document};
+    EXPECT_EQ(seen.count(second_playbook), 0u) << "a new version must not repeat an old number";
+}
+
+TEST_P(StoreContract, ConfigVersionSeesTheWriteItIsPartOf) {
+    ASSIGN_OR_FAIL(inside, in_write([](Transaction& tx) -> Result<std::pair<std::int64_t,
+                                                                           std::int64_t>> {
+                       auto before = tx.config_version();
+                       if (!before) return before.error();
+                       if (auto r = tx.put_playbook("p", "id: p\n", "p", at(1)); !r) {
+                           return r.error();
+                       }
+                       auto after = tx.config_version();
+                       if (!after) return after.error();
+                       return std::pair{*before, *after};
+                   }));
+    EXPECT_NE(inside.first, inside.second);
+    ASSIGN_OR_FAIL(committed, in_read([](Transaction& tx) { return tx.config_version(); }));
+    EXPECT_EQ(committed, inside.second);
+}
+
+// --- handoff counts -----------------------------------------------------------------------
+
+TEST_P(StoreContract, CountHandoffsByStateHasEveryStateAndFollowsUpdates) {
+    using core::HandoffState;
+    const std::vector<HandoffState> every_state = {HandoffState::waiting, HandoffState::accepted,
+                                                   HandoffState::done, HandoffState::declined,
+                                                   HandoffState::cancelled};
+    ASSIGN_OR_FAIL(empty, in_read([](Transaction& tx) { return tx.count_handoffs_by_state(); }));
+    ASSERT_EQ(empty.size(), every_state.size());
+    for (HandoffState state : every_state) {
+        ASSERT_EQ(empty.count(state), 1u) << core::to_string(state);
+        EXPECT_EQ(empty.at(state), 0) << core::to_string(state);
+    }
+
+    std::int64_t first_waiting = 0;
+    for (HandoffState state : {HandoffState::waiting, HandoffState::waiting, HandoffState::waiting,
+                               HandoffState::accepted, HandoffState::done}) {
+        core::Handoff h = bare_handoff();
+        h.state = state;
+        ASSIGN_OR_FAIL(id, insert(h));
+        if (first_waiting == 0) first_waiting = id;
+    }
+    ASSIGN_OR_FAIL(counts, in_read([](Transaction& tx) { return tx.count_handoffs_by_state(); }));
+    EXPECT_EQ(counts, (std::map<HandoffState, std::int64_t>{{HandoffState::waiting, 3},
+                                                            {HandoffState::accepted, 1},
+                                                            {HandoffState::done, 1},
+                                                            {HandoffState::declined, 0},
+                                                            {HandoffState::cancelled, 0}}));
+
+    ASSIGN_OR_FAIL(loaded, load(first_waiting, false));
+    ASSERT_TRUE(loaded.has_value());
+    core::Handoff cancelled = *loaded;
+    cancelled.state = HandoffState::cancelled;
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.update_handoff(cancelled); }));
+    ASSIGN_OR_FAIL(after, in_write([](Transaction& tx) { return tx.count_handoffs_by_state(); }));
+    EXPECT_EQ(after.at(HandoffState::waiting), 2);
+    EXPECT_EQ(after.at(HandoffState::cancelled), 1);
+    EXPECT_EQ(after.size(), every_state.size());
+}
+
+// --- API tokens ---------------------------------------------------------------------------
+
+TEST_P(StoreContract, TokensRoundTripAndAreFoundByHash) {
+    ASSIGN_OR_FAIL(none, in_read([](Transaction& tx) { return tx.list_tokens(); }));
+    EXPECT_TRUE(none.empty());
+    TokenRecord ana = make_token("aaaa", "ana");
+    TokenRecord bob = make_token("bbbb", "bob");
+    bob.label = "";
+    bob.created_at = at(2'000);
+    ASSIGN_OR_FAIL(ana_id, in_write([&](Transaction& tx) { return tx.insert_token(ana); }));
+    ASSIGN_OR_FAIL(bob_id, in_write([&](Transaction& tx) { return tx.insert_token(bob); }));
+    EXPECT_GT(ana_id, 0);
+    EXPECT_LT(ana_id, bob_id);
+
+    ASSIGN_OR_FAIL(found, in_read([](Transaction& tx) { return tx.token_by_hash("aaaa"); }));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->id, ana_id);
+    EXPECT_EQ(found->handle, "ana");
+    EXPECT_EQ(found->hash, "aaaa");
+    EXPECT_EQ(found->label, ana.label);
+    EXPECT_TRUE(found->created_at == ana.created_at);
+    EXPECT_FALSE(found->revoked_at.has_value());
+
+    ASSIGN_OR_FAIL(missing, in_read([](Transaction& tx) { return tx.token_by_hash("AAAA"); }));
+    EXPECT_FALSE(missing.has_value());  // hashes are compared exactly
+
+    ASSIGN_OR_FAIL(all, in_read([](Transaction& tx) { return tx.list_tokens(); }));
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].id, ana_id);
+    EXPECT_EQ(all[1].id, bob_id);
+    EXPECT_EQ(all[1].handle, "bob");
+    EXPECT_EQ(all[1].label, "");
+    EXPECT_TRUE(all[1].created_at == at(2'000));
+}
+
+TEST_P(StoreContract, ATokenHashIsStoredOnceAndMustNotBeEmpty) {
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.insert_token(make_token("same", "ana")); }));
+    auto again =
+        in_write([](Transaction& tx) { return tx.insert_token(make_token("same", "bob")); });
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    auto empty = in_write([](Transaction& tx) { return tx.insert_token(make_token("")); });
+    ASSERT_FALSE(empty.ok());
+    EXPECT_EQ(empty.error().code, ErrorCode::invalid_argument);
+    ASSIGN_OR_FAIL(all, in_read([](Transaction& tx) { return tx.list_tokens(); }));
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].handle, "ana");
+}
+
+TEST_P(StoreContract, RevokingATokenKeepsItVisibleAndOnlyWorksOnce) {
+    ASSIGN_OR_FAIL(id, in_write([](Transaction& tx) { return tx.insert_token(make_token("h")); }));
+    ASSIGN_OR_FAIL(other,
+                   in_write([](Transaction& tx) { return tx.insert_token(make_token("i")); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.revoke_token(id, at(5'000)); }));
+
+    // The caller decides what a revoked token means, so the store still answers with it.
+    ASSIGN_OR_FAIL(revoked, in_read([](Transaction& tx) { return tx.token_by_hash("h"); }));
+    ASSERT_TRUE(revoked.has_value());
+    EXPECT_EQ(revoked->id, id);
+    EXPECT_TRUE(revoked->revoked_at == std::optional<TimePoint>(at(5'000)));
+
+    Status twice = store_->write([&](Transaction& tx) { return tx.revoke_token(id, at(6'000)); });
+    ASSERT_FALSE(twice.ok());
+    EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+    Status unknown =
+        store_->write([&](Transaction& tx) { return tx.revoke_token(other + 100, at(6'000)); });
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+
+    ASSIGN_OR_FAIL(all, in_read([](Transaction& tx) { return tx.list_tokens(); }));
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_TRUE(all[0].revoked_at == std::optional<TimePoint>(at(5'000)));  // the first stays
+    EXPECT_FALSE(all[1].revoked_at.has_value());
+}
+
+// --- idempotency keys ---------------------------------------------------------------------
+
+TEST_P(StoreContract, IdempotencyRecordsRoundTripPerScope) {
+    ASSIGN_OR_FAIL(none, in_read([](Transaction& tx) { return tx.idempotency("t1", "k1"); }));
+    EXPECT_FALSE(none.has_value());
+    const IdempotencyRecord mine = make_idempotency("t1", "k1");
+    IdempotencyRecord theirs = make_idempotency("t2", "k1");  // the same key, another caller
+    theirs.status = 409;
+    theirs.response_body = std::string(64 * 1024, 'x');
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.put_idempotency(mine); }));
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.put_idempotency(theirs); }));
+
+    ASSIGN_OR_FAIL(got, in_read([](Transaction& tx) { return tx.idempotency("t1", "k1"); }));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->scope, "t1");
+    EXPECT_EQ(got->key, "k1");
+    EXPECT_EQ(got->request_hash, mine.request_hash);
+    EXPECT_EQ(got->status, 201);
+    EXPECT_EQ(got->response_body, mine.response_body);
+    EXPECT_TRUE(got->created_at == mine.created_at);
+
+    ASSIGN_OR_FAIL(other, in_read([](Transaction& tx) { return tx.idempotency("t2", "k1"); }));
+    ASSERT_TRUE(other.has_value());
+    EXPECT_EQ(other->status, 409);
+    EXPECT_EQ(other->response_body, theirs.response_body);
+    ASSIGN_OR_FAIL(other_key, in_read([](Transaction& tx) { return tx.idempotency("t1", "k2"); }));
+    EXPECT_FALSE(other_key.has_value());
+}
+
+TEST_P(StoreContract, ASecondPutOfAnIdempotencyKeyIsAConflictAndKeepsTheFirst) {
+    ASSERT_OK(store_->write(
+        [](Transaction& tx) { return tx.put_idempotency(make_idempotency("t1", "k")); }));
+    IdempotencyRecord later = make_idempotency("t1", "k");
+    later.request_hash = "different";
+    later.status = 500;
+    later.response_body = "{}";
+    Status again = store_->write([&](Transaction& tx) { return tx.put_idempotency(later); });
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    ASSIGN_OR_FAIL(kept, in_read([](Transaction& tx) { return tx.idempotency("t1", "k"); }));
+    ASSERT_TRUE(kept.has_value());
+    EXPECT_EQ(kept->status, 201);
+    EXPECT_EQ(kept->request_hash, make_idempotency("t1", "k").request_hash);
+}
+
+TEST_P(StoreContract, AnIdempotencyRecordOfAFailedWriteIsNotKept) {
+    Status s = store_->write([](Transaction& tx) -> Status {
+        if (auto put = tx.put_idempotency(make_idempotency("t1", "k")); !put) return put;
+        if (auto token = tx.insert_token(make_token("h")); !token) return token.error();
+        return make_error(ErrorCode::conflict, "the action itself failed");
+    });
+    ASSERT_FALSE(s.ok());
+    ASSIGN_OR_FAIL(record, in_read([](Transaction& tx) { return tx.idempotency("t1", "k"); }));
+    EXPECT_FALSE(record.has_value());
+    ASSIGN_OR_FAIL(tokens, in_read([](Transaction& tx) { return tx.list_tokens(); }));
+    EXPECT_TRUE(tokens.empty());
+}
+
 // --- transactions -------------------------------------------------------------------------
 
 TEST_P(StoreContract, AFailingCallbackKeepsNothingAndReturnsItsError) {
@@ -917,10 +1171,13 @@ TEST_P(StoreContract, WriteMethodsInsideReadFailWithInternal) {
         results.emplace_back("cancel_timers", tx.cancel_timers(id, {1}));
         results.emplace_back("insert_outbox", tx.insert_outbox({}));
         results.emplace_back("next_assignment", status_of(tx.next_assignment("ops")));
+        results.emplace_back("insert_token", status_of(tx.insert_token(make_token("h"))));
+        results.emplace_back("revoke_token", tx.revoke_token(1, at(0)));
+        results.emplace_back("put_idempotency", tx.put_idempotency(make_idempotency("t1", "k")));
         // Reads still work in the same transaction.
         return status_of(tx.handoff(id, true));
     }));
-    ASSERT_EQ(results.size(), 11u);
+    ASSERT_EQ(results.size(), 14u);
     for (const auto& [method, status] : results) {
         ASSERT_FALSE(status.ok()) << method;
         EXPECT_EQ(status.error().code, ErrorCode::internal) << method;

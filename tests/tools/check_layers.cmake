@@ -46,10 +46,13 @@ function(confine pattern)
   set(failures "${failures}" PARENT_SCOPE)
 endfunction()
 
-check_module(core FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
+check_module(core FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/"
+             "\"crypto/")
 check_module(store FORBID "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
 check_module(engine FORBID "\"store/sqlite" "\"store/postgres" "\"cli/" "\"http/" "\"app/")
 check_module(cli FORBID "\"store/" "\"http/" "\"channels/" "\"app/")
+check_module(http FORBID "\"store/" "\"cli/" "\"channels/" "\"app/")
+check_module(crypto FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
 
 confine("sqlite3\\.h" "src/store/sqlite/")
 confine("yaml-cpp" "src/core/yaml_support" "src/core/playbook_loader" "src/core/people_loader")
@@ -58,6 +61,7 @@ confine("CLI/" "src/cli/")
 confine("libpq|pqxx" "src/store/postgres/")
 confine("boost/beast" "src/http/")
 confine("curl/" "src/channels/")
+confine("openssl/" "src/crypto/")
 
 if(failures)
   list(JOIN failures "\n  " text)

@@ -105,11 +105,11 @@ TEST(EventFromJson, RefusesBadFieldValues) {
         std::string field;
     };
     const Case cases[] = {
-        {json{{"data", json::object()}}, "type"},                     // no type
-        {json{{"type", 42}}, "type"},                                 // not a string
-        {json{{"type", ""}}, "type"},                                 // empty
-        {json{{"type", "deal won"}}, "type"},                         // a space
-        {json{{"type", "deal\twon"}}, "type"},                        // a control character
+        {json{{"data", json::object()}}, "type"},  // no type
+        {json{{"type", 42}}, "type"},              // not a string
+        {json{{"type", ""}}, "type"},              // empty
+        {json{{"type", "deal won"}}, "type"},      // a space
+        {json{{"type", "deal\twon"}}, "type"},     // a control character
         {json{{"type", "a.b"}, {"id", 7}}, "id"},
         {json{{"type", "a.b"}, {"id", ""}}, "id"},
         {json{{"type", "a.b"}, {"source", json::array()}}, "source"},
@@ -232,7 +232,7 @@ TEST(EventFromJson, CloudEventAllowsExtensionAttributes) {
 
 TEST(EventFromJson, CloudEventRefusesWhatCannotBeAnExtensionName) {
     for (const std::string& key : {std::string("traceParent"), std::string("trace_parent"),
-                                  std::string("trace-parent"), std::string(21, 'e')}) {
+                                   std::string("trace-parent"), std::string(21, 'e')}) {
         SCOPED_TRACE(key);
         json object = cloud_event();
         object[key] = "x";
@@ -306,14 +306,12 @@ TEST(ValidateEvent, NamesTheFieldAtFault) {
     const Case cases[] = {
         {"empty type", [](Event& e) { e.type.clear(); }, ErrorCode::invalid_argument, "type"},
         {"empty id", [](Event& e) { e.id.clear(); }, ErrorCode::invalid_argument, "id"},
-        {"empty source", [](Event& e) { e.source.clear(); }, ErrorCode::invalid_argument,
-         "source"},
+        {"empty source", [](Event& e) { e.source.clear(); }, ErrorCode::invalid_argument, "source"},
         {"space in type", [](Event& e) { e.type = "deal won"; }, ErrorCode::invalid_argument,
          "type"},
         {"DEL in type", [](Event& e) { e.type = "deal\x7fwon"; }, ErrorCode::invalid_argument,
          "type"},
-        {"long type",
-         [](Event& e) { e.type = std::string(limits::event_type_bytes_max + 1, 't'); },
+        {"long type", [](Event& e) { e.type = std::string(limits::event_type_bytes_max + 1, 't'); },
          ErrorCode::limit_exceeded, "type"},
         {"long id", [](Event& e) { e.id = std::string(limits::event_id_bytes_max + 1, 'i'); },
          ErrorCode::limit_exceeded, "id"},
@@ -391,10 +389,10 @@ TEST(JsonTextDepth, CountsBracketsOutsideStrings) {
         {"[[], [[]], []]", 3},
         {R"({"a": {"b": [1, 2]}})", 3},
         {R"({"a": "{{{[[["})", 1},
-        {R"({"a": "x\"[[[[\"y"})", 1},     // an escaped quote does not end the string
-        {R"(["\\", [[1]]])", 3},            // an escaped backslash does not escape the quote
+        {R"({"a": "x\"[[[[\"y"})", 1},  // an escaped quote does not end the string
+        {R"(["\\", [[1]]])", 3},        // an escaped backslash does not escape the quote
         {R"({"a": "}}}]]]", "b": [[1]]})", 3},
-        {std::string("]]]][["), 2},          // stray closers do not go below zero
+        {std::string("]]]][["), 2},  // stray closers do not go below zero
         {nested_arrays(100), 100},
     };
     for (const Case& c : cases) {

@@ -23,16 +23,15 @@ void expect_one_problem(const ProblemCase& c) {
     const auto problems = check_template(c.text);
     ASSERT_EQ(problems.size(), 1u);
     EXPECT_EQ(problems[0].column, c.column);
-    EXPECT_NE(problems[0].message.find(c.message_part), std::string::npos)
-        << problems[0].message;
+    EXPECT_NE(problems[0].message.find(c.message_part), std::string::npos) << problems[0].message;
 }
 
 TEST(CheckTemplate, AcceptsGoodTemplates) {
-    for (const char* text : {"", "plain text", "one { brace } is text", "{{data.company}}",
-                             "{{ data.company }}", "{{subject}}", "{{type}}", "{{source}}",
-                             "{{id}}", "{{time}}", "{{data.contact.email}}", "{{data.ops-owner}}",
-                             "{{data._private.x2}}", "Welcome {{data.company}} ({{subject}})",
-                             "}} alone is text"}) {
+    for (const char* text :
+         {"", "plain text", "one { brace } is text", "{{data.company}}", "{{ data.company }}",
+          "{{subject}}", "{{type}}", "{{source}}", "{{id}}", "{{time}}", "{{data.contact.email}}",
+          "{{data.ops-owner}}", "{{data._private.x2}}", "Welcome {{data.company}} ({{subject}})",
+          "}} alone is text"}) {
         SCOPED_TRACE(text);
         const auto problems = check_template(text);
         EXPECT_TRUE(problems.empty()) << problems.front().message;
@@ -87,8 +86,8 @@ TEST(CheckTemplate, UnknownRootIsReportedAtThePath) {
 
 TEST(CheckTemplate, OnlyDataHasFields) {
     for (const char* root : {"subject", "type", "source", "id", "time"}) {
-        expect_one_problem({std::string("{{") + root + ".x}}", 2,
-                            std::string("`") + root + "` has no fields"});
+        expect_one_problem(
+            {std::string("{{") + root + ".x}}", 2, std::string("`") + root + "` has no fields"});
     }
 }
 
@@ -204,7 +203,8 @@ TEST(RenderTemplate, NullAndMissingRenderEmptyAndAreReported) {
         {"{{data.contact.nope}}", "", {"data.contact.nope"}},
         {"{{data.company.name}}", "", {"data.company.name"}},  // a string has no fields
         {"{{data.tags.first}}", "", {"data.tags.first"}},      // nor does a list
-        {"To {{ data.nope }} at {{data.company}}, {{data.gone}}.", "To  at Acme Ltd, .",
+        {"To {{ data.nope }} at {{data.company}}, {{data.gone}}.",
+         "To  at Acme Ltd, .",
          {"data.nope", "data.gone"}},
     };
     for (const Case& c : cases) {

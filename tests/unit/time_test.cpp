@@ -43,10 +43,10 @@ TEST(Time, FormatsUtcWithMilliseconds) {
 }
 
 TEST(Time, ParsesWhatItFormats) {
-    for (std::int64_t ms : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1},
-                            std::int64_t{-86400001}, nov23_0930_ms, nov23_0930_ms + 999,
-                            leap_day_noon_ms, std::int64_t{951782400000},
-                            std::int64_t{4102444799999}}) {
+    for (std::int64_t ms :
+         {std::int64_t{0}, std::int64_t{1}, std::int64_t{-1}, std::int64_t{-86400001},
+          nov23_0930_ms, nov23_0930_ms + 999, leap_day_noon_ms, std::int64_t{951782400000},
+          std::int64_t{4102444799999}}) {
         SCOPED_TRACE(ms);
         const TimePoint t = from_unix_ms(ms);
         const auto parsed = parse_rfc3339(format_rfc3339(t));
@@ -113,20 +113,20 @@ TEST(Time, RefusesWhatIsNotAnRfc3339Timestamp) {
         "",
         "2026-11-23",
         "2026-11-23T09:30",
-        "2026-11-23T09:30:00",        // no zone
-        "2026-11-23T09:30:00.123",    // no zone after a fraction
+        "2026-11-23T09:30:00",      // no zone
+        "2026-11-23T09:30:00.123",  // no zone after a fraction
         "2026-11-23T09:30:00 Z",
-        "2026-11-23T09:30:00+0100",   // offset without a colon
+        "2026-11-23T09:30:00+0100",  // offset without a colon
         "2026-11-23T09:30:00+01",
         "2026-11-23T09:30:00+24:00",
         "2026-11-23T09:30:00+01:60",
-        "2026-11-23T09:30:00ZZ",      // trailing text
+        "2026-11-23T09:30:00ZZ",  // trailing text
         "2026-11-23T09:30:00Z ",
-        "2026-11-23T09:30:00.Z",      // a dot without digits
+        "2026-11-23T09:30:00.Z",            // a dot without digits
         "2026-11-23T09:30:00.1234567891Z",  // more than nanoseconds
-        "2026-02-30T09:30:00Z",       // no such date
-        "2026-02-29T09:30:00Z",       // 2026 is not a leap year
-        "1900-02-29T09:30:00Z",       // nor is 1900
+        "2026-02-30T09:30:00Z",             // no such date
+        "2026-02-29T09:30:00Z",             // 2026 is not a leap year
+        "1900-02-29T09:30:00Z",             // nor is 1900
         "2026-04-31T09:30:00Z",
         "2026-00-10T09:30:00Z",
         "2026-13-10T09:30:00Z",

@@ -7,8 +7,9 @@
 //
 // Connections: one write connection, guarded by a mutex, so there is exactly one writer in
 // this process (BEGIN IMMEDIATE takes SQLite's write lock up front, so another process
-// waits in busy_timeout instead of failing half way). Readers take a connection from a
-// small pool, each opened with query_only so that even a bug cannot write through it.
+// waits in busy_timeout instead of failing half way). Writers meet in a group commit queue
+// (see SqliteStore::write). Readers take a connection from a small pool, each opened with
+// query_only so that even a bug cannot write through it.
 // WAL mode lets readers run while the writer commits. Prepared statements are cached per
 // connection, keyed by their SQL text; the set of SQL texts is finite by construction
 // (list queries vary only in which of a fixed set of filters they use).
@@ -21,11 +22,11 @@
 #include <atomic>
 #include <cerrno>
 #include <climits>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <span>
 #include <thread>
 #include <unordered_map>
 #include <variant>
@@ -482,7 +483,51 @@ CREATE TABLE assignment_counters (
 );
 )sql";
 
-constexpr std::array<std::string_view, 1> migrations = {migration_1};
+// Version 2: API tokens, idempotency keys, and the configuration version.
+//
+// config_version is one row of `meta`, bumped by triggers whenever a playbook or document
+// version row is inserted (put_versioned inserts only when the text changed), so it is one
+// primary-key read, cannot be forgotten by a future writer of those tables, and rolls back
+// with the savepoint or transaction that inserted the version. A database migrated from
+// version 1 starts at the number of versions it already holds: 0 only when it has none.
+//
+// Token ids are AUTOINCREMENT so an id is never reused: idempotency keys are scoped by
+// token id, and a reused id would let one caller replay another's answers.
+constexpr std::string_view migration_2 = R"sql(
+CREATE TABLE tokens (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    handle     TEXT NOT NULL,
+    hash       TEXT NOT NULL UNIQUE,
+    label      TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    revoked_ms INTEGER
+);
+
+CREATE TABLE idempotency (
+    scope         TEXT NOT NULL,
+    key           TEXT NOT NULL,
+    request_hash  TEXT NOT NULL,
+    status        INTEGER NOT NULL,
+    response_body TEXT NOT NULL,
+    created_ms    INTEGER NOT NULL,
+    PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+-- For expiring old keys by age.
+CREATE INDEX idempotency_by_created ON idempotency (created_ms);
+
+CREATE TABLE meta (
+    name  TEXT PRIMARY KEY,
+    value INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO meta (name, value) VALUES ('config_version',
+    (SELECT COUNT(*) FROM playbook_versions) + (SELECT COUNT(*) FROM documents));
+CREATE TRIGGER playbook_versions_bump_config AFTER INSERT ON playbook_versions
+BEGIN UPDATE meta SET value = value + 1 WHERE name = 'config_version'; END;
+CREATE TRIGGER documents_bump_config AFTER INSERT ON documents
+BEGIN UPDATE meta SET value = value + 1 WHERE name = 'config_version'; END;
+)sql";
+
+constexpr std::array<std::string_view, 2> migrations = {migration_1, migration_2};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -734,9 +779,21 @@ public:
     Status insert_outbox(const std::vector<OutboxRecord>& rows) override;
     Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) override;
 
+    Result<std::int64_t> config_version() override;
+
     Result<std::int64_t> next_assignment(const std::string& team) override;
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override;
+    Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() override;
+
+    Result<std::int64_t> insert_token(const TokenRecord& token) override;
+    Status revoke_token(std::int64_t id, TimePoint now) override;
+    Result<std::optional<TokenRecord>> token_by_hash(const std::string& hash) override;
+    Result<std::vector<TokenRecord>> list_tokens() override;
+
+    Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
+                                                         const std::string& key) override;
+    Status put_idempotency(const IdempotencyRecord& record) override;
 
 private:
     Status require_writable(const char* method) const {
@@ -1300,6 +1357,156 @@ Result<std::map<std::string, int>> SqliteTransaction::open_handoff_counts(
     }
 }
 
+// --- configuration version
+
+Result<std::int64_t> SqliteTransaction::config_version() {
+    auto q = c_.query("SELECT value FROM meta WHERE name = 'config_version'");
+    if (!q) return q.error();
+    return q->single_i64();
+}
+
+// --- metrics
+
+// Every state, so that a state with no handoffs still shows as 0 (a gauge that vanishes
+// is read as "unknown", not "none").
+constexpr std::array<core::HandoffState, 5> all_handoff_states = {
+    core::HandoffState::waiting, core::HandoffState::accepted, core::HandoffState::done,
+    core::HandoffState::declined, core::HandoffState::cancelled};
+
+Result<std::map<core::HandoffState, std::int64_t>> SqliteTransaction::count_handoffs_by_state() {
+    std::map<core::HandoffState, std::int64_t> counts;
+    for (core::HandoffState state : all_handoff_states) counts[state] = 0;
+    // Answered from the handoffs_by_state index without touching the rows.
+    auto q = c_.query("SELECT state, COUNT(*) FROM handoffs GROUP BY state");
+    if (!q) return q.error();
+    for (;;) {
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return counts;
+        Row r(*q, "handoffs");
+        const std::string state = r.text();
+        const std::int64_t count = r.i64();
+        if (auto s = r.finish(); !s) return s.error();
+        auto parsed = core::parse_handoff_state(state);
+        if (!parsed) {
+            return corrupt("corrupt row in handoffs: unknown state '" + state + "'");
+        }
+        counts[*parsed] = count;
+    }
+}
+
+// --- API tokens
+
+constexpr const char* token_columns = "id, handle, hash, label, created_ms, revoked_ms";
+
+Result<TokenRecord> read_token(const Query& q) {
+    Row r(q, "tokens");
+    TokenRecord t;
+    t.id = r.i64();
+    t.handle = r.text();
+    t.hash = r.text();
+    t.label = r.text();
+    t.created_at = r.time();
+    t.revoked_at = r.opt_time();
+    if (auto s = r.finish(); !s) return s.error();
+    return t;
+}
+
+Result<std::int64_t> SqliteTransaction::insert_token(const TokenRecord& token) {
+    if (auto s = require_writable("insert_token"); !s) return s.error();
+    // An empty hash is a caller's bug; stored, it would be a token nobody can present.
+    if (token.hash.empty()) {
+        return make_error(ErrorCode::invalid_argument, "a token needs a hash", "hash");
+    }
+    auto q = c_.query(
+        "INSERT INTO tokens (handle, hash, label, created_ms, revoked_ms) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING");
+    if (!q) return q.error();
+    q->bind_text(token.handle).bind_text(token.hash).bind_text(token.label);
+    q->bind_time(token.created_at).bind_opt_time(token.revoked_at);
+    if (auto s = q->run(); !s) return s.error();
+    if (sqlite3_changes64(c_.db()) == 0) {
+        return make_error(ErrorCode::conflict, "a token with this hash already exists", "hash");
+    }
+    return sqlite3_last_insert_rowid(c_.db());
+}
+
+Status SqliteTransaction::revoke_token(std::int64_t id, TimePoint now) {
+    if (auto s = require_writable("revoke_token"); !s) return s;
+    {
+        auto q = c_.query("UPDATE tokens SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL");
+        if (!q) return q.error();
+        q->bind_time(now).bind_i64(id);
+        if (auto s = q->run(); !s) return s;
+        if (sqlite3_changes64(c_.db()) == 1) return ok_status();
+    }
+    auto exists = c_.query("SELECT COUNT(*) FROM tokens WHERE id = ?");
+    if (!exists) return exists.error();
+    exists->bind_i64(id);
+    auto count = exists->single_i64();
+    if (!count) return count.error();
+    if (*count == 0) return make_error(ErrorCode::not_found, "no token " + std::to_string(id));
+    return make_error(ErrorCode::conflict, "token " + std::to_string(id) + " is already revoked");
+}
+
+Result<std::optional<TokenRecord>> SqliteTransaction::token_by_hash(const std::string& hash) {
+    auto q = c_.query(std::string("SELECT ") + token_columns + " FROM tokens WHERE hash = ?");
+    if (!q) return q.error();
+    q->bind_text(hash);
+    auto rows = collect<TokenRecord>(*q, read_token);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<TokenRecord>();
+    return std::optional<TokenRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<TokenRecord>> SqliteTransaction::list_tokens() {
+    auto q = c_.query(std::string("SELECT ") + token_columns + " FROM tokens ORDER BY id");
+    if (!q) return q.error();
+    return collect<TokenRecord>(*q, read_token);
+}
+
+// --- idempotency keys
+
+Result<std::optional<IdempotencyRecord>> SqliteTransaction::idempotency(const std::string& scope,
+                                                                        const std::string& key) {
+    auto q = c_.query(
+        "SELECT scope, key, request_hash, status, response_body, created_ms FROM idempotency "
+        "WHERE scope = ? AND key = ?");
+    if (!q) return q.error();
+    q->bind_text(scope).bind_text(key);
+    auto rows = collect<IdempotencyRecord>(*q, [](const Query& query) {
+        Row r(query, "idempotency");
+        IdempotencyRecord record;
+        record.scope = r.text();
+        record.key = r.text();
+        record.request_hash = r.text();
+        record.status = r.i32();
+        record.response_body = r.text();
+        record.created_at = r.time();
+        if (auto s = r.finish(); !s) return Result<IdempotencyRecord>(s.error());
+        return Result<IdempotencyRecord>(std::move(record));
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<IdempotencyRecord>();
+    return std::optional<IdempotencyRecord>(std::move(rows->front()));
+}
+
+Status SqliteTransaction::put_idempotency(const IdempotencyRecord& record) {
+    if (auto s = require_writable("put_idempotency"); !s) return s;
+    auto q = c_.query(
+        "INSERT INTO idempotency (scope, key, request_hash, status, response_body, created_ms) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key) DO NOTHING");
+    if (!q) return q.error();
+    q->bind_text(record.scope).bind_text(record.key).bind_text(record.request_hash);
+    q->bind_i64(record.status).bind_text(record.response_body).bind_time(record.created_at);
+    if (auto s = q->run(); !s) return s;
+    if (sqlite3_changes64(c_.db()) == 0) {
+        return make_error(ErrorCode::conflict,
+                          "idempotency key '" + record.key + "' is already stored", "key");
+    }
+    return ok_status();
+}
+
 // ---------------------------------------------------------------------------------------
 // Store
 
@@ -1315,6 +1522,19 @@ Status run_callback(const TransactionFn& fn, Transaction& tx) {
     }
 }
 
+// One caller of write() waiting for its callback to be committed. It lives on that
+// caller's stack and is linked into the store's queue. The leader that takes it writes
+// `result`, then sets `done` and notifies `wake` under the queue mutex, so the caller cannot
+// see `done`, return and destroy it before the leader has let go of it.
+struct PendingWrite {
+    explicit PendingWrite(const TransactionFn& callback) : fn(&callback) {}
+    const TransactionFn* const fn;
+    PendingWrite* next = nullptr;  // the queue, then the batch, is a singly linked list
+    Status result = ok_status();
+    bool done = false;
+    std::condition_variable wake;
+};
+
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
@@ -1324,22 +1544,43 @@ public:
     Status read(const TransactionFn& fn) override;
     Status backup(const std::string& path) override;
     std::string describe() const override { return "sqlite:" + options_.path; }
+    std::size_t pending_writes() const override;
     Result<SqliteSettings> settings();
+    void fail_commits(int commits_to_skip, int commits_to_fail);
 
 private:
     Status configure_writer(Connection& c);
-    std::vector<Status> write_batch(std::span<const TransactionFn* const> fns);
+    void lead(PendingWrite& me, std::unique_lock<std::mutex>& queue_lock);
+    PendingWrite* take_batch();
+    void commit_batch(PendingWrite* batch);
+    void write_batch(PendingWrite* batch);
     Status run_in_savepoint(const TransactionFn& fn);
+    static int on_commit(void* store);
     Result<std::unique_ptr<Connection>> acquire_reader();
     void release_reader(std::unique_ptr<Connection> reader);
     Status copy_into(Connection& source, const std::string& path);
 
     const SqliteOptions options_;
 
+    // Lock order: a leader takes write_mutex_ only after letting go of queue_mutex_, and
+    // nothing takes queue_mutex_ while holding write_mutex_.
     std::mutex write_mutex_;
     std::unique_ptr<Connection> writer_;  // guarded by write_mutex_
-    // The thread inside write(), so that a nested write() fails instead of deadlocking.
+    // The leader's thread while it leads, so that a nested write() from inside a callback
+    // (which runs on that thread) fails instead of waiting for itself.
     std::atomic<std::thread::id> writer_thread_{};
+    std::atomic<std::int64_t> commits_{0};
+    std::atomic<std::int64_t> writes_committed_{0};
+
+    mutable std::mutex queue_mutex_;
+    PendingWrite* queue_head_ = nullptr;  // guarded by queue_mutex_; oldest first
+    PendingWrite* queue_tail_ = nullptr;  // guarded by queue_mutex_
+    std::size_t queue_size_ = 0;          // guarded by queue_mutex_
+    bool leader_active_ = false;          // guarded by queue_mutex_
+
+    std::mutex faults_mutex_;
+    int commits_to_skip_ = 0;  // guarded by faults_mutex_
+    int commits_to_fail_ = 0;  // guarded by faults_mutex_
 
     std::mutex readers_mutex_;
     std::vector<std::unique_ptr<Connection>> idle_readers_;  // guarded by readers_mutex_
@@ -1364,7 +1605,30 @@ Status SqliteStore::open() {
     if (auto s = configure_writer(**writer); !s) return s;
     if (auto s = migrate(**writer, describe()); !s) return s;
     writer_ = std::move(*writer);
+    sqlite3_commit_hook(writer_->db(), &SqliteStore::on_commit, this);
     return ok_status();
+}
+
+// The fault injection of sqlite_fail_commits; a non-zero answer turns the COMMIT into a
+// rollback. Runs on the write connection, inside COMMIT.
+int SqliteStore::on_commit(void* store) {
+    auto* self = static_cast<SqliteStore*>(store);
+    std::lock_guard lock(self->faults_mutex_);
+    if (self->commits_to_skip_ > 0) {
+        --self->commits_to_skip_;
+        return 0;
+    }
+    if (self->commits_to_fail_ > 0) {
+        --self->commits_to_fail_;
+        return 1;
+    }
+    return 0;
+}
+
+void SqliteStore::fail_commits(int commits_to_skip, int commits_to_fail) {
+    std::lock_guard lock(faults_mutex_);
+    commits_to_skip_ = std::max(commits_to_skip, 0);
+    commits_to_fail_ = std::max(commits_to_fail, 0);
 }
 
 Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
@@ -1381,46 +1645,118 @@ Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
     return result;
 }
 
-// Runs each callback in its own savepoint inside one BEGIN IMMEDIATE ... COMMIT: one
-// callback's failure undoes only its own work, and all of them share one fsync. write()
-// passes a batch of one today; group commit will pass the callbacks that queued up.
-std::vector<Status> SqliteStore::write_batch(std::span<const TransactionFn* const> fns) {
-    std::vector<Status> results;
+// Runs each callback of the batch in its own savepoint inside one BEGIN IMMEDIATE ...
+// COMMIT and leaves each one's Status in its PendingWrite: one callback's failure undoes
+// only its own work, and all of them share one fsync. When the transaction as a whole
+// fails (BEGIN, COMMIT, or SQLite rolling it back), every callback gets that error: none
+// of their work is kept. The leader owns the batch's nodes until it marks them done.
+void SqliteStore::write_batch(PendingWrite* batch) {
     auto fail_all = [&](const Error& error) {
         writer_->rollback_quietly();
-        results.assign(fns.size(), Status(error));
-        return results;
+        for (PendingWrite* p = batch; p != nullptr; p = p->next) p->result = error;
     };
     if (auto s = writer_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
-    for (const TransactionFn* fn : fns) {
-        results.push_back(run_in_savepoint(*fn));
+    std::int64_t succeeded = 0;
+    for (PendingWrite* p = batch; p != nullptr; p = p->next) {
+        p->result = run_in_savepoint(*p->fn);
         if (!writer_->in_transaction()) {
             return fail_all(make_error(ErrorCode::unavailable,
                                        "sqlite: the transaction was rolled back by the "
                                        "database: " + std::string(sqlite3_errmsg(writer_->db()))));
         }
+        if (p->result) ++succeeded;
     }
     if (auto s = writer_->exec("COMMIT"); !s) return fail_all(s.error());
-    return results;
+    commits_.fetch_add(1);
+    writes_committed_.fetch_add(succeeded);
 }
 
+void SqliteStore::commit_batch(PendingWrite* batch) {
+    std::lock_guard lock(write_mutex_);
+    try {
+        write_batch(batch);
+    } catch (const std::exception& e) {
+        // Whatever ran is undone as a whole, so every callback of the batch failed.
+        writer_->rollback_quietly();
+        const Error error = make_error(ErrorCode::internal, std::string("sqlite: ") + e.what());
+        for (PendingWrite* p = batch; p != nullptr; p = p->next) p->result = error;
+    }
+}
+
+// Detaches up to write_batch_max callbacks from the front of the queue (oldest first).
+// Called by the leader with queue_mutex_ held; the queue is never empty here because the
+// leader's own callback is still in it.
+PendingWrite* SqliteStore::take_batch() {
+    BATON_ASSERT(queue_head_ != nullptr);
+    PendingWrite* first = queue_head_;
+    PendingWrite* last = first;
+    std::size_t taken = 1;
+    while (taken < options_.write_batch_max && last->next != nullptr) {
+        last = last->next;
+        ++taken;
+    }
+    queue_head_ = last->next;
+    if (queue_head_ == nullptr) queue_tail_ = nullptr;
+    last->next = nullptr;
+    queue_size_ -= taken;
+    return first;
+}
+
+// The leader commits batches from the front of the queue until its own callback has been
+// committed (older callbacks may be ahead of it), answering each batch's callers as soon
+// as its COMMIT returned, then hands leadership to the oldest waiter. Writers that arrive
+// meanwhile queue up for the next batch: that is where the sharing comes from.
+void SqliteStore::lead(PendingWrite& me, std::unique_lock<std::mutex>& queue_lock) {
+    leader_active_ = true;
+    writer_thread_.store(std::this_thread::get_id());
+    while (!me.done) {
+        PendingWrite* batch = take_batch();
+        queue_lock.unlock();
+        commit_batch(batch);
+        queue_lock.lock();
+        for (PendingWrite* p = batch; p != nullptr;) {
+            PendingWrite* next = p->next;  // read first: a woken caller may free its node
+            p->done = true;
+            p->wake.notify_one();
+            p = next;
+        }
+    }
+    writer_thread_.store(std::thread::id());
+    leader_active_ = false;
+    if (queue_head_ != nullptr) queue_head_->wake.notify_one();
+}
+
+// Group commit, leader/follower with no thread of its own: the caller queues its callback;
+// if no leader is running it becomes the leader (see lead), otherwise it waits until a
+// leader has committed its callback or leadership is free. A full queue is refused at once
+// so that overload shows as a quick, retryable error rather than unbounded waiting.
 Status SqliteStore::write(const TransactionFn& fn) {
     if (writer_thread_.load() == std::this_thread::get_id()) {
         return make_error(ErrorCode::internal,
                           "write() was called inside a write callback; use its Transaction");
     }
-    std::lock_guard lock(write_mutex_);
-    writer_thread_.store(std::this_thread::get_id());
-    const TransactionFn* batch[] = {&fn};
-    std::vector<Status> results;
-    try {
-        results = write_batch(batch);
-    } catch (const std::exception& e) {
-        writer_->rollback_quietly();
-        results.assign(1, Status(make_error(ErrorCode::internal, e.what())));
+    PendingWrite me(fn);
+    std::unique_lock queue_lock(queue_mutex_);
+    if (queue_size_ >= options_.write_queue_max) {
+        return make_error(ErrorCode::unavailable,
+                          "write queue full (" + std::to_string(queue_size_) +
+                              " writes waiting); try again shortly");
     }
-    writer_thread_.store(std::thread::id());
-    return results.front();
+    if (queue_tail_ == nullptr) {
+        queue_head_ = &me;
+    } else {
+        queue_tail_->next = &me;
+    }
+    queue_tail_ = &me;
+    ++queue_size_;
+    me.wake.wait(queue_lock, [&] { return me.done || !leader_active_; });
+    if (!me.done) lead(me, queue_lock);
+    return std::move(me.result);
+}
+
+std::size_t SqliteStore::pending_writes() const {
+    std::lock_guard lock(queue_mutex_);
+    return queue_size_;
 }
 
 Result<std::unique_ptr<Connection>> SqliteStore::acquire_reader() {
@@ -1534,6 +1870,8 @@ Result<SqliteSettings> SqliteStore::settings() {
     auto busy = writer_->pragma_i64("PRAGMA busy_timeout");
     if (!busy) return busy.error();
     out.busy_timeout_ms = static_cast<int>(*busy);
+    out.commits = commits_.load();
+    out.writes_committed = writes_committed_.load();
     return out;
 }
 
@@ -1542,6 +1880,11 @@ Result<SqliteSettings> SqliteStore::settings() {
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
     if (options.path.empty()) {
         return make_error(ErrorCode::invalid_argument, "sqlite: no database path", "path");
+    }
+    if (options.write_queue_max < 1 || options.write_batch_max < 1) {
+        return make_error(ErrorCode::invalid_argument,
+                          "sqlite: write_queue_max and write_batch_max must be at least 1",
+                          options.write_queue_max < 1 ? "write_queue_max" : "write_batch_max");
     }
     try {
         auto store = std::make_unique<SqliteStore>(options);
@@ -1560,6 +1903,15 @@ Result<SqliteSettings> sqlite_settings(Store& store) {
         return make_error(ErrorCode::invalid_argument, store.describe() + " is not SQLite");
     }
     return sqlite->settings();
+}
+
+Status sqlite_fail_commits(Store& store, int commits_to_skip, int commits_to_fail) {
+    auto* sqlite = dynamic_cast<SqliteStore*>(&store);
+    if (sqlite == nullptr) {
+        return make_error(ErrorCode::invalid_argument, store.describe() + " is not SQLite");
+    }
+    sqlite->fail_commits(commits_to_skip, commits_to_fail);
+    return ok_status();
 }
 
 }  // namespace baton::store

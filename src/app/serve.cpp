@@ -1,0 +1,148 @@
+#include "app/serve.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <iostream>
+#include <mutex>
+
+#include "cli/files.h"
+#include "core/duration.h"
+#include "http/api.h"
+#include "http/server.h"
+
+namespace baton::app {
+
+namespace {
+
+// A flag's value, else its BATON_* environment variable (--read-timeout → BATON_READ_TIMEOUT).
+std::optional<std::string> setting(cli::Context& ctx, const cli::Args& args,
+                                   const std::string& flag) {
+    if (auto v = args.get(flag)) return v;
+    std::string env = "BATON_";
+    for (char c : flag.substr(2)) env += c == '-' ? '_' : static_cast<char>(std::toupper(c));
+    std::string value = ctx.env ? ctx.env(env.c_str()) : "";
+    if (value.empty()) return std::nullopt;
+    return value;
+}
+
+Result<long long> number(const std::string& text, const std::string& flag, long long min,
+                         long long max) {
+    try {
+        std::size_t used = 0;
+        const long long v = std::stoll(text, &used);
+        if (used == text.size() && v >= min && v <= max) return v;
+    } catch (const std::exception&) {
+    }
+    return make_error(ErrorCode::invalid_argument,
+                      flag + " must be a whole number from " + std::to_string(min) + " to " +
+                          std::to_string(max),
+                      flag);
+}
+
+Result<std::chrono::milliseconds> duration(const std::string& text, const std::string& flag) {
+    auto span = core::parse_span(text);
+    if (!span) return make_error(ErrorCode::invalid_argument, flag + ": " + span.error().message, flag);
+    return std::chrono::duration_cast<std::chrono::milliseconds>(span->total_24x7());
+}
+
+Result<http::ServerOptions> server_options(cli::Context& ctx, const cli::Args& args) {
+    http::ServerOptions o;
+    const std::string listen = setting(ctx, args, "--listen").value_or("127.0.0.1:8080");
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return make_error(ErrorCode::invalid_argument, "--listen must be ADDRESS:PORT", "listen");
+    }
+    o.address = listen.substr(0, colon);
+    if (o.address.size() > 2 && o.address.front() == '[') o.address = o.address.substr(1, o.address.size() - 2);
+    auto port = number(listen.substr(colon + 1), "--listen port", 0, 65535);
+    if (!port) return port.error();
+    o.port = static_cast<unsigned short>(*port);
+    struct IntFlag {
+        const char* flag;
+        long long min, max;
+        std::function<void(long long)> set;
+    };
+    const IntFlag ints[] = {
+        {"--io-threads", 1, 256, [&](long long v) { o.io_threads = static_cast<int>(v); }},
+        {"--workers", 1, 4096, [&](long long v) { o.worker_threads = static_cast<int>(v); }},
+        {"--body-limit", 1024, 64LL << 20,
+         [&](long long v) { o.limits.body_bytes_max = static_cast<std::size_t>(v); }},
+        {"--max-connections", 1, 1000000,
+         [&](long long v) { o.limits.connections_max = static_cast<std::size_t>(v); }},
+    };
+    for (const auto& f : ints) {
+        if (auto text = setting(ctx, args, f.flag)) {
+            auto v = number(*text, f.flag, f.min, f.max);
+            if (!v) return v.error();
+            f.set(*v);
+        }
+    }
+    if (auto t = setting(ctx, args, "--read-timeout")) {
+        auto d = duration(*t, "--read-timeout");
+        if (!d) return d.error();
+        o.limits.read_timeout = *d;
+    }
+    if (auto t = setting(ctx, args, "--idle-timeout")) {
+        auto d = duration(*t, "--idle-timeout");
+        if (!d) return d.error();
+        o.limits.idle_timeout = *d;
+    }
+    return o;
+}
+
+}  // namespace
+
+Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
+    auto options = server_options(ctx, args);
+    if (!options) return options.error();
+    http::ApiOptions api_options;
+    if (auto rate = setting(ctx, args, "--rate-limit")) {
+        auto v = number(*rate, "--rate-limit", 0, 10000000);
+        if (!v) return v.error();
+        api_options.rate_per_token_s = static_cast<double>(*v);
+    }
+    std::mutex log_mutex;
+    if (!args.flag("--quiet")) {
+        api_options.log = [&log_mutex](const std::string& line) {
+            std::lock_guard lock(log_mutex);
+            std::cerr << line << '\n';
+        };
+    }
+    auto engine = ctx.engine();
+    if (!engine) return engine.error();
+    if (auto dir = setting(ctx, args, "--playbooks")) {
+        auto files = cli::collect_yaml({*dir});
+        if (!files) return files.error();
+        auto applied = (*engine)->apply(*files);
+        if (!applied) return applied.error();
+    }
+    // Block the stop signals before any thread starts, so that every thread inherits the
+    // mask and only sigwait below receives them.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    http::Api api(**engine, api_options);
+    auto server = http::Server::start(
+        *options, [&api](http::Request& r) { return api.handle(r); },
+        [&api](const http::Request& r, const http::Response& res, std::chrono::microseconds us) {
+            api.observe(r, res, us);
+        });
+    if (!server) return server.error();
+    const std::string host = options->address.find(':') != std::string::npos
+                                 ? "[" + options->address + "]"
+                                 : options->address;
+    std::cout << "Baton is listening on http://" << host << ":" << (*server)->port() << " ("
+              << (*engine)->describe_store() << ")" << std::endl;
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    (*server)->stop();
+    return "Baton stopped (" + std::string(received == SIGTERM ? "SIGTERM" : "SIGINT") +
+           "): every in-flight request was answered.\n";
+}
+
+}  // namespace baton::app

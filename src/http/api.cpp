@@ -1,0 +1,214 @@
+// The API's dispatch: route, authenticate, check the role and the rate, replay idempotent
+// POSTs, run the handler, and turn anything that escapes into a problem+json.
+#include "http/api.h"
+
+#include "core/event.h"
+#include "core/limits.h"
+#include "crypto/crypto.h"
+#include "http/problem.h"
+
+namespace baton::http {
+
+Api::Api(engine::Engine& engine, ApiOptions options)
+    : engine_(engine), options_(std::move(options)) {
+    add_routes();
+}
+
+void Api::add_routes() {
+    add_event_routes();
+    add_handoff_routes();
+    add_config_routes();
+    add_ops_routes();
+}
+
+Result<nlohmann::json> json_body(const Request& request) {
+    if (request.body.empty()) return nlohmann::json::object();
+    auto body = core::parse_json_limited(request.body, limits::event_bytes_max);
+    if (!body) return body.error();
+    return std::move(body).value();
+}
+
+Status only_fields(const nlohmann::json& body, std::initializer_list<const char*> allowed) {
+    if (!body.is_object()) {
+        return make_error(ErrorCode::invalid_argument, "the body must be a JSON object");
+    }
+    for (const auto& [key, value] : body.items()) {
+        bool known = false;
+        for (const char* a : allowed) known = known || key == a;
+        if (!known) {
+            return make_error(ErrorCode::invalid_argument, "unknown field `" + key + "`", key);
+        }
+    }
+    return ok_status();
+}
+
+Response json_response(int status, const nlohmann::json& body) {
+    Response r;
+    r.status = status;
+    r.body = body.dump();
+    return r;
+}
+
+Result<Principal> Api::authenticate(const Request& request) {
+    const auto header = request.headers.get("Authorization");
+    if (!header) {
+        return make_error(ErrorCode::not_found, "this route needs `Authorization: Bearer TOKEN`",
+                          "Authorization");
+    }
+    constexpr std::string_view prefix = "Bearer ";
+    if (header->size() <= prefix.size() || header->size() > 512 ||
+        !iequals(std::string_view(*header).substr(0, prefix.size()), prefix)) {
+        return make_error(ErrorCode::not_found, "the Authorization header must be `Bearer TOKEN`",
+                          "Authorization");
+    }
+    const std::string secret = header->substr(prefix.size());
+    const std::string hash = crypto::sha256_hex(secret);
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = token_cache_.find(hash);
+        if (it != token_cache_.end() && it->second.expires > now) {
+            return Principal{it->second.actor, hash};
+        }
+    }
+    auto actor = engine_.authenticate(secret);
+    if (!actor) return actor.error();
+    std::lock_guard lock(mutex_);
+    if (token_cache_.size() > 10000) token_cache_.clear();  // bounded: a cache, not a store
+    token_cache_[hash] = CachedToken{*actor, now + options_.token_cache_ttl};
+    return Principal{*actor, hash};
+}
+
+bool Api::allow_rate(const std::string& token_hash, double& retry_after_s) {
+    if (options_.rate_per_token_s <= 0) return true;
+    const auto now = std::chrono::steady_clock::now();
+    const double burst = options_.rate_per_token_s * 2;
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = buckets_.try_emplace(token_hash, Bucket{burst, now});
+    Bucket& b = it->second;
+    const double elapsed = std::chrono::duration<double>(now - b.updated).count();
+    b.tokens = std::min(burst, b.tokens + elapsed * options_.rate_per_token_s);
+    b.updated = now;
+    if (b.tokens >= 1) {
+        b.tokens -= 1;
+        return true;
+    }
+    retry_after_s = (1 - b.tokens) / options_.rate_per_token_s;
+    return false;
+}
+
+Response Api::with_idempotency(const Request& request, const Principal& caller,
+                               const std::function<Response()>& run) {
+    const auto key = request.headers.get("Idempotency-Key");
+    if (!key || request.method != "POST") return run();
+    if (key->empty() || key->size() > 255) {
+        return problem(400, "Bad Request", "Idempotency-Key must be 1 to 255 characters",
+                       "Idempotency-Key");
+    }
+    const std::string request_hash =
+        crypto::sha256_hex(request.method + " " + request.path + "\n" + request.body);
+    auto stored = engine_.idempotent_answer(caller.token_hash, *key);
+    if (!stored) return problem_from(stored.error());
+    if (stored->has_value()) {
+        if ((*stored)->request_hash != request_hash) {
+            return problem(422, "Unprocessable Content",
+                           "this Idempotency-Key was used with another request",
+                           "Idempotency-Key");
+        }
+        Response replay = json_response((*stored)->status, nlohmann::json::parse(
+                                                               (*stored)->response_body, nullptr,
+                                                               false));
+        replay.body = (*stored)->response_body;
+        replay.headers.set("Idempotent-Replayed", "true");
+        return replay;
+    }
+    Response response = run();
+    // Transient failures (5xx) are not remembered: the client should retry them.
+    if (response.status < 500) {
+        store::IdempotencyRecord record{caller.token_hash, *key, request_hash, response.status,
+                                        response.body, engine_.now()};
+        // A concurrent twin may have stored it first; either answer is the same request's.
+        (void)engine_.remember_answer(record);
+    }
+    return response;
+}
+
+Response Api::handle(Request& request) {
+    const Match match = router_.match(request.method, request.path);
+    if (match.route == nullptr) {
+        if (!match.allowed.empty()) {
+            std::string allow;
+            for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
+            Response r = problem(405, "Method Not Allowed",
+                                 request.method + " is not allowed here; use " + allow);
+            r.headers.set("Allow", allow);
+            return r;
+        }
+        return problem(404, "Not Found", "no route " + request.path);
+    }
+    const Route& route = *match.route;
+    request.route = route.pattern;
+    Principal caller;
+    if (route.access != Access::open && route.access != Access::signed_hook) {
+        auto who = authenticate(request);
+        if (!who) {
+            Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
+            r.headers.set("WWW-Authenticate", "Bearer");
+            return r;
+        }
+        caller = std::move(who).value();
+        request.actor = caller.actor.handle;
+        double retry = 0;
+        if (!allow_rate(caller.token_hash, retry)) {
+            metrics_.add_rate_limited();
+            Response r = problem(429, "Too Many Requests", "slow down: this token's rate is " +
+                                                               std::to_string(static_cast<int>(
+                                                                   options_.rate_per_token_s)) +
+                                                               " requests a second");
+            r.headers.set("Retry-After", std::to_string(static_cast<int>(retry) + 1));
+            return r;
+        }
+        const core::Role role = caller.actor.role;
+        if ((route.access == Access::write && role == core::Role::viewer) ||
+            (route.access == Access::admin && role != core::Role::admin)) {
+            return problem(403, "Forbidden",
+                           caller.actor.handle + " is " + core::to_string(role) + "; this needs " +
+                               (route.access == Access::admin ? "an admin" : "a member or admin"));
+        }
+    }
+    auto run = [&]() -> Response {
+        try {
+            return route.handler(request, match.params, caller);
+        } catch (const std::exception& e) {
+            if (options_.log) {
+                options_.log(nlohmann::json{{"level", "error"},
+                                            {"request_id", request.request_id},
+                                            {"error", e.what()}}
+                                 .dump());
+            }
+            return problem(500, "Internal Server Error", "an unexpected error; see the log");
+        }
+    };
+    if (route.access == Access::open || route.access == Access::signed_hook) return run();
+    return with_idempotency(request, caller, run);
+}
+
+void Api::observe(const Request& request, const Response& response,
+                  std::chrono::microseconds elapsed) {
+    metrics_.record_request(request.method, request.route.empty() ? "unmatched" : request.route,
+                            response.status, elapsed);
+    if (!options_.log) return;
+    // Never the Authorization header, a query or a body: they may carry secrets.
+    nlohmann::json line = {{"ts", format_rfc3339(engine_.now())},
+                           {"level", response.status >= 500 ? "error" : "info"},
+                           {"request_id", request.request_id},
+                           {"method", request.method},
+                           {"route", request.route},
+                           {"status", response.status},
+                           {"duration_ms", static_cast<double>(elapsed.count()) / 1000.0},
+                           {"remote", request.remote}};
+    if (!request.actor.empty()) line["actor"] = request.actor;
+    options_.log(line.dump());
+}
+
+}  // namespace baton::http

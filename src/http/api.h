@@ -1,0 +1,84 @@
+// Api: Baton's HTTP API over the engine — routing, authentication by bearer token, roles,
+// per-token rate limits, Idempotency-Key replays, problem+json errors, JSON request logs
+// and metrics. It works on plain Request/Response values; server.cpp carries them.
+//
+// Ownership: borrows the engine, which must outlive it. Threading: handle() is called
+// concurrently from the server's workers; shared state is guarded by mutexes.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+
+#include "engine/engine.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/router.h"
+
+namespace baton::http {
+
+struct ApiOptions {
+    // Requests per second per token (a token bucket with a burst of twice this); 0: off.
+    double rate_per_token_s = 200;
+    // How long an authenticated token is trusted without asking the store again; a token
+    // revoked through this API is forgotten at once, one revoked elsewhere within this.
+    std::chrono::milliseconds token_cache_ttl{1000};
+    std::size_t batch_events_max = 1000;  // CloudEvents batch mode
+    // Where JSON request logs go (one line each); empty: nowhere.
+    std::function<void(const std::string&)> log;
+};
+
+class Api {
+public:
+    Api(engine::Engine& engine, ApiOptions options);
+
+    Response handle(Request& request);
+    // For the server's observer: one JSON log line and the request metrics.
+    void observe(const Request& request, const Response& response,
+                 std::chrono::microseconds elapsed);
+
+    const Router& router() const { return router_; }
+    Metrics& metrics() { return metrics_; }
+
+private:
+    void add_routes();
+    void add_event_routes();
+    void add_handoff_routes();
+    void add_config_routes();
+    void add_ops_routes();
+
+    Result<Principal> authenticate(const Request& request);
+    bool allow_rate(const std::string& token_hash, double& retry_after_s);
+    Response with_idempotency(const Request& request, const Principal& caller,
+                              const std::function<Response()>& run);
+
+    Response post_events(const Request& request);
+    Response handoff_action(const Params& params, const Principal& caller,
+                            const std::string& action, const nlohmann::json& body);
+
+    engine::Engine& engine_;
+    const ApiOptions options_;
+    Router router_;
+    Metrics metrics_;
+
+    struct CachedToken {
+        core::Actor actor;
+        std::chrono::steady_clock::time_point expires;
+    };
+    struct Bucket {
+        double tokens = 0;
+        std::chrono::steady_clock::time_point updated;
+    };
+    std::mutex mutex_;
+    std::map<std::string, CachedToken> token_cache_;  // GUARDED_BY(mutex_), by token hash
+    std::map<std::string, Bucket> buckets_;           // GUARDED_BY(mutex_), by token hash
+};
+
+// JSON bodies: parsed within the body limit and nesting limit, refusing unknown fields.
+Result<nlohmann::json> json_body(const Request& request);
+Status only_fields(const nlohmann::json& body, std::initializer_list<const char*> allowed);
+Response json_response(int status, const nlohmann::json& body);
+
+}  // namespace baton::http

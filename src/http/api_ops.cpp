@@ -1,0 +1,90 @@
+// Operations and reads: health, readiness, metrics, relays, reports, the OpenAPI document.
+#include "core/duration.h"
+#include "engine/json_views.h"
+#include "http/api.h"
+#include "http/openapi.h"
+#include "http/problem.h"
+
+namespace baton::http {
+
+void Api::add_ops_routes() {
+    router_.add({"GET", "/livez", Access::open, "The process is alive",
+                 [](const Request&, const Params&, const Principal&) {
+                     return json_response(200, {{"status", "ok"}});
+                 }});
+    auto ready = [this](const Request&, const Params&, const Principal&) {
+        if (auto st = engine_.ready(); !st) {
+            Response r = problem(503, "Service Unavailable",
+                                 "the database is not reachable: " + st.error().message);
+            r.headers.set("Retry-After", "1");
+            return r;
+        }
+        return json_response(200, {{"status", "ok"}, {"database", engine_.describe_store()}});
+    };
+    router_.add({"GET", "/readyz", Access::open,
+                 "Ready: the database is reachable and migrated", ready});
+    router_.add({"GET", "/healthz", Access::open, "An alias of /readyz", ready});
+    router_.add({"GET", "/metrics", Access::read, "Prometheus metrics",
+                 [this](const Request&, const Params&, const Principal&) {
+                     std::string extra;
+                     extra += "# HELP baton_handoffs Handoffs by state.\n";
+                     extra += "# TYPE baton_handoffs gauge\n";
+                     if (auto counts = engine_.handoff_counts()) {
+                         for (const auto& [state, n] : *counts) {
+                             extra += std::string("baton_handoffs{state=\"") +
+                                      core::to_string(state) + "\"} " + std::to_string(n) + "\n";
+                         }
+                     }
+                     extra += "# HELP baton_write_queue_depth Writes waiting for a commit.\n";
+                     extra += "# TYPE baton_write_queue_depth gauge\n";
+                     extra += "baton_write_queue_depth " +
+                              std::to_string(engine_.pending_writes()) + "\n";
+                     Response r;
+                     r.content_type = "text/plain; version=0.0.4";
+                     r.body = metrics_.render(extra);
+                     return r;
+                 }});
+    router_.add({"GET", "/v1/relays/{subject}", Access::read,
+                 "Where the baton is for one subject",
+                 [this](const Request&, const Params& p, const Principal&) {
+                     auto relay = engine_.relay(p.at("subject"));
+                     if (!relay) return problem_from(relay.error());
+                     return json_response(200, engine::relay_json(*relay, engine_.now()));
+                 }});
+    router_.add({"GET", "/v1/reports", Access::read,
+                 "Where handoffs leak, per playbook or owner",
+                 [this](const Request& r, const Params&, const Principal&) {
+                     for (const auto& [key, value] : r.query) {
+                         if (key != "since" && key != "by") {
+                             return problem(400, "Bad Request",
+                                            "unknown query parameter `" + key + "`", key);
+                         }
+                     }
+                     const std::string since_text =
+                         r.query.count("since") ? r.query.at("since") : "30d";
+                     auto since = core::parse_span(since_text);
+                     if (!since) {
+                         return problem(400, "Bad Request", "since: " + since.error().message,
+                                        "since");
+                     }
+                     const std::string by = r.query.count("by") ? r.query.at("by") : "playbook";
+                     if (by != "playbook" && by != "owner") {
+                         return problem(400, "Bad Request", "by must be playbook or owner", "by");
+                     }
+                     auto rows = engine_.report(
+                         std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
+                         by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
+                     if (!rows) return problem_from(rows.error());
+                     return json_response(200, {{"since", since_text},
+                                                {"by", by},
+                                                {"rows", engine::report_json(*rows)}});
+                 }});
+    router_.add({"GET", "/v1/openapi.json", Access::read, "This API, as OpenAPI 3.1",
+                 [](const Request&, const Params&, const Principal&) {
+                     Response r;
+                     r.body = openapi_document();
+                     return r;
+                 }});
+}
+
+}  // namespace baton::http

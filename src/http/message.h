@@ -1,0 +1,57 @@
+// Request and Response: the HTTP messages the API works on, as plain values. Only
+// server.cpp knows Boost.Beast; everything else in http/ (routing, auth, handlers) sees
+// these, so it compiles fast and tests without sockets.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace baton::http {
+
+// Header names compare case-insensitively (RFC 9110).
+bool iequals(std::string_view a, std::string_view b);
+
+class Headers {
+public:
+    void add(std::string name, std::string value) {
+        entries_.emplace_back(std::move(name), std::move(value));
+    }
+    void set(const std::string& name, std::string value);
+    std::optional<std::string> get(std::string_view name) const;
+    const std::vector<std::pair<std::string, std::string>>& entries() const { return entries_; }
+
+private:
+    std::vector<std::pair<std::string, std::string>> entries_;
+};
+
+struct Request {
+    std::string method;  // GET, POST, PUT, ...
+    std::string path;    // decoded path, without the query
+    std::map<std::string, std::string> query;
+    Headers headers;
+    std::string body;
+    std::string request_id;  // set by the server, echoed as X-Request-Id
+    std::string remote;      // peer address, for logs
+    // Filled in by the API as it handles the request, for logs and metrics.
+    std::string route;  // the matched pattern, such as /v1/handoffs/{id}
+    std::string actor;  // the authenticated person
+};
+
+struct Response {
+    int status = 200;
+    Headers headers;
+    std::string body;
+    std::string content_type = "application/json";
+};
+
+// Percent-decodes a path or query component; nullopt when malformed (a bad %XX or a
+// decoded NUL).
+std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
+// Splits "a=1&b=two" into a map (the last of a repeated key wins); nullopt when malformed.
+std::optional<std::map<std::string, std::string>> parse_query(std::string_view text);
+
+}  // namespace baton::http

@@ -1,0 +1,62 @@
+// Router: the table of routes — method, path pattern ("/v1/handoffs/{id}/accept"), who may
+// call it and the handler — and the matching of a request against it. The same table
+// feeds the OpenAPI document's check, so a route cannot be served without being listed.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/handoff.h"
+#include "http/message.h"
+
+namespace baton::http {
+
+// Who may call a route.
+enum class Access {
+    open,    // no token: health, metrics, the OpenAPI document
+    signed_hook,  // no token, but a webhook signature (checked by the handler)
+    read,    // any valid token (viewer and up)
+    write,   // member and up (per-handoff rules are the engine's)
+    admin,   // admins only
+};
+
+using Params = std::map<std::string, std::string>;
+
+// Who is calling: the person a bearer token acts as (empty on open routes).
+struct Principal {
+    core::Actor actor;
+    std::string token_hash;  // identifies the token for rate limits and idempotency
+};
+
+struct Route {
+    std::string method;
+    std::string pattern;  // segments; "{name}" captures one segment
+    Access access = Access::read;
+    std::string summary;
+    std::function<Response(const Request&, const Params&, const Principal&)> handler;
+};
+
+struct Match {
+    const Route* route = nullptr;
+    Params params;
+    // When the path matched but not the method: the methods that would have (405).
+    std::vector<std::string> allowed;
+};
+
+class Router {
+public:
+    void add(Route route);
+    Match match(const std::string& method, const std::string& path) const;
+    const std::vector<Route>& routes() const { return routes_; }
+
+private:
+    std::vector<Route> routes_;
+};
+
+// Splits a path into its segments ("/a/b/" → ["a", "b"]).
+std::vector<std::string> split_path(const std::string& path);
+
+}  // namespace baton::http

@@ -1,0 +1,381 @@
+// The only translation unit that includes Boost.Beast (STYLE.md rule 16): it turns bytes on
+// sockets into Request values and Response values back into bytes.
+#include "http/server.h"
+
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+namespace baton::http {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+namespace {
+
+class Session;
+
+}  // namespace
+
+struct Server::Impl {
+    ServerOptions options;
+    Handler handler;
+    Observer observer;
+    net::io_context ioc;
+    tcp::acceptor acceptor{ioc};
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    net::thread_pool workers;
+    std::vector<std::thread> io_threads;
+    std::atomic<bool> stopping{false};
+    std::atomic<std::size_t> connections{0};
+    std::atomic<std::uint64_t> next_request{0};
+    std::string request_prefix;
+    unsigned short port = 0;
+
+    std::mutex sessions_mutex;
+    std::condition_variable sessions_done;
+    std::set<std::shared_ptr<Session>> sessions;  // GUARDED_BY(sessions_mutex)
+    bool stopped = false;                         // GUARDED_BY(sessions_mutex)
+
+    explicit Impl(const ServerOptions& o, Handler h, Observer obs)
+        : options(o),
+          handler(std::move(h)),
+          observer(std::move(obs)),
+          workers(static_cast<std::size_t>(std::max(1, o.worker_threads))) {}
+
+    void accept();
+    void forget(const std::shared_ptr<Session>& s);
+};
+
+namespace {
+
+std::string status_reason_json(int status, const char* title, const std::string& detail) {
+    return std::string("{\"type\":\"about:blank\",\"title\":\"") + title +
+           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+    Session(tcp::socket socket, Server::Impl& server)
+        : stream_(std::move(socket)), server_(server) {}
+
+    void start() { read_request(); }
+
+    // Closes the connection if it is waiting for a request; a request in progress finishes
+    // and then closes because the server is stopping.
+    void close_if_idle() {
+        net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->idle_) {
+                beast::error_code ec;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+                self->stream_.close();
+            }
+        });
+    }
+
+private:
+    void read_request() {
+        idle_ = true;
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(server_.options.limits.header_bytes_max));
+        parser_->body_limit(server_.options.limits.body_bytes_max);
+        // The first byte may take up to the idle timeout; the header itself must then
+        // arrive within the read timeout (slow loris).
+        stream_.expires_after(buffer_.size() > 0 ? server_.options.limits.read_timeout
+                                                 : server_.options.limits.idle_timeout);
+        bhttp::async_read_header(
+            stream_, buffer_, *parser_,
+            [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                self->on_header(ec);
+            });
+    }
+
+    void on_header(beast::error_code ec) {
+        idle_ = false;
+        if (ec) return fail_read(ec);
+        started_ = std::chrono::steady_clock::now();
+        const auto length = parser_->content_length();
+        if (length && *length > server_.options.limits.body_bytes_max) {
+            return reject(413, "Content Too Large",
+                          "the body is larger than " +
+                              std::to_string(server_.options.limits.body_bytes_max) + " bytes");
+        }
+        auto& header = parser_->get();
+        if (auto expect = header.find(bhttp::field::expect);
+            expect != header.end() && beast::iequals(expect->value(), "100-continue")) {
+            auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(
+                bhttp::status::continue_, 11);
+            bhttp::async_write(stream_, *cont,
+                               [self = shared_from_this(), cont](beast::error_code e,
+                                                                 std::size_t) {
+                                   if (e) return self->close();
+                                   self->read_body();
+                               });
+            return;
+        }
+        read_body();
+    }
+
+    void read_body() {
+        stream_.expires_after(server_.options.limits.read_timeout);
+        bhttp::async_read(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                              if (ec) return self->fail_read(ec);
+                              self->dispatch();
+                          });
+    }
+
+    void fail_read(beast::error_code ec) {
+        if (ec == bhttp::error::body_limit) {
+            return reject(413, "Content Too Large", "the body is too large");
+        }
+        if (ec == bhttp::error::header_limit) {
+            return reject(431, "Request Header Fields Too Large", "the headers are too large");
+        }
+        if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout ||
+            ec == net::error::operation_aborted || ec == net::error::connection_reset ||
+            ec == net::error::eof) {
+            return close();
+        }
+        // Anything else is a malformed request.
+        return reject(400, "Bad Request", "malformed HTTP request");
+    }
+
+    // Answers without reading further and closes: the rest of the input is not trusted.
+    void reject(int status, const char* title, const std::string& detail) {
+        Response r;
+        r.status = status;
+        r.content_type = "application/problem+json";
+        r.body = status_reason_json(status, title, detail);
+        keep_alive_ = false;
+        request_.method = parser_ && parser_->is_header_done()
+                              ? std::string(parser_->get().method_string())
+                              : "";
+        write(std::move(r));
+    }
+
+    bool build_request() {
+        auto& msg = parser_->get();
+        request_ = Request{};
+        request_.method = std::string(msg.method_string());
+        const std::string_view target(msg.target().data(), msg.target().size());
+        const auto q = target.find('?');
+        auto path = percent_decode(target.substr(0, q), false);
+        auto query = q == std::string_view::npos ? std::optional<std::map<std::string, std::string>>(
+                                                       std::map<std::string, std::string>())
+                                                 : parse_query(target.substr(q + 1));
+        if (!path || !query || path->empty() || path->front() != '/') return false;
+        request_.path = std::move(*path);
+        request_.query = std::move(*query);
+        for (const auto& field : msg) {
+            request_.headers.add(std::string(field.name_string()), std::string(field.value()));
+        }
+        request_.body = std::move(msg.body());
+        request_.request_id = server_.request_prefix +
+                              std::to_string(server_.next_request.fetch_add(1) + 1);
+        beast::error_code ec;
+        const auto remote = stream_.socket().remote_endpoint(ec);
+        if (!ec) request_.remote = remote.address().to_string();
+        keep_alive_ = msg.keep_alive() && !server_.stopping.load();
+        return true;
+    }
+
+    void dispatch() {
+        if (!build_request()) {
+            return reject(400, "Bad Request", "malformed request target");
+        }
+        // The handler blocks on durable commits: run it on a worker, answer on our strand.
+        net::post(server_.workers, [self = shared_from_this()] {
+            Response response;
+            try {
+                response = self->server_.handler(self->request_);
+            } catch (const std::exception& e) {
+                response.status = 500;
+                response.content_type = "application/problem+json";
+                response.body = status_reason_json(500, "Internal Server Error",
+                                                   "an unexpected error; see the server log");
+            }
+            net::post(self->stream_.get_executor(),
+                      [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
+        });
+    }
+
+    void write(Response r) {
+        auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+            static_cast<bhttp::status>(r.status), 11);
+        res->set(bhttp::field::server, "baton");
+        res->set(bhttp::field::content_type, r.content_type);
+        if (!request_.request_id.empty()) res->set("X-Request-Id", request_.request_id);
+        for (const auto& [name, value] : r.headers.entries()) res->set(name, value);
+        const bool keep = keep_alive_ && !server_.stopping.load();
+        res->keep_alive(keep);
+        res->body() = std::move(r.body);
+        res->prepare_payload();
+        response_ = std::move(r);
+        stream_.expires_after(server_.options.limits.read_timeout);
+        bhttp::async_write(stream_, *res,
+                           [self = shared_from_this(), res, keep](beast::error_code ec,
+                                                                  std::size_t) {
+                               self->observe();
+                               if (ec || !keep) return self->close();
+                               self->read_request();
+                           });
+    }
+
+    void observe() {
+        if (!server_.observer || request_.method.empty()) return;
+        const auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::steady_clock::now() - started_);
+        server_.observer(request_, response_, elapsed);
+    }
+
+    void close() {
+        beast::error_code ec;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+        stream_.close();
+        server_.forget(shared_from_this());
+    }
+
+    beast::tcp_stream stream_;
+    Server::Impl& server_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    Request request_;
+    Response response_;
+    bool keep_alive_ = true;
+    bool idle_ = true;
+    std::chrono::steady_clock::time_point started_{};
+};
+
+}  // namespace
+
+void Server::Impl::forget(const std::shared_ptr<Session>& s) {
+    std::lock_guard lock(sessions_mutex);
+    if (sessions.erase(s) > 0) connections.fetch_sub(1);
+    if (sessions.empty()) sessions_done.notify_all();
+}
+
+void Server::Impl::accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+        if (ec) {
+            if (ec == net::error::operation_aborted || stopping.load()) return;
+            return accept();  // a failed accept (out of descriptors) must not stop the server
+        }
+        if (stopping.load()) return;
+        auto session = std::make_shared<Session>(std::move(s), *this);
+        bool over_limit = false;
+        {
+            std::lock_guard lock(sessions_mutex);
+            over_limit = sessions.size() >= options.limits.connections_max;
+            if (!over_limit) {
+                sessions.insert(session);
+                connections.fetch_add(1);
+            }
+        }
+        if (over_limit) {
+            // Answer at once rather than leave the client hanging; the session is not
+            // registered, so it ends when its write does.
+            auto busy = std::make_shared<bhttp::response<bhttp::string_body>>(
+                bhttp::status::service_unavailable, 11);
+            busy->set(bhttp::field::content_type, "application/problem+json");
+            busy->set(bhttp::field::retry_after, "1");
+            busy->keep_alive(false);
+            busy->body() = status_reason_json(503, "Service Unavailable",
+                                              "too many open connections");
+            busy->prepare_payload();
+            auto stream = std::make_shared<beast::tcp_stream>(std::move(s));
+            bhttp::async_write(*stream, *busy, [stream, busy](beast::error_code, std::size_t) {
+                beast::error_code ignored;
+                stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+            });
+        } else {
+            session->start();
+        }
+        accept();
+    });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() { stop(); }
+
+Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Handler handler,
+                                              Observer observer) {
+    auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(observer));
+    beast::error_code ec;
+    const auto address = net::ip::make_address(options.address, ec);
+    if (ec) {
+        return make_error(ErrorCode::invalid_argument,
+                          "not an IP address: `" + options.address + "`", "listen");
+    }
+    const tcp::endpoint endpoint(address, options.port);
+    impl->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) impl->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) impl->acceptor.bind(endpoint, ec);
+    if (!ec) impl->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        return make_error(ErrorCode::unavailable, "cannot listen on " + options.address + ":" +
+                                                      std::to_string(options.port) + ": " +
+                                                      ec.message(),
+                          "listen");
+    }
+    impl->port = impl->acceptor.local_endpoint().port();
+    impl->request_prefix = std::to_string(impl->port) + "-" +
+                           std::to_string(std::chrono::system_clock::now().time_since_epoch() /
+                                          std::chrono::milliseconds(1) % 100000000) +
+                           "-";
+    impl->work.emplace(net::make_work_guard(impl->ioc));
+    impl->accept();
+    const int threads = options.io_threads > 0
+                            ? options.io_threads
+                            : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+    for (int i = 0; i < threads; ++i) {
+        impl->io_threads.emplace_back([io = &impl->ioc] { io->run(); });
+    }
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+unsigned short Server::port() const { return impl_->port; }
+
+std::size_t Server::open_connections() const { return impl_->connections.load(); }
+
+void Server::stop() {
+    Impl& s = *impl_;
+    {
+        std::lock_guard lock(s.sessions_mutex);
+        if (s.stopped) return;
+        s.stopped = true;
+    }
+    s.stopping.store(true);
+    net::post(s.ioc, [&s] {
+        beast::error_code ec;
+        s.acceptor.close(ec);
+    });
+    {
+        std::unique_lock lock(s.sessions_mutex);
+        for (const auto& session : s.sessions) session->close_if_idle();
+        s.sessions_done.wait_for(lock, s.options.limits.shutdown_grace,
+                                 [&s] { return s.sessions.empty(); });
+    }
+    s.workers.join();
+    s.work.reset();
+    s.ioc.stop();
+    for (auto& t : s.io_threads) {
+        if (t.joinable()) t.join();
+    }
+    std::lock_guard lock(s.sessions_mutex);
+    s.sessions.clear();
+}
+
+}  // namespace baton::http
