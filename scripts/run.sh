@@ -1,22 +1,31 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, and run Baton's main job on
-# the embedded SQLite default — a demo workspace with the example playbooks and people,
-# the example events emitted, and the board printed.
+# the embedded SQLite default — `baton serve` on a demo workspace with the example
+# playbooks, people and events, printing the URL and a demo admin token. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 scripts/build.sh
-baton=build/src/app/baton
-demo="${BATON_DEMO_DIR:-build/demo}"
+baton="$PWD/build/src/app/baton"
+demo="${BATON_DEMO_DIR:-$PWD/build/demo}"
+listen="${BATON_LISTEN:-127.0.0.1:8080}"
 rm -rf "$demo"
-"$baton" init "$demo"
-echo
+"$baton" init "$demo" >/dev/null
 "$baton" --workspace "$demo" emit - < "$demo/events.jsonl"
+token=$("$baton" --workspace "$demo" token create ari --label demo | tail -n 1)
 echo
 echo "The board (open handoffs):"
 "$baton" --workspace "$demo" list
-echo
-"$baton" --workspace "$demo" relay "Acme Dental"
-echo
-echo "Try: $baton --workspace $demo show 1"
-echo "     $baton --workspace $demo --as dana accept 1"
+cat <<TXT
+
+Demo admin token (ari): $token
+Try, in another terminal:
+  curl -s -H "Authorization: Bearer $token" http://$listen/v1/handoffs
+  curl -s -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \\
+       -d '{"type":"deal.won","id":"deal-2001","source":"crm","subject":"Blue Fern",
+            "data":{"company":"Blue Fern","amount":7000,"pipeline":"services"}}' \\
+       http://$listen/v1/events
+  BATON_HOME=$demo $baton --as dana accept 1
+
+TXT
+exec "$baton" --workspace "$demo" serve --listen "$listen"

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "cli/command.h"
+#include "cli/files.h"
 
 namespace baton::cli {
 
@@ -156,9 +157,19 @@ Outcome run_cli(const Invocation& inv) {
         return outcome;
     }
     Context ctx;
+    // BATON_X, else the contents of the file named by BATON_X_FILE (for secrets kept in
+    // files, as container platforms mount them), without its trailing newline.
     std::function<std::string(const char*)> env = [getenv = inv.getenv](const char* name) {
         const char* v = getenv ? getenv(name) : nullptr;
-        return std::string(v ? v : "");
+        if (v != nullptr && *v != '\0') return std::string(v);
+        const std::string file_var = std::string(name) + "_FILE";
+        const char* path = getenv ? getenv(file_var.c_str()) : nullptr;
+        if (path == nullptr || *path == '\0') return std::string();
+        auto text = read_file(path, 64 * 1024);
+        if (!text) return std::string();
+        std::string value = std::move(text).value();
+        while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+        return value;
     };
     ctx.workspace = !workspace.empty() ? workspace : env("BATON_HOME");
     if (ctx.workspace.empty()) ctx.workspace = inv.cwd.empty() ? "." : inv.cwd;

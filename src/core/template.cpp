@@ -6,8 +6,17 @@ namespace baton::core {
 
 namespace {
 
-constexpr std::array<std::string_view, 6> roots = {"data",   "subject", "type",
-                                                   "source", "id",      "time"};
+constexpr std::array<std::string_view, 6> event_roots = {"data",   "subject", "type",
+                                                         "source", "id",      "time"};
+
+// A JSON value at a path below a root ("data.client.name" → root["client"]["name"]).
+const nlohmann::json* walk(const nlohmann::json* node, const std::vector<std::string_view>& parts) {
+    for (std::size_t i = 1; i < parts.size() && node != nullptr; ++i) {
+        const std::string key(parts[i]);
+        node = node->is_object() && node->contains(key) ? &(*node)[key] : nullptr;
+    }
+    return node;
+}
 
 bool is_ident_char(char c, bool first) {
     const bool alpha = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -76,7 +85,34 @@ std::string scalar_text(const nlohmann::json& value) {
 
 bool has_placeholders(std::string_view text) { return text.find("{{") != std::string_view::npos; }
 
-std::vector<TemplateProblem> check_template(std::string_view text) {
+namespace {
+
+// The problem with a well-formed path, if any, for the given set of roots.
+std::string path_problem(const std::vector<std::string_view>& parts, TemplateRoots roots) {
+    const std::string root(parts[0]);
+    if (roots == TemplateRoots::hook) {
+        if (root == "payload") return {};
+        if (root == "delivery") {
+            if (parts.size() == 2 && (parts[1] == "id" || parts[1] == "event")) return {};
+            return "use delivery.id or delivery.event";
+        }
+        return "unknown name `" + root + "`; a source's templates read payload.*, delivery.id "
+                                         "or delivery.event";
+    }
+    bool known = false;
+    for (auto r : event_roots) known = known || parts[0] == r;
+    if (!known) {
+        return "unknown name `" + root + "`; templates read data.*, subject, type, source, id "
+                                         "or time";
+    }
+    if (root != "data" && parts.size() > 1) return "`" + root + "` has no fields";
+    if (root == "data" && parts.size() == 1) return "name a field of data, such as data.company";
+    return {};
+}
+
+}  // namespace
+
+std::vector<TemplateProblem> check_template(std::string_view text, TemplateRoots roots) {
     std::vector<TemplateProblem> problems;
     Placeholder p;
     std::size_t from = 0;
@@ -98,19 +134,8 @@ std::vector<TemplateProblem> check_template(std::string_view text) {
                                     "`: use names joined by dots, such as data.company"});
             continue;
         }
-        bool known = false;
-        for (auto r : roots) known = known || parts[0] == r;
-        if (!known) {
-            problems.push_back({static_cast<int>(p.path_column),
-                                "unknown name `" + std::string(parts[0]) +
-                                    "`; templates read data.*, subject, type, source, id "
-                                    "or time"});
-        } else if (parts[0] != "data" && parts.size() > 1) {
-            problems.push_back({static_cast<int>(p.path_column),
-                                "`" + std::string(parts[0]) + "` has no fields"});
-        } else if (parts[0] == "data" && parts.size() == 1) {
-            problems.push_back({static_cast<int>(p.path_column),
-                                "name a field of data, such as data.company"});
+        if (auto problem = path_problem(parts, roots); !problem.empty()) {
+            problems.push_back({static_cast<int>(p.path_column), problem});
         }
     }
     return problems;
@@ -127,30 +152,25 @@ Rendered render_template(std::string_view text, const TemplateContext& context) 
         auto parts = split_path(p.path, bad);
         std::string value;
         bool found = false;
-        if (!parts.empty() && parts[0] == "data" && context.data != nullptr) {
-            const nlohmann::json* node = context.data;
-            found = true;
-            for (std::size_t i = 1; i < parts.size() && found; ++i) {
-                const std::string key(parts[i]);
-                if (node->is_object() && node->contains(key)) {
-                    node = &(*node)[key];
-                } else {
-                    found = false;
-                }
-            }
-            if (found && !node->is_null()) {
-                value = scalar_text(*node);
+        const std::string_view root = parts.empty() ? std::string_view() : parts[0];
+        if (root == "data" || root == "payload") {
+            const nlohmann::json* node = walk(root == "data" ? context.data : context.payload,
+                                              parts);
+            found = node != nullptr && !node->is_null();
+            if (found) value = scalar_text(*node);
+        } else if (!root.empty()) {
+            std::string_view v;
+            if (root == "delivery") {
+                v = parts.size() == 2 && parts[1] == "event" ? context.delivery_event
+                                                             : context.delivery_id;
             } else {
-                found = false;
+                v = root == "subject"  ? context.subject
+                    : root == "type"   ? context.type
+                    : root == "source" ? context.source
+                    : root == "id"     ? context.id
+                    : root == "time"   ? context.time
+                                       : std::string_view();
             }
-        } else if (!parts.empty()) {
-            const std::string_view root = parts[0];
-            const std::string_view v = root == "subject" ? context.subject
-                                       : root == "type"  ? context.type
-                                       : root == "source" ? context.source
-                                       : root == "id"     ? context.id
-                                       : root == "time"   ? context.time
-                                                          : std::string_view();
             value = std::string(v);
             found = !v.empty();
         }

@@ -12,7 +12,9 @@
 
 namespace baton::core {
 
-// What a template can read. Roots: data.*, subject, type, source, id, time.
+// What a template can read. In playbooks the roots are the event's: data.*, subject, type,
+// source, id, time. In an inbound webhook source's mapping they are the delivery's:
+// payload.* (the JSON body) and delivery.id, delivery.event (from the signature headers).
 struct TemplateContext {
     const nlohmann::json* data = nullptr;
     std::string_view subject;
@@ -20,7 +22,12 @@ struct TemplateContext {
     std::string_view source;
     std::string_view id;
     std::string_view time;
+    const nlohmann::json* payload = nullptr;
+    std::string_view delivery_id;
+    std::string_view delivery_event;
 };
+
+enum class TemplateRoots { event, hook };
 
 struct TemplateProblem {
     int column = 0;  // 0-based, in the template text
@@ -29,7 +36,8 @@ struct TemplateProblem {
 
 // Every problem of a template: an unclosed `{{`, an empty `{{ }}`, a malformed path, an
 // unknown root. Empty when the template is fine.
-std::vector<TemplateProblem> check_template(std::string_view text);
+std::vector<TemplateProblem> check_template(std::string_view text,
+                                            TemplateRoots roots = TemplateRoots::event);
 
 // Whether the text contains any `{{…}}` at all.
 bool has_placeholders(std::string_view text);

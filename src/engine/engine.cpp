@@ -7,6 +7,7 @@
 #include "core/owner.h"
 #include "core/template.h"
 #include "crypto/crypto.h"
+#include "crypto/signatures.h"
 
 namespace baton::engine {
 
@@ -53,9 +54,24 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
         // stop `apply` all the same.
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
     }
+    for (const auto& f : files) {
+        if (!core::is_sources_file(f.path)) continue;
+        auto parsed = core::parse_sources(f.text, f.path);
+        for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
+        if (!parsed.sources) continue;
+        for (const auto& source : parsed.sources->all()) {
+            // The secret's shape is checked where the signatures are (crypto).
+            auto scheme = crypto::parse_signature_scheme(source.scheme);
+            if (!scheme) continue;
+            if (auto st = crypto::check_webhook_secret(*scheme, source.secret); !st) {
+                report.errors.push_back(core::Diagnostic{
+                    f.path, 0, 0, "source `" + source.name + "`: " + st.error().message});
+            }
+        }
+    }
     std::vector<core::PlaybookSource> loaded;
     for (const auto& f : files) {
-        if (is_people_file(f.path)) continue;
+        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         ++report.playbooks;
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
@@ -74,6 +90,7 @@ struct Engine::Snapshot {
     };
     std::vector<Entry> playbooks;
     std::shared_ptr<const core::Directory> directory;
+    std::shared_ptr<const core::SourceList> sources;
 };
 
 Engine::Engine(store::Store& store, const Clock& clock)
@@ -143,6 +160,23 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transact
         directory_text_ = text;
     }
     snap->directory = directory_;
+    auto sources = tx.current_document("sources");
+    if (!sources) return sources.error();
+    const std::string sources_text = sources->has_value() ? (*sources)->text : std::string();
+    if (!sources_ || sources_text != sources_text_) {
+        if (sources_text.empty()) {
+            sources_ = std::make_shared<core::SourceList>();
+        } else {
+            auto parsed = core::parse_sources(sources_text, "sources.yaml");
+            if (!parsed.sources) {
+                return make_error(ErrorCode::corrupt, "stored sources.yaml no longer parses: " +
+                                                          lint_error(parsed.errors).message);
+            }
+            sources_ = std::make_shared<core::SourceList>(std::move(*parsed.sources));
+        }
+        sources_text_ = sources_text;
+    }
+    snap->sources = sources_;
     if (committed) {
         snapshot_ = snap;
         snapshot_version_ = *version;
@@ -176,8 +210,8 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
         applied.clear();
         if (if_version) {
             int current = 0;
-            if (is_people_file(file.path)) {
-                auto doc = tx.current_document("people");
+            if (is_people_file(file.path) || core::is_sources_file(file.path)) {
+                auto doc = tx.current_document(is_people_file(file.path) ? "people" : "sources");
                 if (!doc) return doc.error();
                 current = doc->has_value() ? (*doc)->version : 0;
             } else {
@@ -220,7 +254,7 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     for (const auto& r : *current) {
         bool replaced = false;
         for (const auto& f : files) {
-            if (is_people_file(f.path)) continue;
+            if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
             auto parsed = core::parse_playbook(f.text, f.path);
             replaced = replaced || (parsed.playbook && parsed.playbook->id == r.id);
         }
@@ -229,13 +263,14 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
     if (!lint.errors.empty()) return lint_error(lint.errors);
     for (const auto& f : files) {
-        if (is_people_file(f.path)) {
-            auto before = tx.current_document("people");
+        if (is_people_file(f.path) || core::is_sources_file(f.path)) {
+            const std::string kind = is_people_file(f.path) ? "people" : "sources";
+            auto before = tx.current_document(kind);
             if (!before) return before.error();
-            auto version = tx.put_document("people", f.text, now);
+            auto version = tx.put_document(kind, f.text, now);
             if (!version) return version.error();
             const bool changed = !before->has_value() || (*before)->version != *version;
-            applied.push_back({f.path, "people", *version, changed});
+            applied.push_back({f.path, kind, *version, changed});
             continue;
         }
         auto parsed = core::parse_playbook(f.text, f.path);
@@ -256,6 +291,9 @@ Result<std::vector<SourceFile>> Engine::current_sources() {
         auto people = tx.current_document("people");
         if (!people) return people.error();
         if (people->has_value()) out.push_back({"people.yaml", (*people)->text});
+        auto sources = tx.current_document("sources");
+        if (!sources) return sources.error();
+        if (sources->has_value()) out.push_back({"sources.yaml", (*sources)->text});
         auto playbooks = tx.current_playbooks();
         if (!playbooks) return playbooks.error();
         for (const auto& r : *playbooks) out.push_back({"playbooks/" + r.id + ".yaml", r.yaml});
@@ -854,6 +892,39 @@ Result<std::map<core::HandoffState, std::int64_t>> Engine::handoff_counts() {
     });
     if (!st) return st.error();
     return out;
+}
+
+}  // namespace baton::engine
+
+namespace baton::engine {
+
+Result<std::optional<store::DocumentRecord>> Engine::sources_record() {
+    std::optional<store::DocumentRecord> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto r = tx.current_document("sources");
+        if (!r) return r.error();
+        out = std::move(r).value();
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+Result<core::Source> Engine::source(const std::string& name) {
+    std::shared_ptr<const core::SourceList> sources;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto snap = snapshot(tx, true);
+        if (!snap) return snap.error();
+        sources = (*snap)->sources;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    const core::Source* found = sources->find(name);
+    if (found == nullptr) {
+        return make_error(ErrorCode::not_found, "no inbound webhook source `" + name + "`",
+                          "source");
+    }
+    return *found;
 }
 
 }  // namespace baton::engine

@@ -21,6 +21,7 @@
 #include "core/people.h"
 #include "core/playbook.h"
 #include "core/report.h"
+#include "core/sources.h"
 #include "engine/clock.h"
 #include "store/store.h"
 
@@ -32,7 +33,8 @@ struct SourceFile {
     std::string text;
 };
 
-// people.yaml (or people.yml) is the people file; every other file is a playbook.
+// people.yaml (or people.yml) is the people file, sources.yaml the inbound webhook sources;
+// every other file is a playbook.
 bool is_people_file(const std::string& path);
 
 struct LintReport {
@@ -147,6 +149,9 @@ public:
     Result<store::PlaybookRecord> playbook_record(const std::string& id);
     Result<std::vector<store::PlaybookRecord>> playbook_records();
     Result<std::optional<store::DocumentRecord>> people_record();
+    Result<std::optional<store::DocumentRecord>> sources_record();
+    // The inbound webhook source called `name` (not_found when there is none).
+    Result<core::Source> source(const std::string& name);
     // Like apply, for one file, refusing with conflict (field "If-Match") when the
     // current version is not `if_version` (0: it must not exist yet).
     Result<AppliedFile> put_source(const SourceFile& file, std::optional<int> if_version);
@@ -206,6 +211,8 @@ private:
     // The parsed people, with the text they were parsed from.
     std::string directory_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
+    std::string sources_text_ /* GUARDED_BY(cache_mutex_) */;
+    std::shared_ptr<const core::SourceList> sources_ /* GUARDED_BY(cache_mutex_) */;
 };
 
 }  // namespace baton::engine

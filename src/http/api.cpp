@@ -19,6 +19,7 @@ void Api::add_routes() {
     add_handoff_routes();
     add_config_routes();
     add_ops_routes();
+    add_hook_routes();
 }
 
 Result<nlohmann::json> json_body(const Request& request) {

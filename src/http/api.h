@@ -48,6 +48,7 @@ private:
     void add_handoff_routes();
     void add_config_routes();
     void add_ops_routes();
+    void add_hook_routes();
 
     Result<Principal> authenticate(const Request& request);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);

@@ -137,6 +137,15 @@ void Api::add_config_routes() {
                      if (!version) return problem_from(version.error());
                      return put_answer(engine_.put_source({"people.yaml", *yaml}, *version));
                  }});
+    router_.add({"PUT", "/v1/sources", Access::admin,
+                 "Lint and store sources.yaml (inbound webhook sources)",
+                 [this](const Request& req, const Params&, const Principal&) {
+                     auto yaml = yaml_of(req);
+                     if (!yaml) return problem_from(yaml.error());
+                     auto version = if_match(req);
+                     if (!version) return problem_from(version.error());
+                     return put_answer(engine_.put_source({"sources.yaml", *yaml}, *version));
+                 }});
     router_.add({"GET", "/v1/tokens", Access::admin, "API tokens (never their secrets)",
                  [this](const Request&, const Params&, const Principal&) {
                      auto tokens = engine_.tokens();

@@ -55,7 +55,8 @@ check_module(http FORBID "\"store/" "\"cli/" "\"channels/" "\"app/")
 check_module(crypto FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
 
 confine("sqlite3\\.h" "src/store/sqlite/")
-confine("yaml-cpp" "src/core/yaml_support" "src/core/playbook_loader" "src/core/people_loader")
+confine("yaml-cpp" "src/core/yaml_support" "src/core/playbook_loader" "src/core/people_loader"
+        "src/core/sources_loader")
 confine("date/" "src/core/calendar")
 confine("CLI/" "src/cli/")
 confine("libpq|pqxx" "src/store/postgres/")

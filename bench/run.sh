@@ -1,0 +1,242 @@
+#!/usr/bin/env bash
+# bench/run.sh — Baton's intake benchmark, in one command (bench/README.md).
+#
+# In one run on this machine, for each connection count it measures
+#   (a) the bare-HTTP ceiling: bench/bare_server.cpp (Beast, no work) answering 202, and
+#   (b) Baton ingesting durable events (POST /v1/events), each of which creates a handoff,
+# with wrk on loopback, and prints both rates, their ratio, and p50/p99. Then it holds a
+# fixed rate against Baton with bench/fixed_rate.cpp (open loop) and prints p50/p99/p99.9.
+# After every Baton run it checks that the handoffs stored match the 202s answered, so the
+# figures are for real durable work.
+#
+# It measures; it does not judge. It exits non-zero only when it cannot run or when the
+# stored handoffs do not match the acknowledged events (a correctness failure, not a
+# slow machine).
+#
+# Settings (environment):
+#   BENCH_DURATION=10            seconds per wrk run and for the fixed-rate run
+#   BENCH_CONNECTIONS="1 16 64 256"
+#   BENCH_FIXED_RATE=5000        events/s for the fixed-rate run (0 skips it)
+#   BENCH_FIXED_CONNECTIONS=64
+#   BENCH_WORKERS=64             baton serve --workers
+#   BENCH_BUILD_DIR=build        where the bench tools are built; "build" also builds Baton
+#                                with scripts/build.sh, any other directory is configured
+#                                and built here (Baton included) unless BENCH_BATON is set
+#   BENCH_BATON=path             use this baton binary instead of building one
+#   BATON_JOBS                   compile jobs (scripts/build.sh); default nproc
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+duration=${BENCH_DURATION:-10}
+connection_counts=${BENCH_CONNECTIONS:-"1 16 64 256"}
+fixed_rate=${BENCH_FIXED_RATE:-5000}
+fixed_connections=${BENCH_FIXED_CONNECTIONS:-64}
+workers=${BENCH_WORKERS:-64}
+build_dir=${BENCH_BUILD_DIR:-build}
+jobs=${BATON_JOBS:-$(nproc)}
+
+say() { printf '%s\n' "$*" >&2; }
+die() { say "bench: $*"; exit 1; }
+
+# --- tools -----------------------------------------------------------------------------
+need_packages=()
+command -v wrk >/dev/null 2>&1 || need_packages+=(wrk)
+command -v curl >/dev/null 2>&1 || need_packages+=(curl)
+if [ ${#need_packages[@]} -gt 0 ]; then
+  say "bench: installing ${need_packages[*]} (apt-get)"
+  sudo_cmd=()
+  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get install -y "${need_packages[@]}" >/dev/null 2>&1 ||
+    { "${sudo_cmd[@]}" apt-get update >/dev/null && "${sudo_cmd[@]}" apt-get install -y "${need_packages[@]}" >/dev/null; } ||
+    die "cannot install ${need_packages[*]}"
+fi
+
+# --- build -----------------------------------------------------------------------------
+if [ "$build_dir" = build ]; then
+  BATON_JOBS=$jobs scripts/build.sh
+else
+  if [ ! -f "$build_dir/build.ninja" ]; then
+    cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
+  fi
+  [ -n "${BENCH_BATON:-}" ] || cmake --build "$build_dir" -j "$jobs" --target baton
+fi
+cmake --build "$build_dir" -j "$jobs" --target baton_bare_server baton_fixed_rate >/dev/null
+baton=${BENCH_BATON:-$build_dir/src/app/baton}
+bare_server=$build_dir/bench/baton_bare_server
+fixed_tool=$build_dir/bench/baton_fixed_rate
+for b in "$baton" "$bare_server" "$fixed_tool"; do [ -x "$b" ] || die "missing $b"; done
+baton=$(realpath "$baton")
+
+# --- processes and temp dirs, always cleaned up ----------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/baton-bench.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# stop_pid PID: SIGTERM, wait up to 15 s (Baton drains in-flight requests), then SIGKILL.
+stop_pid() {
+  local pid=$1
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  local kept=()
+  for p in "${pids[@]}"; do [ "$p" = "$pid" ] || kept+=("$p"); done
+  pids=("${kept[@]+"${kept[@]}"}")
+}
+
+# wait_line FILE: the first line of FILE once it is complete (up to 30 s).
+wait_line() {
+  for _ in $(seq 1 300); do
+    if [ -s "$1" ] && [ "$(wc -l <"$1")" -ge 1 ]; then head -n 1 "$1"; return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+field() { sed -n "s/.*[ ]$2=\([^ ]*\).*/\1/p" <<<"$1"; }
+
+# start_baton NAME: a fresh workspace with a token; sets baton_port, baton_pid, token, ws.
+start_baton() {
+  ws=$tmp/$1
+  "$baton" init "$ws" >/dev/null
+  token=$("$baton" --workspace "$ws" --json token create ari |
+    sed -n 's/.*"token" *: *"\([^"]*\)".*/\1/p')
+  [ -n "$token" ] || die "no token from baton token create"
+  "$baton" --workspace "$ws" serve --listen 127.0.0.1:0 --quiet --rate-limit 0 \
+    --workers "$workers" >"$ws/serve.out" 2>"$ws/serve.err" &
+  baton_pid=$!
+  pids+=("$baton_pid")
+  local line
+  line=$(wait_line "$ws/serve.out") || die "baton serve did not start: $(cat "$ws/serve.err")"
+  baton_port=$(sed -n 's|.*http://127\.0\.0\.1:\([0-9]*\).*|\1|p' <<<"$line")
+  [ -n "$baton_port" ] || die "cannot read the port from: $line"
+}
+
+# durable_counts: "EVENTS HANDOFFS" from /metrics once the numbers settle (in-flight
+# requests of a finished run still commit).
+durable_counts() {
+  local prev="" now=""
+  for _ in $(seq 1 20); do
+    now=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$baton_port/metrics" |
+      awk '/^baton_events_ingested_total /{e=$2} /^baton_handoffs\{/{h+=$2}
+           END{printf "%d %d\n", e, h}') || now=""
+    [ -n "$now" ] && [ "$now" = "$prev" ] && break
+    prev=$now
+    sleep 0.5
+  done
+  echo "$now"
+}
+
+check_failures=0
+# check_durable LABEL OK SLACK: stored handoffs must equal stored events and lie within
+# [OK, OK + SLACK]: wrk stops its clock with up to one request per connection in flight,
+# which the server still commits but wrk does not count.
+check_durable() {
+  local label=$1 ok=$2 slack=$3 counts events handoffs
+  counts=$(durable_counts)
+  events=${counts% *}
+  handoffs=${counts#* }
+  if [ -n "$counts" ] && [ "$events" = "$handoffs" ] && [ "$handoffs" -ge "$ok" ] &&
+    [ "$handoffs" -le $((ok + slack)) ]; then
+    check="ok: $handoffs handoffs for $ok 202s"
+  else
+    check="MISMATCH: events=$events handoffs=$handoffs 202s=$ok (slack $slack)"
+    check_failures=$((check_failures + 1))
+  fi
+  say "    durable check ($label): $check"
+}
+
+cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+say ""
+say "Baton intake benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+say "machine: $(nproc) cores, ${cpu_model:-unknown CPU}; baton $("$baton" version 2>/dev/null | head -n 1)"
+say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "wrk ${duration}s per run, connections: $connection_counts; baton serve --workers $workers"
+say ""
+
+# --- the bare ceiling: one server for every connection count ---------------------------
+"$bare_server" >"$tmp/bare.out" 2>"$tmp/bare.err" &
+bare_pid=$!
+pids+=("$bare_pid")
+bare_port=$(wait_line "$tmp/bare.out") || die "bare server did not start"
+
+# run_wrk PORT CONNECTIONS PREFIX TOKEN: prints wrk's RESULT line.
+run_wrk() {
+  local threads=$(($2 < 2 ? 1 : 2))
+  BATON_TOKEN=$4 BENCH_ID_PREFIX=$3 wrk -t"$threads" -c"$2" -d"${duration}s" --timeout 10s \
+    -s "$root/bench/post_event.lua" "http://127.0.0.1:$1/" >"$tmp/wrk.out" 2>&1 ||
+    die "wrk failed: $(cat "$tmp/wrk.out")"
+  grep '^RESULT ' "$tmp/wrk.out" || die "no RESULT from wrk: $(cat "$tmp/wrk.out")"
+}
+
+ms() { awk -v us="$1" 'BEGIN{printf "%.2f", us / 1000}'; }
+
+rows=()
+run_id=$(date +%s)-$$
+for c in $connection_counts; do
+  say "connections $c:"
+  bare=$(run_wrk "$bare_port" "$c" "bare-$run_id-c$c" "")
+  bare_rate=$(field "$bare" rate)
+  say "  bare  $(printf '%9.0f' "$bare_rate") req/s   p50 $(ms "$(field "$bare" p50_us)") ms   p99 $(ms "$(field "$bare" p99_us)") ms   non-2xx $(field "$bare" non2xx)"
+
+  start_baton "ws-c$c"
+  res=$(run_wrk "$baton_port" "$c" "baton-$run_id-c$c" "$token")
+  rate=$(field "$res" rate)
+  requests=$(field "$res" requests)
+  non2xx=$(field "$res" non2xx)
+  errors=$(($(field "$res" connect_errors) + $(field "$res" read_errors) + $(field "$res" write_errors) + $(field "$res" timeouts)))
+  ok=$((requests - non2xx))
+  ok_rate=$(awk -v ok="$ok" -v us="$(field "$res" duration_us)" 'BEGIN{printf "%.1f", ok / (us / 1e6)}')
+  ratio=$(awk -v a="$ok_rate" -v b="$bare_rate" 'BEGIN{printf "%.0f", (b > 0) ? 100 * a / b : 0}')
+  say "  baton $(printf '%9.0f' "$ok_rate") ev/s    p50 $(ms "$(field "$res" p50_us)") ms   p99 $(ms "$(field "$res" p99_us)") ms   non-2xx $non2xx  socket errors $errors   = ${ratio}% of bare"
+  check_durable "c=$c" "$ok" "$((c + $(field "$res" timeouts)))"
+  stop_pid "$baton_pid"
+  rm -rf "$ws"
+  rows+=("| $c | $(printf '%.0f' "$bare_rate") | $(ms "$(field "$bare" p50_us)") | $(ms "$(field "$bare" p99_us)") | $(printf '%.0f' "$ok_rate") | $(ms "$(field "$res" p50_us)") | $(ms "$(field "$res" p99_us)") | ${ratio}% | $check |")
+done
+stop_pid "$bare_pid"
+
+fixed_row=""
+if [ "$fixed_rate" != 0 ]; then
+  say ""
+  say "fixed rate: $fixed_rate events/s for ${duration}s on $fixed_connections connections (open loop):"
+  start_baton "ws-fixed"
+  "$fixed_tool" --port "$baton_port" --token "$token" --rate "$fixed_rate" \
+    --duration "$duration" --connections "$fixed_connections" --id-prefix "fixed-$run_id" \
+    >"$tmp/fixed.out" 2>&1 || die "baton_fixed_rate failed: $(cat "$tmp/fixed.out")"
+  grep -v '^RESULT ' "$tmp/fixed.out" | sed 's/^/  /' >&2
+  fixed=$(grep '^RESULT ' "$tmp/fixed.out")
+  check_durable "fixed" "$(field "$fixed" ok)" 0
+  stop_pid "$baton_pid"
+  rm -rf "$ws"
+  fixed_row="| $fixed_rate | $fixed_connections | $(printf '%.0f' "$(field "$fixed" rate)") | $(field "$fixed" p50_ms) | $(field "$fixed" p99_ms) | $(field "$fixed" p999_ms) | $(field "$fixed" max_ms) | $(field "$fixed" other) / $(field "$fixed" errors) / $(field "$fixed" unfinished) | $check |"
+fi
+
+say ""
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo ""
+echo "| connections | bare req/s | bare p50 ms | bare p99 ms | Baton events/s | Baton p50 ms | Baton p99 ms | Baton / bare | durable check |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+printf '%s\n' "${rows[@]}"
+if [ -n "$fixed_row" ]; then
+  echo ""
+  echo "| target events/s | connections | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | non-202 / socket errors / unanswered | durable check |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---|---|"
+  echo "$fixed_row"
+fi
+if [ "$check_failures" -gt 0 ]; then
+  say "bench: $check_failures durable check(s) failed: stored handoffs do not match the 202s"
+  exit 3
+fi
