@@ -79,6 +79,44 @@ void Api::add_ops_routes() {
                                                 {"by", by},
                                                 {"rows", engine::report_json(*rows)}});
                  }});
+    router_.add({"GET", "/v1/events", Access::read,
+                 "Stored events, including those that matched no playbook",
+                 [this](const Request& r, const Params&, const Principal&) {
+                     store::EventFilter f;
+                     for (const auto& [key, value] : r.query) {
+                         if (key == "type") {
+                             f.type = value;
+                         } else if (key == "unmatched") {
+                             f.unmatched_only = value == "true" || value == "1";
+                         } else if (key == "cursor" || key == "limit") {
+                             if (value.empty() || value.size() > 18 ||
+                                 value.find_first_not_of("0123456789") != std::string::npos) {
+                                 return problem(400, "Bad Request", key + " must be a number",
+                                                key);
+                             }
+                             if (key == "cursor") {
+                                 f.after_seq = std::stoll(value);
+                             } else {
+                                 f.limit = static_cast<std::size_t>(std::stoll(value));
+                             }
+                         } else {
+                             return problem(400, "Bad Request",
+                                            "unknown query parameter `" + key + "`", key);
+                         }
+                     }
+                     if (f.limit == 0 || f.limit > 1000) {
+                         return problem(400, "Bad Request", "limit must be 1 to 1000", "limit");
+                     }
+                     auto events = engine_.events(f);
+                     if (!events) return problem_from(events.error());
+                     nlohmann::json out = {{"items", nlohmann::json::array()},
+                                           {"next_cursor", nullptr}};
+                     for (const auto& e : *events) out["items"].push_back(engine::event_json(e));
+                     if (events->size() == f.limit) {
+                         out["next_cursor"] = std::to_string(events->back().seq);
+                     }
+                     return json_response(200, out);
+                 }});
     router_.add({"GET", "/v1/openapi.json", Access::read, "This API, as OpenAPI 3.1",
                  [](const Request&, const Params&, const Principal&) {
                      Response r;
