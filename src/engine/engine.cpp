@@ -28,8 +28,8 @@ Error lint_error(const core::Diagnostics& errors) {
 }
 
 core::TemplateContext context_of(const core::Event& e, const std::string& time_text) {
-    return core::TemplateContext{&e.data, e.subject ? std::string_view(*e.subject) : "",
-                                 e.type, e.source, e.id, time_text};
+    return core::TemplateContext{
+        &e.data, e.subject ? std::string_view(*e.subject) : "", e.type, e.source, e.id, time_text};
 }
 
 }  // namespace
@@ -96,7 +96,9 @@ struct Engine::Snapshot {
 Engine::Engine(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock), directory_(std::make_shared<core::Directory>()) {}
 
-core::Actor Engine::local_operator() { return core::Actor{"operator", core::Role::admin, {}}; }
+core::Actor Engine::local_operator() {
+    return core::Actor{"operator", core::Role::admin, {}};
+}
 
 Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Transaction& tx,
                                                                        const std::string& id,
@@ -116,8 +118,7 @@ Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Tr
     }
     auto parsed = core::parse_playbook((*record)->yaml, (*record)->file);
     if (!parsed.playbook) {
-        return make_error(ErrorCode::corrupt, "stored playbook " + key +
-                                                  " no longer parses: " +
+        return make_error(ErrorCode::corrupt, "stored playbook " + key + " no longer parses: " +
                                                   lint_error(parsed.errors).message);
     }
     auto shared = std::make_shared<const core::Playbook>(std::move(*parsed.playbook));
@@ -224,8 +225,8 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
             }
             if (current != *if_version) {
                 return make_error(ErrorCode::conflict,
-                                  "the stored version is " + std::to_string(current) +
-                                      ", not " + std::to_string(*if_version) +
+                                  "the stored version is " + std::to_string(current) + ", not " +
+                                      std::to_string(*if_version) +
                                       ": someone changed it; reload and try again",
                                   "If-Match");
             }
@@ -237,8 +238,8 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
     return applied.front();
 }
 
-Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
-                        TimePoint now, std::vector<AppliedFile>& applied) {
+Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& files, TimePoint now,
+                        std::vector<AppliedFile>& applied) {
     std::optional<SourceFile> stored_people;
     bool has_people = false;
     for (const auto& f : files) has_people = has_people || is_people_file(f.path);
@@ -362,8 +363,8 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
         auto snap = snapshot(tx, false);
         if (!snap) return snap.error();
         const std::string time_text = format_rfc3339(event.time);
-        const core::ConditionInput input{&event.data, event.subject.value_or(""), event.type,
-                                         event.source, event.id, time_text};
+        const core::ConditionInput input{
+            &event.data, event.subject.value_or(""), event.type, event.source, event.id, time_text};
         for (const auto& entry : (*snap)->playbooks) {
             const core::Playbook& pb = *entry.playbook;
             if (pb.when != event.type) continue;
@@ -430,8 +431,8 @@ Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
     h.data = event.data;
     int number = 0;
     for (const auto& item : pb.checklist) {
-        h.checklist.push_back(core::ChecklistItem{++number, item.text, false, "", std::nullopt,
-                                                  item.when});
+        h.checklist.push_back(
+            core::ChecklistItem{++number, item.text, false, "", std::nullopt, item.when});
     }
     const core::Person* person = snap.directory->person(h.owner);
     const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
@@ -469,8 +470,9 @@ Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                       : cp.kind == core::CheckpointKind::email ? "email"
                                                                : "webhook";
         auto target = core::render_template(cp.target, ctx);
-        row.target = target.text == "owner" ? h.owner : target.text == "giver" ? h.giver
-                                                                               : target.text;
+        row.target = target.text == "owner"   ? h.owner
+                     : target.text == "giver" ? h.giver
+                                              : target.text;
         row.dedupe_key = "handoff:" + std::to_string(*id) + ":created:" + std::to_string(i);
         row.payload = {{"what", "created"}, {"checkpoint", i + 1}};
         if (cp.template_name) row.payload["template"] = *cp.template_name;
@@ -549,9 +551,8 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
         row.target = notice.to;
         row.dedupe_key = "handoff:" + std::to_string(before.id) + ":" + notice.what + ":" +
                          std::to_string(before.revision + 1);
-        row.payload = {{"what", notice.what}, {"actor", t.appended.empty()
-                                                             ? std::string()
-                                                             : t.appended.front().actor}};
+        row.payload = {{"what", notice.what},
+                       {"actor", t.appended.empty() ? std::string() : t.appended.front().actor}};
         row.next_attempt_at = row.created_at = now;
         rows.push_back(std::move(row));
     }
@@ -716,39 +717,18 @@ Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::Re
 }
 
 Result<std::vector<store::EventRecord>> Engine::events(const store::EventFilter& filter) {
-    std::vector<store::EventRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto rows = tx.list_events(filter);
-        if (!rows) return rows.error();
-        out = std::move(rows).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::vector<store::EventRecord>>(
+        [&](store::Transaction& tx) { return tx.list_events(filter); });
 }
 
 Result<std::vector<store::TimerRecord>> Engine::timers(std::int64_t handoff_id) {
-    std::vector<store::TimerRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto rows = tx.timers_of(handoff_id);
-        if (!rows) return rows.error();
-        out = std::move(rows).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::vector<store::TimerRecord>>(
+        [&](store::Transaction& tx) { return tx.timers_of(handoff_id); });
 }
 
 Result<std::vector<store::OutboxRecord>> Engine::outbox(std::int64_t handoff_id) {
-    std::vector<store::OutboxRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto rows = tx.outbox_of(handoff_id);
-        if (!rows) return rows.error();
-        out = std::move(rows).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::vector<store::OutboxRecord>>(
+        [&](store::Transaction& tx) { return tx.outbox_of(handoff_id); });
 }
 
 }  // namespace baton::engine
@@ -782,15 +762,8 @@ Status Engine::revoke_token(std::int64_t id) {
 }
 
 Result<std::vector<store::TokenRecord>> Engine::tokens() {
-    std::vector<store::TokenRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto rows = tx.list_tokens();
-        if (!rows) return rows.error();
-        out = std::move(rows).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::vector<store::TokenRecord>>(
+        [&](store::Transaction& tx) { return tx.list_tokens(); });
 }
 
 Result<core::Actor> Engine::authenticate(const std::string& secret) {
@@ -835,40 +808,19 @@ Result<store::PlaybookRecord> Engine::playbook_record(const std::string& id) {
 }
 
 Result<std::vector<store::PlaybookRecord>> Engine::playbook_records() {
-    std::vector<store::PlaybookRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto r = tx.current_playbooks();
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::vector<store::PlaybookRecord>>(
+        [&](store::Transaction& tx) { return tx.current_playbooks(); });
 }
 
 Result<std::optional<store::DocumentRecord>> Engine::people_record() {
-    std::optional<store::DocumentRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto r = tx.current_document("people");
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::optional<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_document("people"); });
 }
 
-Result<std::optional<store::IdempotencyRecord>> Engine::idempotent_answer(
-    const std::string& scope, const std::string& key) {
-    std::optional<store::IdempotencyRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto r = tx.idempotency(scope, key);
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+Result<std::optional<store::IdempotencyRecord>> Engine::idempotent_answer(const std::string& scope,
+                                                                          const std::string& key) {
+    return read_value<std::optional<store::IdempotencyRecord>>(
+        [&](store::Transaction& tx) { return tx.idempotency(scope, key); });
 }
 
 Status Engine::remember_answer(const store::IdempotencyRecord& record) {
@@ -883,15 +835,8 @@ Status Engine::ready() {
 }
 
 Result<std::map<core::HandoffState, std::int64_t>> Engine::handoff_counts() {
-    std::map<core::HandoffState, std::int64_t> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto r = tx.count_handoffs_by_state();
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::map<core::HandoffState, std::int64_t>>(
+        [&](store::Transaction& tx) { return tx.count_handoffs_by_state(); });
 }
 
 }  // namespace baton::engine
@@ -899,15 +844,8 @@ Result<std::map<core::HandoffState, std::int64_t>> Engine::handoff_counts() {
 namespace baton::engine {
 
 Result<std::optional<store::DocumentRecord>> Engine::sources_record() {
-    std::optional<store::DocumentRecord> out;
-    Status st = store_.read([&](store::Transaction& tx) -> Status {
-        auto r = tx.current_document("sources");
-        if (!r) return r.error();
-        out = std::move(r).value();
-        return ok_status();
-    });
-    if (!st) return st.error();
-    return out;
+    return read_value<std::optional<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_document("sources"); });
 }
 
 Result<core::Source> Engine::source(const std::string& name) {

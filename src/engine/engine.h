@@ -174,6 +174,20 @@ public:
 
 private:
     struct Snapshot;  // the parsed playbooks and people of one store state
+
+    // One value read in one read transaction: the shape of most of the reads below.
+    template <class T, class Fetch>
+    Result<T> read_value(Fetch&& fetch) {
+        std::optional<T> out;
+        Status st = store_.read([&](store::Transaction& tx) -> Status {
+            Result<T> r = fetch(tx);
+            if (!r) return r.error();
+            out = std::move(r).value();
+            return ok_status();
+        });
+        if (!st) return st.error();
+        return std::move(*out);
+    }
     // The parsed configuration as `tx` sees it. Only a snapshot read in a read transaction
     // (committed data) is cached: inside a write, versions may still be rolled back and
     // their numbers reused, so a write builds afresh when the cache does not match.

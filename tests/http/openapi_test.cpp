@@ -1,7 +1,8 @@
 // The OpenAPI document (src/http/openapi.json, embedded at build time) against the real
 // router: every served route is documented and every documented route is served, every
 // operation has a summary and a success answer, every $ref resolves, and the open routes
-// (and only they) say `security: []`. Then the claims are checked against the API itself:
+// (and only they) say `security: []` (a signed webhook names its signature schemes
+// instead of the bearer token). Then the claims are checked against the API itself:
 // the open routes answer without a token, the others refuse one that is missing, and
 // GET /v1/openapi.json serves this very document.
 #include "http/openapi.h"
@@ -250,6 +251,18 @@ TEST_F(OpenApiTest, OnlyOpenRoutesHaveEmptySecurity) {
         if (route.access == http::Access::open) {
             ++open_routes;
             EXPECT_TRUE(empty_security) << name << " is open: it needs `security: []`";
+        } else if (route.access == http::Access::signed_hook) {
+            // No token, but a signature: its own requirement, not the bearer one.
+            EXPECT_FALSE(empty_security) << name << " needs a signature: no `security: []`";
+            ASSERT_TRUE(op.contains("security") && op["security"].is_array()) << name;
+            for (const auto& requirement : op["security"]) {
+                EXPECT_FALSE(requirement.contains("bearer")) << name << " takes no token";
+                for (const auto& [scheme, scopes] : requirement.items()) {
+                    EXPECT_TRUE(doc_["components"]["securitySchemes"].contains(scheme))
+                        << name << ": no security scheme " << scheme;
+                }
+            }
+            EXPECT_TRUE(op["responses"].contains("401")) << name << " can answer 401";
         } else {
             EXPECT_FALSE(empty_security) << name << " needs a token: no `security: []`";
             EXPECT_TRUE(op["responses"].contains("401")) << name << " can answer 401";
