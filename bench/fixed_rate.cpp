@@ -122,12 +122,19 @@ public:
         const std::uint64_t completed = latencies_us_.size();
         const double achieved = elapsed > 0 ? completed / elapsed : 0;
         const std::uint64_t unfinished = issued_ - completed;
+        // Sent but not answered when the tool stopped: the server may still commit these.
+        std::uint64_t inflight = 0;
+        for (const auto& c : connections_) {
+            if (c->alive && std::find(idle_.begin(), idle_.end(), c.get()) == idle_.end()) {
+                ++inflight;
+            }
+        }
         std::uint64_t other = 0;
         for (const auto& [status, n] : statuses_) {
             if (status != 202) other += n;
         }
         std::printf("target %.0f req/s for %.1f s on %d connections: %llu scheduled, %llu "
-                    "answered (%llu x 202, %llu other), %llu socket errors, %llu unfinished\n",
+                    "answered (%llu x 202, %llu other), %llu socket errors, %llu unanswered\n",
                     o_.rate, o_.duration_s, o_.connections,
                     static_cast<unsigned long long>(issued_),
                     static_cast<unsigned long long>(completed),
@@ -144,14 +151,15 @@ public:
                     "ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n",
                     achieved, pct(50), pct(90), pct(99), pct(99.9), pct(100));
         std::printf("RESULT scheduled=%llu completed=%llu ok=%llu other=%llu errors=%llu "
-                    "unfinished=%llu rate=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
+                    "unfinished=%llu inflight=%llu rate=%.1f p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f "
                     "p999_ms=%.3f max_ms=%.3f\n",
                     static_cast<unsigned long long>(issued_),
                     static_cast<unsigned long long>(completed),
                     static_cast<unsigned long long>(completed - other),
                     static_cast<unsigned long long>(other),
                     static_cast<unsigned long long>(errors_),
-                    static_cast<unsigned long long>(unfinished), achieved, pct(50), pct(90),
+                    static_cast<unsigned long long>(unfinished),
+                    static_cast<unsigned long long>(inflight), achieved, pct(50), pct(90),
                     pct(99), pct(99.9), pct(100));
         return 0;
     }

@@ -16,7 +16,8 @@
 # Settings (environment):
 #   BENCH_DURATION=10            seconds per wrk run and for the fixed-rate run
 #   BENCH_CONNECTIONS="1 16 64 256"
-#   BENCH_FIXED_RATE=5000        events/s for the fixed-rate run (0 skips it)
+#   BENCH_FIXED_RATES="1000 5000" events/s of each fixed-rate run ("" skips them); 5000 is
+#                                the target's rate, 1000 shows latency below saturation
 #   BENCH_FIXED_CONNECTIONS=64
 #   BENCH_WORKERS=64             baton serve --workers
 #   BENCH_BUILD_DIR=build        where the bench tools are built; "build" also builds Baton
@@ -30,7 +31,7 @@ root=$(pwd)
 
 duration=${BENCH_DURATION:-10}
 connection_counts=${BENCH_CONNECTIONS:-"1 16 64 256"}
-fixed_rate=${BENCH_FIXED_RATE:-5000}
+fixed_rates=${BENCH_FIXED_RATES:-"1000 5000"}
 fixed_connections=${BENCH_FIXED_CONNECTIONS:-64}
 workers=${BENCH_WORKERS:-64}
 build_dir=${BENCH_BUILD_DIR:-build}
@@ -158,11 +159,39 @@ check_durable() {
   say "    durable check ($label): $check"
 }
 
+# idle_pct: the share of CPU time the whole machine spent idle over the next 2 s.
+idle_pct() {
+  local a b
+  a=($(head -n 1 /proc/stat)); sleep 2; b=($(head -n 1 /proc/stat))
+  awk -v i1="${a[4]}" -v i2="${b[4]}" -v t1="$(IFS=+; echo $((${a[*]:1})))" \
+    -v t2="$(IFS=+; echo $((${b[*]:1})))" 'BEGIN{printf "%.0f%%", 100 * (i2 - i1) / (t2 - t1)}'
+}
+
+# What else ran: during each measurement, the CPU time the whole machine used minus what
+# the server under test and this script's children (wrk, the fixed-rate tool) used, as a
+# share of the machine. Anything above a few percent means the figures are disturbed.
+hz=$(getconf CLK_TCK)
+machine_ticks() { awk '/^cpu /{print $2 + $3 + $4}' /proc/stat; }  # user, nice, system: irq and softirq time (loopback TCP) is not charged to any process
+proc_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+# `times` must run in this shell, not in a $(...) subshell, whose children are its own.
+children_seconds() {
+  times >"$tmp/times"
+  tail -n 1 "$tmp/times" | awk '{split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}'
+}
+foreign_begin() { f_m0=$(machine_ticks); f_p0=$(proc_ticks "$1"); children_seconds >"$tmp/c0"; f_c0=$(cat "$tmp/c0"); f_t0=$(date +%s.%N); f_pid=$1; }
+foreign_end() {
+  local m1 p1 c1 t1
+  m1=$(machine_ticks); p1=$(proc_ticks "$f_pid"); children_seconds >"$tmp/c1"; c1=$(cat "$tmp/c1"); t1=$(date +%s.%N)
+  foreign=$(awk -v m="$((m1 - f_m0))" -v p="$((p1 - f_p0))" -v c0="$f_c0" -v c1="$c1" -v hz="$hz" \
+    -v t0="$f_t0" -v t1="$t1" -v n="$(nproc)" \
+    'BEGIN{x = 100 * ((m - p) / hz - (c1 - c0)) / (n * (t1 - t0)); if (x < 0) x = 0; printf "%.0f%%", x}')
+}
+
 cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 say ""
 say "Baton intake benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 say "machine: $(nproc) cores, ${cpu_model:-unknown CPU}; baton $("$baton" version 2>/dev/null | head -n 1)"
-say "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "before: load average $(cut -d' ' -f1-3 /proc/loadavg), CPU idle $(idle_pct) (benchmarks want a quiet machine)"
 say "wrk ${duration}s per run, connections: $connection_counts; baton serve --workers $workers"
 say ""
 
@@ -187,12 +216,17 @@ rows=()
 run_id=$(date +%s)-$$
 for c in $connection_counts; do
   say "connections $c:"
+  foreign_begin "$bare_pid"
   bare=$(run_wrk "$bare_port" "$c" "bare-$run_id-c$c" "")
+  foreign_end
+  bare_foreign=$foreign
   bare_rate=$(field "$bare" rate)
-  say "  bare  $(printf '%9.0f' "$bare_rate") req/s   p50 $(ms "$(field "$bare" p50_us)") ms   p99 $(ms "$(field "$bare" p99_us)") ms   non-2xx $(field "$bare" non2xx)"
+  say "  bare  $(printf '%9.0f' "$bare_rate") req/s   p50 $(ms "$(field "$bare" p50_us)") ms   p99 $(ms "$(field "$bare" p99_us)") ms   non-2xx $(field "$bare" non2xx)   other load $bare_foreign"
 
   start_baton "ws-c$c"
+  foreign_begin "$baton_pid"
   res=$(run_wrk "$baton_port" "$c" "baton-$run_id-c$c" "$token")
+  foreign_end
   rate=$(field "$res" rate)
   requests=$(field "$res" requests)
   non2xx=$(field "$res" non2xx)
@@ -200,41 +234,46 @@ for c in $connection_counts; do
   ok=$((requests - non2xx))
   ok_rate=$(awk -v ok="$ok" -v us="$(field "$res" duration_us)" 'BEGIN{printf "%.1f", ok / (us / 1e6)}')
   ratio=$(awk -v a="$ok_rate" -v b="$bare_rate" 'BEGIN{printf "%.0f", (b > 0) ? 100 * a / b : 0}')
-  say "  baton $(printf '%9.0f' "$ok_rate") ev/s    p50 $(ms "$(field "$res" p50_us)") ms   p99 $(ms "$(field "$res" p99_us)") ms   non-2xx $non2xx  socket errors $errors   = ${ratio}% of bare"
+  say "  baton $(printf '%9.0f' "$ok_rate") ev/s    p50 $(ms "$(field "$res" p50_us)") ms   p99 $(ms "$(field "$res" p99_us)") ms   non-2xx $non2xx  socket errors $errors   = ${ratio}% of bare   other load $foreign"
   check_durable "c=$c" "$ok" "$((c + $(field "$res" timeouts)))"
   stop_pid "$baton_pid"
   rm -rf "$ws"
-  rows+=("| $c | $(printf '%.0f' "$bare_rate") | $(ms "$(field "$bare" p50_us)") | $(ms "$(field "$bare" p99_us)") | $(printf '%.0f' "$ok_rate") | $(ms "$(field "$res" p50_us)") | $(ms "$(field "$res" p99_us)") | ${ratio}% | $check |")
+  rows+=("| $c | $(printf '%.0f' "$bare_rate") | $(ms "$(field "$bare" p50_us)") | $(ms "$(field "$bare" p99_us)") | $(printf '%.0f' "$ok_rate") | $(ms "$(field "$res" p50_us)") | $(ms "$(field "$res" p99_us)") | ${ratio}% | $bare_foreign / $foreign | $check |")
 done
 stop_pid "$bare_pid"
 
-fixed_row=""
-if [ "$fixed_rate" != 0 ]; then
+fixed_rows=()
+for rate_target in $fixed_rates; do
+  [ "$rate_target" != 0 ] || continue
   say ""
-  say "fixed rate: $fixed_rate events/s for ${duration}s on $fixed_connections connections (open loop):"
-  start_baton "ws-fixed"
-  "$fixed_tool" --port "$baton_port" --token "$token" --rate "$fixed_rate" \
-    --duration "$duration" --connections "$fixed_connections" --id-prefix "fixed-$run_id" \
+  say "fixed rate: $rate_target events/s for ${duration}s on $fixed_connections connections (open loop):"
+  start_baton "ws-fixed-$rate_target"
+  foreign_begin "$baton_pid"
+  "$fixed_tool" --port "$baton_port" --token "$token" --rate "$rate_target" \
+    --duration "$duration" --connections "$fixed_connections" --id-prefix "fixed-$run_id-$rate_target" \
     >"$tmp/fixed.out" 2>&1 || die "baton_fixed_rate failed: $(cat "$tmp/fixed.out")"
+  foreign_end
   grep -v '^RESULT ' "$tmp/fixed.out" | sed 's/^/  /' >&2
+  say "  other load $foreign"
   fixed=$(grep '^RESULT ' "$tmp/fixed.out")
-  check_durable "fixed" "$(field "$fixed" ok)" 0
+  # Requests still in flight when the tool gave up may yet be committed.
+  check_durable "fixed $rate_target/s" "$(field "$fixed" ok)" "$(($(field "$fixed" inflight) + $(field "$fixed" errors)))"
   stop_pid "$baton_pid"
   rm -rf "$ws"
-  fixed_row="| $fixed_rate | $fixed_connections | $(printf '%.0f' "$(field "$fixed" rate)") | $(field "$fixed" p50_ms) | $(field "$fixed" p99_ms) | $(field "$fixed" p999_ms) | $(field "$fixed" max_ms) | $(field "$fixed" other) / $(field "$fixed" errors) / $(field "$fixed" unfinished) | $check |"
-fi
+  fixed_rows+=("| $rate_target | $fixed_connections | $(printf '%.0f' "$(field "$fixed" rate)") | $(field "$fixed" p50_ms) | $(field "$fixed" p99_ms) | $(field "$fixed" p999_ms) | $(field "$fixed" max_ms) | $(field "$fixed" other) / $(field "$fixed" errors) / $(field "$fixed" unfinished) | $foreign | $check |")
+done
 
 say ""
-say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "after: load average $(cut -d' ' -f1-3 /proc/loadavg), CPU idle $(idle_pct)"
 echo ""
-echo "| connections | bare req/s | bare p50 ms | bare p99 ms | Baton events/s | Baton p50 ms | Baton p99 ms | Baton / bare | durable check |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| connections | bare req/s | bare p50 ms | bare p99 ms | Baton events/s | Baton p50 ms | Baton p99 ms | Baton / bare | other load (bare / Baton) | durable check |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 printf '%s\n' "${rows[@]}"
-if [ -n "$fixed_row" ]; then
+if [ ${#fixed_rows[@]} -gt 0 ]; then
   echo ""
-  echo "| target events/s | connections | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | non-202 / socket errors / unanswered | durable check |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---|---|"
-  echo "$fixed_row"
+  echo "| target events/s | connections | achieved/s | p50 ms | p99 ms | p99.9 ms | max ms | non-202 / socket errors / unanswered | other load | durable check |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---|---:|---|"
+  printf '%s\n' "${fixed_rows[@]}"
 fi
 if [ "$check_failures" -gt 0 ]; then
   say "bench: $check_failures durable check(s) failed: stored handoffs do not match the 202s"

@@ -1,5 +1,6 @@
 // The baton binary: the only place that wires the modules together — the SQLite store,
-// the system clock, the engine and the CLI. It prints what the CLI returns.
+// the system clock, the engine, the CLI, and for the CLI's remote mode the HTTP client's
+// RemoteService. It prints what the CLI returns.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -9,6 +10,7 @@
 #include "app/serve.h"
 #include "cli/cli.h"
 #include "engine/engine.h"
+#include "http/remote_service.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -60,6 +62,9 @@ int main(int argc, char** argv) {
     inv.clock = &clock;
     inv.open_engine = [](const std::string& url, bool create) {
         return open_engine(url, create, clock);
+    };
+    inv.open_remote = [](const std::string& url, const std::string& token) {
+        return baton::http::open_remote({.url = url, .token = token}, clock);
     };
     inv.cwd = ".";
     inv.serve = baton::app::serve;

@@ -109,7 +109,7 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
             std::cerr << line << '\n';
         };
     }
-    auto engine = ctx.engine();
+    auto engine = ctx.local_engine();
     if (!engine) return engine.error();
     if (auto dir = setting(ctx, args, "--playbooks")) {
         auto files = cli::collect_yaml({*dir});

@@ -28,7 +28,34 @@ std::vector<std::string> Args::many(const std::string& name) const {
     return it == values.end() ? std::vector<std::string>{} : it->second;
 }
 
-Result<engine::Engine*> Context::engine(bool create) {
+Result<engine::Service*> Context::engine() {
+    if (!remote()) {
+        auto local = local_engine();
+        if (!local) return local.error();
+        return static_cast<engine::Service*>(*local);
+    }
+    if (!remote_) {
+        if (!open_remote) {
+            return make_error(ErrorCode::internal, "this binary has no remote mode", "server");
+        }
+        const std::string token = env ? env("BATON_TOKEN") : std::string();
+        if (token.empty()) {
+            return make_error(ErrorCode::forbidden,
+                              "remote mode (" + server +
+                                  ") needs an API token in BATON_TOKEN (or a file named by "
+                                  "BATON_TOKEN_FILE); an admin makes one with `baton token "
+                                  "create HANDLE`",
+                              "BATON_TOKEN");
+        }
+        auto opened = open_remote(server, token);
+        if (!opened) return opened.error();
+        remote_ = std::move(opened).value();
+    }
+    return remote_.get();
+}
+
+Result<engine::Engine*> Context::local_engine(bool create) {
+    BATON_ASSERT(!remote());  // the local-only commands are refused in remote mode
     if (!opened_) {
         auto opened = open_engine(db_url, create);
         if (!opened) return opened.error();
@@ -38,10 +65,11 @@ Result<engine::Engine*> Context::engine(bool create) {
 }
 
 Result<core::Actor> Context::actor() {
-    if (as.empty()) return engine::Engine::local_operator();
+    // Locally, no --as needs no store: the operator acts.
+    if (as.empty() && !remote()) return engine::Engine::local_operator();
     auto e = engine();
     if (!e) return e.error();
-    return (*e)->actor(as);
+    return (*e)->acting_as(as);
 }
 
 int exit_code_for(ErrorCode code) {
@@ -119,11 +147,14 @@ Outcome run_cli(const Invocation& inv) {
                  "checkpoint.",
                  "baton"};
     app.require_subcommand(1, 1);
-    std::string workspace, db, as;
+    std::string workspace, db, as, server;
     bool json = false;
     app.add_option("--workspace", workspace, "the workspace directory (or BATON_HOME)");
     app.add_option("--db", db, "the database URL, such as sqlite:baton.db (or BATON_DB)");
     app.add_option("--as", as, "act as this person (or BATON_AS)");
+    app.add_option("--server", server,
+                   "work through a Baton server's API, such as http://127.0.0.1:8080 (or "
+                   "BATON_URL), as the person of the token in BATON_TOKEN");
     app.add_flag("--json", json, "print JSON instead of tables");
     std::vector<std::unique_ptr<Bound>> bound;
     for (const auto& spec : commands()) {
@@ -177,15 +208,25 @@ Outcome run_cli(const Invocation& inv) {
     ctx.db_explicit = !ctx.db_url.empty();
     if (ctx.db_url.empty()) ctx.db_url = "sqlite:" + ctx.workspace + "/baton.db";
     ctx.as = !as.empty() ? as : env("BATON_AS");
+    ctx.server = !server.empty() ? server : env("BATON_URL");
     ctx.json = json;
     ctx.in = inv.in;
     ctx.clock = inv.clock;
     ctx.open_engine = inv.open_engine;
+    ctx.open_remote = inv.open_remote;
     ctx.stream = inv.stream;
     ctx.serve = inv.serve;
     ctx.env = env;
     for (const auto& b : bound) {
         if (!b->app->parsed()) continue;
+        if (b->spec->local_only && ctx.remote()) {
+            outcome.exit_code = exit_code::usage;
+            outcome.err = std::string("baton: `") + b->spec->name +
+                          "` works on a local workspace, not through a server; drop " +
+                          (server.empty() ? "BATON_URL from the environment" : "--server") +
+                          " (see `baton --help`)\n";
+            return outcome;
+        }
         Args args;
         for (const auto& [name, opt] : b->options) {
             if (opt->count() == 0) continue;

@@ -19,6 +19,7 @@ struct Invocation {
     std::istream* in = nullptr;
     const engine::Clock* clock = nullptr;
     engine::OpenEngine open_engine;
+    OpenRemote open_remote;  // may be empty: then remote mode is refused
     std::string cwd;
     std::function<void(const std::string&)> stream;  // see Context::stream
     std::function<Result<std::string>(Context&, const Args&)> serve;

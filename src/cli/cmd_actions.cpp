@@ -1,6 +1,7 @@
 // The actions on a handoff, declared as data: accept, decline, done, cancel, check,
-// comment, reassign. Each resolves who acts (--as, or the local operator), performs the
-// action through the engine and prints the handoff's new state in one line.
+// comment, reassign. Each resolves who acts (--as, or the local operator; through a server,
+// the token's person), performs the action through the service and prints the handoff's
+// new state in one line.
 #include <algorithm>
 
 #include "cli/command.h"
@@ -11,7 +12,7 @@ namespace baton::cli {
 
 namespace {
 
-using Build = Result<core::Action> (*)(Context&, const Args&, engine::Engine&, std::int64_t);
+using Build = Result<core::Action> (*)(Context&, const Args&, engine::Service&, std::int64_t);
 
 std::string lower(std::string s) {
     std::transform(s.begin(), s.end(), s.begin(),
@@ -20,7 +21,7 @@ std::string lower(std::string s) {
 }
 
 // ITEM: the item number from 1, or its text (case-insensitive, exact or a unique prefix).
-Result<int> resolve_item(const std::string& item, engine::Engine& engine, std::int64_t id) {
+Result<int> resolve_item(const std::string& item, engine::Service& engine, std::int64_t id) {
     if (!item.empty() && std::all_of(item.begin(), item.end(), ::isdigit) && item.size() < 6) {
         return std::stoi(item);
     }
@@ -77,36 +78,36 @@ std::vector<CommandSpec> action_commands() {
     using A = Result<core::Action>;
     return {
         action("accept", "accept a handoff: you own the outcome now", {},
-               [](Context&, const Args&, engine::Engine&, std::int64_t) -> A {
+               [](Context&, const Args&, engine::Service&, std::int64_t) -> A {
                    return core::Action(core::Accept{});
                }),
         action("decline", "decline a handoff, with a reason: it goes back to the giver",
                {{"--reason", OptionKind::value, "why (required)", true}},
-               [](Context&, const Args& a, engine::Engine&, std::int64_t) -> A {
+               [](Context&, const Args& a, engine::Service&, std::int64_t) -> A {
                    return core::Action(core::Decline{*a.get("--reason")});
                }),
         action("done", "finish a handoff (its checklist must be ticked, or --force)",
                {{"--force", OptionKind::flag, "finish with open items"},
                 {"--reason", OptionKind::value, "why, with --force"}},
-               [](Context&, const Args& a, engine::Engine&, std::int64_t) -> A {
+               [](Context&, const Args& a, engine::Service&, std::int64_t) -> A {
                    return core::Action(core::Finish{a.flag("--force"), a.get_or("--reason", "")});
                }),
         action("cancel", "cancel a handoff (the giver or an admin)",
                {{"--reason", OptionKind::value, "why"}},
-               [](Context&, const Args& a, engine::Engine&, std::int64_t) -> A {
+               [](Context&, const Args& a, engine::Service&, std::int64_t) -> A {
                    return core::Action(core::Cancel{a.get_or("--reason", "")});
                }),
         action("check", "tick a checklist item (or untick it with --undo)",
                {{"ITEM", OptionKind::positional, "the item number from 1, or its text", true},
                 {"--undo", OptionKind::flag, "untick it"}},
-               [](Context&, const Args& a, engine::Engine& e, std::int64_t id) -> A {
+               [](Context&, const Args& a, engine::Service& e, std::int64_t id) -> A {
                    auto n = resolve_item(*a.get("ITEM"), e, id);
                    if (!n) return n.error();
                    return core::Action(core::Check{*n, !a.flag("--undo")});
                }),
         action("comment", "add a comment to the timeline",
                {{"TEXT", OptionKind::positional_many, "the comment", true}},
-               [](Context&, const Args& a, engine::Engine&, std::int64_t) -> A {
+               [](Context&, const Args& a, engine::Service&, std::int64_t) -> A {
                    std::string text;
                    for (const auto& w : a.many("TEXT")) text += (text.empty() ? "" : " ") + w;
                    return core::Action(core::Comment{text});

@@ -1,4 +1,5 @@
-// baton apply PATH...: lint, then store each file as a new version (all or nothing).
+// baton apply PATH...: lint, then store each file as a new version (all or nothing; through a
+// server, linted together and then stored file by file, since the API takes one a request).
 #include "cli/command.h"
 #include "cli/files.h"
 
@@ -33,7 +34,8 @@ Result<std::string> run_apply(Context& ctx, const Args& args) {
 
 CommandSpec apply_command() {
     return {"apply",
-            "lint YAML and store it as a new version",
+            "lint YAML and store it as a new version (with --server: linted together, then "
+            "stored file by file)",
             {{"PATH", OptionKind::positional_many, "files or directories", true}},
             run_apply};
 }

@@ -17,7 +17,7 @@ Result<std::string> run_backup(Context& ctx, const Args& args) {
 
 CommandSpec backup_command() {
     return {"backup",
-            "copy the whole store into FILE (which must not exist)",
+            "copy the whole store into FILE (which must not exist); on the server's machine",
             {{"FILE", OptionKind::positional, "the backup file", true}},
             run_backup};
 }

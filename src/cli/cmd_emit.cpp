@@ -77,7 +77,7 @@ Result<nlohmann::json> read_data(Context& ctx, const Args& args) {
     return std::move(data).value();
 }
 
-Result<std::string> emit_one(Context& ctx, const Args& args, engine::Engine& engine) {
+Result<std::string> emit_one(Context& ctx, const Args& args, engine::Service& engine) {
     core::Event event;
     event.type = *args.get("TYPE");
     event.id = args.get_or("--id", random_id());
@@ -99,7 +99,7 @@ struct StreamTotals {
 };
 
 // One line of JSON Lines input; problems go to stderr as stdin:LINE: message.
-void emit_line(Context& ctx, engine::Engine& engine, const std::string& line, int number,
+void emit_line(Context& ctx, engine::Service& engine, const std::string& line, int number,
                StreamTotals& totals) {
     auto object = core::parse_json_limited(line, limits::event_bytes_max);
     Result<core::Event> event = object ? core::event_from_json(*object, random_id(), "cli",
@@ -131,7 +131,7 @@ void emit_line(Context& ctx, engine::Engine& engine, const std::string& line, in
     }
 }
 
-Result<std::string> emit_stream(Context& ctx, engine::Engine& engine) {
+Result<std::string> emit_stream(Context& ctx, engine::Service& engine) {
     StreamTotals totals;
     std::string line;
     while (std::getline(*ctx.in, line)) {

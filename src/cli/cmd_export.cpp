@@ -13,6 +13,10 @@ Result<std::string> run_export(Context& ctx, const Args& args) {
     auto sources = (*engine)->current_sources();
     if (!sources) return sources.error();
     if (sources->empty()) return make_error(ErrorCode::not_found, "nothing to export yet");
+    if (ctx.remote()) {
+        ctx.err += "baton: note: sources.yaml is not exported through a server: its webhook "
+                   "secrets never leave it\n";
+    }
     std::string out;
     for (const auto& s : *sources) {
         const std::string path = dir + "/" + s.path;
@@ -29,7 +33,8 @@ Result<std::string> run_export(Context& ctx, const Args& args) {
 
 CommandSpec export_command() {
     return {"export",
-            "write the current playbooks and people back as YAML",
+            "write the current playbooks, people and sources back as YAML (with --server: "
+            "not sources, whose secrets stay on the server)",
             {{"DIR", OptionKind::positional, "the directory to write into", true}},
             run_export};
 }

@@ -26,7 +26,7 @@ Result<std::string> run_init(Context& ctx, const Args& args) {
         if (auto st = make_directories(path.substr(0, slash)); !st) return st.error();
         if (auto st = write_file(path, f.text); !st) return st.error();
     }
-    auto engine = ctx.engine(true);
+    auto engine = ctx.local_engine(true);
     if (!engine) return engine.error();
     auto sources = collect_yaml({dir});
     if (!sources) return sources.error();
@@ -50,7 +50,8 @@ CommandSpec init_command() {
     return {"init",
             "create a workspace: database, example playbooks and people",
             {{"DIR", OptionKind::positional, "the workspace directory (default: current)"}},
-            run_init};
+            run_init,
+            /*local_only=*/true};
 }
 
 }  // namespace baton::cli

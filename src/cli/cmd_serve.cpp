@@ -23,7 +23,8 @@ CommandSpec serve_command() {
                     return make_error(ErrorCode::internal, "this binary cannot serve");
                 }
                 return ctx.serve(ctx, args);
-            }};
+            },
+            /*local_only=*/true};
 }
 
 }  // namespace baton::cli

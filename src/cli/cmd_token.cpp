@@ -7,7 +7,7 @@ namespace baton::cli {
 
 namespace {
 
-Result<std::string> create(Context& ctx, engine::Engine& engine, const Args& args) {
+Result<std::string> create(Context& ctx, engine::Service& engine, const Args& args) {
     auto handle = args.get("ARG");
     if (!handle) return make_error(ErrorCode::invalid_argument, "name the person: token create HANDLE");
     auto token = engine.create_token(*handle, args.get_or("--label", ""));
@@ -22,7 +22,7 @@ Result<std::string> create(Context& ctx, engine::Engine& engine, const Args& arg
            " (shown once; store it now):\n" + token->secret + "\n";
 }
 
-Result<std::string> revoke(engine::Engine& engine, const Args& args) {
+Result<std::string> revoke(engine::Service& engine, const Args& args) {
     auto id = args.get("ARG");
     if (!id || id->empty() || id->size() > 18 ||
         id->find_first_not_of("0123456789") != std::string::npos) {
@@ -32,7 +32,7 @@ Result<std::string> revoke(engine::Engine& engine, const Args& args) {
     return "revoked token " + *id + "\n";
 }
 
-Result<std::string> list(Context& ctx, engine::Engine& engine) {
+Result<std::string> list(Context& ctx, engine::Service& engine) {
     auto tokens = engine.tokens();
     if (!tokens) return tokens.error();
     if (ctx.json) {

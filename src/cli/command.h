@@ -14,6 +14,7 @@
 
 #include "core/result.h"
 #include "engine/engine.h"
+#include "engine/service.h"
 
 namespace baton::cli {
 
@@ -43,6 +44,11 @@ public:
     std::map<std::string, bool> flags;
 };
 
+// Builds the service of remote mode: a Baton server at `url`, used with the API token
+// `token` (supplied by the application, which alone joins the CLI and the HTTP client).
+using OpenRemote = std::function<Result<std::unique_ptr<engine::Service>>(
+    const std::string& url, const std::string& token)>;
+
 // What every command may use. Global options are resolved before a command runs.
 struct Context {
     std::string workspace;  // --workspace, BATON_HOME, or the current directory
@@ -50,9 +56,11 @@ struct Context {
     bool db_explicit = false;  // named by --db or BATON_DB rather than derived
     bool json = false;      // --json
     std::string as;         // --as, BATON_AS; empty: the local operator
+    std::string server;     // --server, BATON_URL; empty: local mode on the workspace
     std::istream* in = nullptr;
     const engine::Clock* clock = nullptr;
     engine::OpenEngine open_engine;
+    OpenRemote open_remote;
     std::string err;        // warnings a command wants on stderr besides its output
     // Output that must reach stdout as it happens (a long stream), flushed line by line;
     // may be empty, and then such lines are dropped.
@@ -62,14 +70,21 @@ struct Context {
     // Reads an environment variable (empty when unset).
     std::function<std::string(const char*)> env;
 
-    // The engine on the workspace's store, opened on first use. `create` allows creating
-    // a missing database (init does; reads do not).
-    Result<engine::Engine*> engine(bool create = false);
-    // The acting person: --as, or the local operator (an admin) when none is given.
+    bool remote() const { return !server.empty(); }
+    // What the commands work through, opened on first use: with a server (remote mode), the
+    // API as the person of BATON_TOKEN (a missing token is forbidden); else the engine on the
+    // workspace's store.
+    Result<engine::Service*> engine();
+    // The engine on the workspace's store itself, for the commands that only run locally
+    // (init, serve). `create` allows creating a missing database (init does; reads do not).
+    Result<engine::Engine*> local_engine(bool create = false);
+    // The acting person: --as, or the service's own (the local operator, an admin; remotely
+    // the token's person, and --as is refused).
     Result<core::Actor> actor();
 
 private:
     std::optional<engine::Opened> opened_;
+    std::unique_ptr<engine::Service> remote_;
 };
 
 struct CommandSpec {
@@ -77,6 +92,8 @@ struct CommandSpec {
     const char* summary;
     std::vector<OptionSpec> options;
     std::function<Result<std::string>(Context&, const Args&)> run;
+    // Works on a local workspace only (init, serve): refused as a usage error in remote mode.
+    bool local_only = false;
 };
 
 // The one table of commands, in the order `baton --help` lists them.

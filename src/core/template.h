@@ -23,8 +23,8 @@ struct TemplateContext {
     std::string_view id;
     std::string_view time;
     const nlohmann::json* payload = nullptr;
-    std::string_view delivery_id;
-    std::string_view delivery_event;
+    std::string_view delivery_id{};
+    std::string_view delivery_event{};
 };
 
 enum class TemplateRoots { event, hook };

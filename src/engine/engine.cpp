@@ -100,6 +100,11 @@ core::Actor Engine::local_operator() {
     return core::Actor{"operator", core::Role::admin, {}};
 }
 
+Result<core::Actor> Engine::acting_as(const std::string& handle) {
+    if (handle.empty()) return local_operator();
+    return actor(handle);
+}
+
 Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Transaction& tx,
                                                                        const std::string& id,
                                                                        int version) {
@@ -217,11 +222,12 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
                 current = doc->has_value() ? (*doc)->version : 0;
             } else {
                 auto parsed = core::parse_playbook(file.text, file.path);
-                if (parsed.playbook) {
-                    auto record = tx.playbook(parsed.playbook->id, std::nullopt);
-                    if (!record) return record.error();
-                    current = record->has_value() ? (*record)->version : 0;
-                }
+                // A file that does not parse gets its lint errors from apply_in below,
+                // which says more than a version mismatch would.
+                if (!parsed.playbook) return apply_in(tx, {file}, now, applied);
+                auto record = tx.playbook(parsed.playbook->id, std::nullopt);
+                if (!record) return record.error();
+                current = record->has_value() ? (*record)->version : 0;
             }
             if (current != *if_version) {
                 return make_error(ErrorCode::conflict,

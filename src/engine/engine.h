@@ -1,7 +1,9 @@
 // Engine: Baton's use cases over the pure core and the Store interface — apply playbooks
 // and people, ingest events into handoffs, act on handoffs, and answer the reads (list,
-// show, relay, report). Every write is one Store transaction: an ingested event, the
-// handoffs it creates, their timers and outbox rows commit together or not at all.
+// show, relay, report). It is the local implementation of Service (service.h), the
+// interface the CLI works through. Every write is one Store transaction: an ingested
+// event, the handoffs it creates, their timers and outbox rows commit together or not at
+// all.
 //
 // Ownership: borrows the Store and the Clock, which must outlive it. Threading: safe to
 // call from several threads; the parsed-playbook and people caches are guarded by a mutex.
@@ -23,15 +25,10 @@
 #include "core/report.h"
 #include "core/sources.h"
 #include "engine/clock.h"
+#include "engine/service.h"
 #include "store/store.h"
 
 namespace baton::engine {
-
-// A YAML file as the CLI read it: its path (for diagnostics) and its text.
-struct SourceFile {
-    std::string path;
-    std::string text;
-};
 
 // people.yaml (or people.yml) is the people file, sources.yaml the inbound webhook sources;
 // every other file is a playbook.
@@ -48,48 +45,6 @@ struct LintReport {
 // has none (may be null: then handles are not checked). Needs no store.
 LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* people);
 
-struct AppliedFile {
-    std::string path;
-    std::string id;  // the playbook id, or "people"
-    int version = 0;
-    bool changed = false;
-};
-
-struct IngestResult {
-    bool duplicate = false;
-    std::vector<std::int64_t> handoff_ids;
-    int playbooks_matched = 0;
-};
-
-struct ListQuery {
-    std::optional<core::HandoffState> state{};
-    std::optional<std::string> owner{};
-    std::optional<std::string> playbook{};
-    std::optional<std::string> subject{};
-    bool overdue = false;
-    bool open_only = false;  // waiting, accepted or declined
-    std::int64_t after_id = 0;
-    std::size_t limit = 100;
-};
-
-struct RelayLeg {
-    core::Handoff handoff;
-    Milliseconds held{0};  // how long this leg has had (or had) the baton
-};
-
-struct Relay {
-    std::string subject;
-    std::vector<RelayLeg> legs;            // in order of creation
-    std::optional<std::size_t> current;    // index of the leg that holds the baton now
-};
-
-// An API token just created: the secret is shown once and stored only as a hash.
-struct NewToken {
-    std::int64_t id = 0;
-    std::string handle;
-    std::string secret;
-};
-
 class Engine;
 
 // An engine with the store it runs on, as the application opens them. The engine is
@@ -102,47 +57,52 @@ struct Opened {
 // the application, which alone knows the store implementations.
 using OpenEngine = std::function<Result<Opened>(const std::string& db_url, bool create)>;
 
-class Engine {
+// The local implementation of Service (service.h), plus what only the server needs.
+class Engine : public Service {
 public:
     Engine(store::Store& store, const Clock& clock);
 
     // Lints `files` (with the stored people when no people file is among them) and, if
     // clean, stores each as a new version. All or nothing: one error stores nothing, and
     // the errors come back as an invalid_argument whose message lists them, one per line.
-    Result<std::vector<AppliedFile>> apply(const std::vector<SourceFile>& files);
-    // The current version of each playbook and of people.yaml, for `export`.
-    Result<std::vector<SourceFile>> current_sources();
+    Result<std::vector<AppliedFile>> apply(const std::vector<SourceFile>& files) override;
+    // The current version of people.yaml, sources.yaml and each playbook, for `export`.
+    Result<std::vector<SourceFile>> current_sources() override;
 
     // Validates and stores an event and creates the handoffs of every playbook it
     // matches, in one transaction. The same (source, id) again creates nothing and
     // answers duplicate with the handoffs of the first time.
-    Result<IngestResult> ingest(const core::Event& event);
+    Result<IngestResult> ingest(const core::Event& event) override;
 
     // The person acting: a handle from people.yaml. Unknown handles are refused.
     Result<core::Actor> actor(const std::string& handle);
     // The local operator, who runs the CLI on the workspace itself: an admin.
     static core::Actor local_operator();
+    // actor(handle), or the local operator for an empty handle.
+    Result<core::Actor> acting_as(const std::string& handle) override;
 
     // Performs an action on a handoff as `actor`; answers the handoff after it.
     Result<core::Handoff> act(std::int64_t id, const core::Action& action,
-                              const core::Actor& actor);
+                              const core::Actor& actor) override;
     // Reassign takes a handle (person, or team resolved by its rule).
     Result<core::Handoff> reassign(std::int64_t id, const std::string& to,
-                                   const std::string& reason, const core::Actor& actor);
+                                   const std::string& reason,
+                                   const core::Actor& actor) override;
 
-    Result<core::Handoff> show(std::int64_t id);
-    Result<std::vector<core::Handoff>> list(const ListQuery& query);
-    Result<Relay> relay(const std::string& subject);
-    Result<std::vector<core::ReportRow>> report(Milliseconds since, core::ReportBy by);
-    Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter);
+    Result<core::Handoff> show(std::int64_t id) override;
+    Result<std::vector<core::Handoff>> list(const ListQuery& query) override;
+    Result<Relay> relay(const std::string& subject) override;
+    Result<std::vector<core::ReportRow>> report(Milliseconds since,
+                                               core::ReportBy by) override;
+    Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) override;
     Result<std::vector<store::TimerRecord>> timers(std::int64_t handoff_id);
     Result<std::vector<store::OutboxRecord>> outbox(std::int64_t handoff_id);
 
     // API tokens. create_token: the person must exist. authenticate: not_found for a
     // secret that is unknown or revoked (the API answers 401), else the person it acts as.
-    Result<NewToken> create_token(const std::string& handle, const std::string& label);
-    Status revoke_token(std::int64_t id);
-    Result<std::vector<store::TokenRecord>> tokens();
+    Result<NewToken> create_token(const std::string& handle, const std::string& label) override;
+    Status revoke_token(std::int64_t id) override;
+    Result<std::vector<store::TokenRecord>> tokens() override;
     Result<core::Actor> authenticate(const std::string& secret);
 
     // The stored text of a playbook (its current version) and of people.yaml.
@@ -167,10 +127,10 @@ public:
     std::size_t pending_writes() const { return store_.pending_writes(); }
 
     // A consistent copy of the whole store into `path`.
-    Status backup(const std::string& path) { return store_.backup(path); }
-    std::string describe_store() const { return store_.describe(); }
+    Status backup(const std::string& path) override { return store_.backup(path); }
+    std::string describe_store() const override { return store_.describe(); }
 
-    TimePoint now() const { return clock_.now(); }
+    TimePoint now() const override { return clock_.now(); }
 
 private:
     struct Snapshot;  // the parsed playbooks and people of one store state

@@ -1,5 +1,7 @@
 #include "engine/json_views.h"
 
+#include <limits>
+
 namespace baton::engine {
 
 namespace {
@@ -103,9 +105,273 @@ nlohmann::json report_json(const std::vector<core::ReportRow>& rows) {
 
 nlohmann::json event_json(const store::EventRecord& record) {
     nlohmann::json out = core::event_to_json(record.event);
+    out["seq"] = record.seq;  // the store's order: the value a cursor pages after
     out["received_at"] = format_rfc3339(record.received_at);
     out["handoffs_created"] = record.handoffs_created;
     return out;
+}
+
+namespace {
+
+// The first problem found while reading an answer: the parsers read every field in a row
+// and check once at the end, so the readers below never stop early.
+struct Problem {
+    std::string field;  // the path of the field at fault, such as "checklist[1].text"
+    std::string text;   // what is wrong with it
+
+    bool none() const { return text.empty(); }
+    Error error(const std::string& what) const {
+        return make_error(ErrorCode::corrupt, "malformed " + what + " in the answer: " + text,
+                          field);
+    }
+};
+
+// Reads the fields of one JSON object at `path`, recording the first problem. A field that
+// is missing or of the wrong type reads as its default.
+class Fields {
+public:
+    Fields(const nlohmann::json& j, Problem& problem, std::string path = "")
+        : j_(j), problem_(problem), path_(std::move(path)) {
+        if (!j_.is_object()) fail("", "must be an object");
+    }
+
+    bool ok() const { return problem_.none(); }
+    std::string path(const std::string& key) const {
+        return path_.empty() ? key : path_ + "." + key;
+    }
+    void fail(const std::string& key, const std::string& problem) {
+        if (!ok()) return;
+        problem_.field = key.empty() ? path_ : path(key);
+        problem_.text =
+            (problem_.field.empty() ? std::string("the value") : "`" + problem_.field + "`") +
+            " " + problem;
+    }
+
+    const nlohmann::json& any(const char* key) {
+        static const nlohmann::json null_value;
+        if (!has(key)) {
+            fail(key, "is missing");
+            return null_value;
+        }
+        return j_[key];
+    }
+    std::string text(const char* key) {
+        const auto& v = any(key);
+        if (v.is_string()) return v.get<std::string>();
+        if (has(key)) fail(key, "must be a string");
+        return {};
+    }
+    // Null or absent: nullopt.
+    std::optional<std::string> optional_text(const char* key) {
+        if (!has(key) || j_[key].is_null()) return std::nullopt;
+        return text(key);
+    }
+    std::int64_t integer(const char* key) {
+        const auto& v = any(key);
+        if (v.is_number_integer()) return v.get<std::int64_t>();
+        if (has(key)) fail(key, "must be a whole number");
+        return 0;
+    }
+    int small_integer(const char* key) {
+        const std::int64_t v = integer(key);
+        if (v < std::numeric_limits<int>::min() || v > std::numeric_limits<int>::max()) {
+            fail(key, "is out of range");
+            return 0;
+        }
+        return static_cast<int>(v);
+    }
+    bool boolean(const char* key) {
+        const auto& v = any(key);
+        if (v.is_boolean()) return v.get<bool>();
+        if (has(key)) fail(key, "must be true or false");
+        return false;
+    }
+    TimePoint time(const char* key) {
+        const std::string t = text(key);
+        if (!has(key) || !j_[key].is_string()) return {};
+        auto parsed = parse_rfc3339(t);
+        if (!parsed) fail(key, "must be an RFC 3339 time, not `" + t + "`");
+        return parsed.value_or(TimePoint{});
+    }
+    // Null: nullopt.
+    std::optional<TimePoint> optional_time(const char* key) {
+        if (has(key) && j_[key].is_null()) return std::nullopt;
+        return time(key);
+    }
+    // Null: nullopt.
+    std::optional<Milliseconds> optional_ms(const char* key) {
+        if (has(key) && j_[key].is_null()) return std::nullopt;
+        return Milliseconds(integer(key));
+    }
+    const nlohmann::json& array(const char* key) {
+        static const nlohmann::json empty = nlohmann::json::array();
+        const auto& v = any(key);
+        if (v.is_array()) return v;
+        if (has(key)) fail(key, "must be an array");
+        return empty;
+    }
+    bool has(const char* key) const { return j_.is_object() && j_.contains(key); }
+
+private:
+    const nlohmann::json& j_;
+    Problem& problem_;
+    const std::string path_;
+};
+
+std::string indexed(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+}
+
+core::ChecklistItem read_checklist_item(const nlohmann::json& j, Problem& problem,
+                                        const std::string& path) {
+    Fields f(j, problem, path);
+    core::ChecklistItem item;
+    item.number = f.small_integer("n");
+    item.text = f.text("text");
+    item.checked = f.boolean("checked");
+    item.checked_by = f.optional_text("checked_by").value_or("");
+    item.checked_at = f.optional_time("checked_at");
+    return item;
+}
+
+core::TimelineEntry read_timeline_entry(const nlohmann::json& j, Problem& problem,
+                                        const std::string& path) {
+    Fields f(j, problem, path);
+    core::TimelineEntry e;
+    e.at = f.time("at");
+    e.actor = f.text("actor");
+    e.kind = f.text("kind");
+    e.text = f.text("text");
+    e.data = f.any("data");
+    return e;
+}
+
+// The fields handoff_json writes (a relay leg has them too), read through `f`.
+core::Handoff read_handoff(Fields& f, Problem& problem) {
+    core::Handoff h;
+    h.id = f.integer("id");
+    h.playbook_id = f.text("playbook");
+    h.playbook_version = f.small_integer("playbook_version");
+    h.title = f.text("title");
+    h.subject = f.text("subject");
+    const std::string state = f.text("state");
+    if (auto parsed = core::parse_handoff_state(state)) {
+        h.state = *parsed;
+    } else {
+        f.fail("state", "is not a state: `" + state + "`");
+    }
+    h.giver = f.text("giver");
+    h.owner = f.text("owner");
+    h.pending_from = f.optional_text("pending_from").value_or("");
+    h.unowned = f.boolean("unowned");
+    h.done_definition = f.text("done_definition");
+    const auto& checklist = f.array("checklist");
+    for (std::size_t i = 0; i < checklist.size(); ++i) {
+        h.checklist.push_back(
+            read_checklist_item(checklist[i], problem, indexed(f.path("checklist"), i)));
+    }
+    h.created_at = f.time("created_at");
+    h.updated_at = f.time("updated_at");
+    h.accepted_at = f.optional_time("accepted_at");
+    h.closed_at = f.optional_time("closed_at");
+    h.deadlines.accept_by = f.optional_time("accept_by");
+    h.deadlines.done_by = f.optional_time("done_by");
+    h.escalation_level = f.small_integer("escalation_level");
+    Fields event(f.any("event"), problem, f.path("event"));
+    h.event_source = event.text("source");
+    h.event_id = event.text("id");
+    h.data = f.any("data");
+    // Only show and the actions answer the timeline; a list or a relay has none.
+    if (f.has("timeline")) {
+        const auto& timeline = f.array("timeline");
+        for (std::size_t i = 0; i < timeline.size(); ++i) {
+            h.timeline.push_back(
+                read_timeline_entry(timeline[i], problem, indexed(f.path("timeline"), i)));
+        }
+    }
+    return h;
+}
+
+}  // namespace
+
+Result<core::Handoff> handoff_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    core::Handoff h = read_handoff(f, problem);
+    if (!problem.none()) return problem.error("handoff");
+    return h;
+}
+
+Result<Relay> relay_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    Relay relay;
+    relay.subject = f.text("subject");
+    const auto& legs = f.array("legs");
+    for (std::size_t i = 0; i < legs.size(); ++i) {
+        Fields leg(legs[i], problem, indexed("legs", i));
+        RelayLeg out;
+        out.handoff = read_handoff(leg, problem);
+        out.held = Milliseconds(leg.integer("held_ms"));
+        relay.legs.push_back(std::move(out));
+    }
+    const auto& current = f.any("current");
+    if (!current.is_null()) {
+        Fields c(current, problem, "current");
+        const std::int64_t id = c.integer("handoff");
+        for (std::size_t i = 0; i < relay.legs.size(); ++i) {
+            if (relay.legs[i].handoff.id == id) relay.current = i;
+        }
+        if (!relay.current) c.fail("handoff", "is none of the legs");
+    }
+    if (!problem.none()) return problem.error("relay");
+    return relay;
+}
+
+Result<std::vector<core::ReportRow>> report_rows_from_json(const nlohmann::json& j) {
+    Problem problem;
+    if (!j.is_array()) {
+        problem = {"rows", "`rows` must be an array"};
+        return problem.error("report");
+    }
+    std::vector<core::ReportRow> rows;
+    for (std::size_t i = 0; i < j.size(); ++i) {
+        Fields f(j[i], problem, indexed("rows", i));
+        core::ReportRow r;
+        r.key = f.text("key");
+        r.count = f.small_integer("count");
+        r.open = f.small_integer("open");
+        r.accepted = f.small_integer("accepted");
+        r.done = f.small_integer("done");
+        r.declined = f.small_integer("declined");
+        r.cancelled = f.small_integer("cancelled");
+        r.overdue = f.small_integer("overdue");
+        r.accept_p50 = f.optional_ms("accept_p50_ms");
+        r.accept_p90 = f.optional_ms("accept_p90_ms");
+        r.done_p50 = f.optional_ms("done_p50_ms");
+        r.done_p90 = f.optional_ms("done_p90_ms");
+        r.silent_delay = Milliseconds(f.integer("silent_delay_ms"));
+        rows.push_back(std::move(r));
+    }
+    if (!problem.none()) return problem.error("report");
+    return rows;
+}
+
+Result<store::EventRecord> event_record_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    store::EventRecord r;
+    r.seq = f.integer("seq");
+    r.event.id = f.text("id");
+    r.event.type = f.text("type");
+    r.event.source = f.text("source");
+    r.event.time = f.time("time");
+    r.event.subject = f.optional_text("subject");
+    r.event.data = f.any("data");
+    r.received_at = f.time("received_at");
+    r.handoffs_created = f.small_integer("handoffs_created");
+    if (!problem.none()) return problem.error("event");
+    return r;
 }
 
 }  // namespace baton::engine

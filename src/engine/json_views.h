@@ -1,5 +1,7 @@
 // JSON views of the domain: the one shape of a handoff, relay, report row and event that
-// both the API and `baton --json` print (docs/api.md). Pure functions of their inputs.
+// both the API and `baton --json` print (docs/api.md), and their inverses, which turn an
+// API answer back into the same domain values (the CLI's remote mode prints those exactly
+// as it prints local ones). Pure functions of their inputs.
 #pragma once
 
 #include <vector>
@@ -16,5 +18,15 @@ nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_tim
 nlohmann::json relay_json(const Relay& relay, TimePoint now);
 nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
 nlohmann::json event_json(const store::EventRecord& record);
+
+// The inverses. A value of the wrong shape (a missing field, a wrong type, a bad time) is
+// corrupt, naming the field. Fields the views derive from `now` (overdue_to_accept,
+// overdue_to_finish) are not read back: they are recomputed from the deadlines. What the
+// views leave out stays at its default: a checklist item's `when`, a handoff's revision.
+Result<core::Handoff> handoff_from_json(const nlohmann::json& j);
+Result<Relay> relay_from_json(const nlohmann::json& j);
+// The array that report_json makes (the "rows" of GET /v1/reports).
+Result<std::vector<core::ReportRow>> report_rows_from_json(const nlohmann::json& j);
+Result<store::EventRecord> event_record_from_json(const nlohmann::json& j);
 
 }  // namespace baton::engine

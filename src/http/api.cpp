@@ -99,15 +99,30 @@ bool Api::allow_rate(const std::string& token_hash, double& retry_after_s) {
 }
 
 Response Api::with_idempotency(const Request& request, const Principal& caller,
-                               const std::function<Response()>& run) {
+                               bool replayable, const std::function<Response()>& run) {
     const auto key = request.headers.get("Idempotency-Key");
     if (!key || request.method != "POST") return run();
+    if (!replayable) {
+        return problem(400, "Bad Request",
+                       "this route does not take an Idempotency-Key: its answer holds a "
+                       "secret that is never stored",
+                       "Idempotency-Key");
+    }
     if (key->empty() || key->size() > 255) {
         return problem(400, "Bad Request", "Idempotency-Key must be 1 to 255 characters",
                        "Idempotency-Key");
     }
-    const std::string request_hash =
-        crypto::sha256_hex(request.method + " " + request.path + "\n" + request.body);
+    // The request is what its answer depends on: method, path, body, and the headers that
+    // carry meaning (Content-Type, and CloudEvents attributes in binary mode).
+    std::string fingerprint = request.method + " " + request.path + "\n";
+    for (const auto& [name, value] : request.headers.entries()) {
+        std::string lower = name;
+        for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (lower == "content-type" || lower.rfind("ce-", 0) == 0) {
+            fingerprint += lower + ":" + value + "\n";
+        }
+    }
+    const std::string request_hash = crypto::sha256_hex(fingerprint + "\n" + request.body);
     auto stored = engine_.idempotent_answer(caller.token_hash, *key);
     if (!stored) return problem_from(stored.error());
     if (stored->has_value()) {
@@ -116,10 +131,10 @@ Response Api::with_idempotency(const Request& request, const Principal& caller,
                            "this Idempotency-Key was used with another request",
                            "Idempotency-Key");
         }
-        Response replay = json_response((*stored)->status, nlohmann::json::parse(
-                                                               (*stored)->response_body, nullptr,
-                                                               false));
+        Response replay;
+        replay.status = (*stored)->status;
         replay.body = (*stored)->response_body;
+        if (replay.status >= 400) replay.content_type = "application/problem+json";
         replay.headers.set("Idempotent-Replayed", "true");
         return replay;
     }
@@ -152,6 +167,10 @@ Response Api::handle(Request& request) {
     Principal caller;
     if (route.access != Access::open && route.access != Access::signed_hook) {
         auto who = authenticate(request);
+        if (!who && who.error().code != ErrorCode::not_found) {
+            // The store failed: that is an outage (503), not a bad token.
+            return problem_from(who.error());
+        }
         if (!who) {
             Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
             r.headers.set("WWW-Authenticate", "Bearer");
@@ -191,7 +210,7 @@ Response Api::handle(Request& request) {
         }
     };
     if (route.access == Access::open || route.access == Access::signed_hook) return run();
-    return with_idempotency(request, caller, run);
+    return with_idempotency(request, caller, route.replayable, run);
 }
 
 void Api::observe(const Request& request, const Response& response,

@@ -53,7 +53,7 @@ private:
     Result<Principal> authenticate(const Request& request);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);
     Response with_idempotency(const Request& request, const Principal& caller,
-                              const std::function<Response()>& run);
+                              bool replayable, const std::function<Response()>& run);
 
     Response post_events(const Request& request);
     Response handoff_action(const Params& params, const Principal& caller,

@@ -13,7 +13,8 @@ std::string etag(int version) { return "\"v" + std::to_string(version) + "\""; }
 
 // The YAML of a PUT: the body itself, or the `yaml` field of a JSON body.
 Result<std::string> yaml_of(const Request& r) {
-    const std::string type = r.headers.get("Content-Type").value_or("");
+    std::string type = r.headers.get("Content-Type").value_or("");
+    for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     if (type.rfind("application/json", 0) == 0) {
         auto body = json_body(r);
         if (!body) return body.error();
@@ -174,16 +175,17 @@ void Api::add_config_routes() {
                      if (!body->contains("handle") || !(*body)["handle"].is_string()) {
                          return problem(400, "Bad Request", "handle is required", "handle");
                      }
-                     const std::string label =
-                         body->contains("label") && (*body)["label"].is_string()
-                             ? (*body)["label"].get<std::string>()
-                             : "";
+                     if (body->contains("label") && !(*body)["label"].is_string()) {
+                         return problem(400, "Bad Request", "label must be a string", "label");
+                     }
+                     const std::string label = body->value("label", "");
                      auto token = engine_.create_token((*body)["handle"], label);
                      if (!token) return problem_from(token.error());
                      return json_response(201, {{"id", token->id},
                                                 {"handle", token->handle},
                                                 {"token", token->secret}});
-                 }});
+                 },
+                 /*replayable=*/false});
     router_.add({"DELETE", "/v1/tokens/{id}", Access::admin, "Revoke a token",
                  [this](const Request&, const Params& p, const Principal&) {
                      const std::string& text = p.at("id");

@@ -136,7 +136,9 @@ void Api::add_handoff_routes() {
                      if (!h) return problem_from(h.error());
                      return json_response(200, engine::handoff_json(*h, engine_.now(), true));
                  }});
-    const std::vector<std::pair<const char*, std::initializer_list<const char*>>> actions = {
+    // The fields each action takes. Vectors, not initializer_lists: an initializer_list
+    // inside a container would dangle once the container is built.
+    const std::vector<std::pair<const char*, std::vector<const char*>>> actions = {
         {"accept", {}},
         {"decline", {"reason"}},
         {"done", {"force", "reason"}},
@@ -145,7 +147,7 @@ void Api::add_handoff_routes() {
         {"comment", {"text"}}};
     for (const auto& [name, fields] : actions) {
         const std::string action = name;
-        const std::vector<const char*> allowed(fields);
+        const std::vector<const char*> allowed = fields;
         router_.add({"POST", "/v1/handoffs/{id}/" + action, Access::write,
                      "Perform `" + action + "` on a handoff",
                      [this, action, allowed](const Request& r, const Params& p,

@@ -1,6 +1,6 @@
 // Request and Response: the HTTP messages the API works on, as plain values. Only
-// server.cpp knows Boost.Beast; everything else in http/ (routing, auth, handlers) sees
-// these, so it compiles fast and tests without sockets.
+// server.cpp and client.cpp know Boost.Beast; everything else in http/ (routing, auth,
+// handlers, the remote service) sees these, so it compiles fast and tests without sockets.
 #pragma once
 
 #include <map>

@@ -39,11 +39,18 @@ bool match_pattern(const std::vector<std::string>& pattern,
 
 Match Router::match(const std::string& method, const std::string& path) const {
     Match out;
-    const auto segments = split_path(path);
+    // Split first, then decode each segment, so that an encoded slash (%2F) stays inside
+    // its segment: a subject such as "Acme/EU" is reachable as /v1/relays/Acme%2FEU.
+    std::vector<std::string> segments;
+    for (const auto& raw : split_path(path)) {
+        auto decoded = percent_decode(raw, false);
+        if (!decoded) return out;  // malformed: no route
+        segments.push_back(std::move(*decoded));
+    }
     for (const auto& route : routes_) {
         Params params;
         if (!match_pattern(split_path(route.pattern), segments, params)) continue;
-        if (route.method == method || (method == "HEAD" && route.method == "GET")) {
+        if (route.method == method) {
             out.route = &route;
             out.params = std::move(params);
             return out;

@@ -16,7 +16,7 @@ namespace baton::http {
 
 // Who may call a route.
 enum class Access {
-    open,    // no token: health, metrics, the OpenAPI document
+    open,    // no token: the health routes
     signed_hook,  // no token, but a webhook signature (checked by the handler)
     read,    // any valid token (viewer and up)
     write,   // member and up (per-handoff rules are the engine's)
@@ -37,6 +37,9 @@ struct Route {
     Access access = Access::read;
     std::string summary;
     std::function<Response(const Request&, const Params&, const Principal&)> handler;
+    // Whether an Idempotency-Key answer may be stored for replay. Off for answers that
+    // carry a secret (a new token), which must never be kept.
+    bool replayable = true;
 };
 
 struct Match {
@@ -56,7 +59,7 @@ private:
     std::vector<Route> routes_;
 };
 
-// Splits a path into its segments ("/a/b/" → ["a", "b"]).
+// Splits a raw (still percent-encoded) path into its segments ("/a/b/" → ["a", "b"]).
 std::vector<std::string> split_path(const std::string& path);
 
 }  // namespace baton::http

@@ -1,5 +1,5 @@
-// The only translation unit that includes Boost.Beast (STYLE.md rule 16): it turns bytes on
-// sockets into Request values and Response values back into bytes.
+// One of the two translation units that include Boost.Beast (with client.cpp; STYLE.md
+// rule 16): it turns bytes on sockets into Request values and Response values back into bytes.
 #include "http/server.h"
 
 #include <atomic>
@@ -90,16 +90,30 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.limits.header_bytes_max));
         parser_->body_limit(server_.options.limits.body_bytes_max);
-        // The first byte may take up to the idle timeout; the header itself must then
-        // arrive within the read timeout (slow loris).
-        stream_.expires_after(buffer_.size() > 0 ? server_.options.limits.read_timeout
-                                                 : server_.options.limits.idle_timeout);
+        if (buffer_.size() > 0) return read_header();  // a pipelined request has begun
+        // The first byte may take up to the idle timeout. It is waited for on its own: one
+        // read with one deadline would give a slow client the idle timeout for the whole
+        // header.
+        stream_.expires_after(server_.options.limits.idle_timeout);
+        stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->fail_read(ec);
+                                    self->buffer_.commit(n);
+                                    self->read_header();
+                                });
+    }
+
+    // From its first byte on, the header must arrive within the read timeout (slow loris).
+    void read_header() {
+        stream_.expires_after(server_.options.limits.read_timeout);
         bhttp::async_read_header(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) {
                 self->on_header(ec);
             });
     }
+
+    static constexpr std::size_t first_read_bytes = 4096;
 
     void on_header(beast::error_code ec) {
         idle_ = false;
@@ -171,7 +185,10 @@ private:
         request_.method = std::string(msg.method_string());
         const std::string_view target(msg.target().data(), msg.target().size());
         const auto q = target.find('?');
-        auto path = percent_decode(target.substr(0, q), false);
+        // The path stays percent-encoded: the router decodes it segment by segment. It must
+        // still decode, so a malformed one is refused here.
+        std::optional<std::string> path(std::string(target.substr(0, q)));
+        if (!percent_decode(*path, false)) path.reset();
         auto query = q == std::string_view::npos ? std::optional<std::map<std::string, std::string>>(
                                                        std::map<std::string, std::string>())
                                                  : parse_query(target.substr(q + 1));
@@ -273,12 +290,15 @@ void Server::Impl::accept() {
             return accept();  // a failed accept (out of descriptors) must not stop the server
         }
         if (stopping.load()) return;
-        auto session = std::make_shared<Session>(std::move(s), *this);
+        // The session takes the socket only within the limit: beyond it, the socket is still
+        // needed to answer 503.
+        std::shared_ptr<Session> session;
         bool over_limit = false;
         {
             std::lock_guard lock(sessions_mutex);
             over_limit = sessions.size() >= options.limits.connections_max;
             if (!over_limit) {
+                session = std::make_shared<Session>(std::move(s), *this);
                 sessions.insert(session);
                 connections.fetch_add(1);
             }

@@ -908,6 +908,7 @@ TEST_F(Cli, ExportWritesWhatWasAppliedAndItLintsClean) {
     const auto files = tree(out);
     EXPECT_EQ(files, (std::map<std::string, std::string>{
                          {"people.yaml", example("people.yaml")},
+                         {"sources.yaml", example("sources.yaml")},
                          {"playbooks/kickoff-prep.yaml", example("playbooks/kickoff-prep.yaml")},
                          {"playbooks/ready-to-client.yaml",
                           example("playbooks/ready-to-client.yaml")},

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "core/deadlines.h"
+#include "engine/json_views.h"
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_clock.h"
 #include "support/temp_dir.h"
@@ -454,6 +455,96 @@ TEST_F(EngineTest, ReportCountsTimeToAcceptAndSilentDelay) {
     EXPECT_EQ((*rows)[0].accept_p50, Milliseconds(std::chrono::hours(5)));
     EXPECT_EQ((*rows)[0].silent_delay, Milliseconds(std::chrono::hours(1)));
     EXPECT_EQ((*rows)[1].key, "all");
+}
+
+// The JSON views and their inverses (remote mode reads the API's answers back into domain
+// values): what a view writes reads back into a value whose view is the same.
+TEST_F(EngineTest, JsonViewsReadBackIntoTheSameValues) {
+    const core::Handoff first = ingest_one(deal("d1", 5000, "Harbor"));
+    ASSERT_TRUE(engine_->act(first.id, core::Accept{}, as("dana")).ok());
+    ASSERT_TRUE(engine_->act(first.id, core::Check{1, true}, as("dana")).ok());
+    ASSERT_TRUE(engine_->act(first.id, core::Comment{"Called them"}, as("dana")).ok());
+    clock_.advance(std::chrono::minutes(90));
+    const TimePoint now = clock_.now();
+    auto shown = engine_->show(first.id);
+    ASSERT_TRUE(shown.ok());
+    const nlohmann::json view = engine::handoff_json(*shown, now, true);
+    auto back = engine::handoff_from_json(view);
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    EXPECT_EQ(engine::handoff_json(*back, now, true), view);
+    EXPECT_EQ(back->timeline, shown->timeline);
+    EXPECT_EQ(back->checklist[0].checked_by, "dana");
+
+    core::Event ready;
+    ready.id = "r1";
+    ready.type = "ready";
+    ready.source = "ops";
+    ready.subject = "Harbor";
+    ready.data = {{"owner", "lee"}};
+    ingest_one(ready);
+    auto relay = engine_->relay("Harbor");
+    ASSERT_TRUE(relay.ok());
+    const nlohmann::json relay_view = engine::relay_json(*relay, now);
+    auto relay_back = engine::relay_from_json(relay_view);
+    ASSERT_TRUE(relay_back.ok()) << relay_back.error().message;
+    EXPECT_EQ(engine::relay_json(*relay_back, now), relay_view);
+    EXPECT_EQ(relay_back->current, relay->current);
+
+    auto rows = engine_->report(std::chrono::hours(24), core::ReportBy::owner);
+    ASSERT_TRUE(rows.ok());
+    const nlohmann::json report_view = engine::report_json(*rows);
+    auto rows_back = engine::report_rows_from_json(report_view);
+    ASSERT_TRUE(rows_back.ok()) << rows_back.error().message;
+    EXPECT_EQ(engine::report_json(*rows_back), report_view);
+
+    auto events = engine_->events({});
+    ASSERT_TRUE(events.ok());
+    ASSERT_EQ(events->size(), 2u);
+    for (const auto& e : *events) {
+        const nlohmann::json event_view = engine::event_json(e);
+        auto event_back = engine::event_record_from_json(event_view);
+        ASSERT_TRUE(event_back.ok()) << event_back.error().message;
+        EXPECT_EQ(engine::event_json(*event_back), event_view);
+        EXPECT_EQ(event_back->seq, e.seq);
+    }
+}
+
+TEST_F(EngineTest, AMalformedJsonViewIsCorruptAndNamesTheField) {
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    const nlohmann::json good = engine::handoff_json(h, clock_.now(), true);
+    auto expect_corrupt = [](const Result<core::Handoff>& r, const std::string& field) {
+        ASSERT_FALSE(r.ok());
+        EXPECT_EQ(r.error().code, ErrorCode::corrupt);
+        EXPECT_EQ(r.error().field, field) << r.error().message;
+        EXPECT_NE(r.error().message.find(field), std::string::npos) << r.error().message;
+    };
+    nlohmann::json j = good;
+    j.erase("owner");
+    expect_corrupt(engine::handoff_from_json(j), "owner");
+    j = good;
+    j["state"] = "finished";
+    expect_corrupt(engine::handoff_from_json(j), "state");
+    j = good;
+    j["checklist"][1]["checked"] = "yes";
+    expect_corrupt(engine::handoff_from_json(j), "checklist[1].checked");
+    j = good;
+    j["timeline"][0]["at"] = "yesterday";
+    expect_corrupt(engine::handoff_from_json(j), "timeline[0].at");
+    expect_corrupt(engine::handoff_from_json(nlohmann::json::array()), "");
+
+    nlohmann::json relay = {{"subject", "Acme"},
+                            {"legs", nlohmann::json::array({engine::handoff_json(h, clock_.now(), false)})},
+                            {"current", {{"handoff", 999}, {"holder", "x"}, {"held_ms", 1}}}};
+    relay["legs"][0]["held_ms"] = 5;
+    auto r = engine::relay_from_json(relay);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().field, "current.handoff");
+    auto rows = engine::report_rows_from_json(nlohmann::json::object());
+    ASSERT_FALSE(rows.ok());
+    EXPECT_EQ(rows.error().code, ErrorCode::corrupt);
+    auto event = engine::event_record_from_json({{"id", "x"}});
+    ASSERT_FALSE(event.ok());
+    EXPECT_EQ(event.error().code, ErrorCode::corrupt);
 }
 
 }  // namespace

@@ -148,7 +148,9 @@ HttpConnection& HttpConnection::operator=(HttpConnection&& o) noexcept {
     return *this;
 }
 
-HttpConnection::~HttpConnection() { close(); }
+HttpConnection::~HttpConnection() {
+    close();
+}
 
 void HttpConnection::close() {
     if (fd_ >= 0) ::close(fd_);
@@ -252,11 +254,12 @@ std::optional<HttpResponse> HttpConnection::read_response(std::chrono::milliseco
 
 std::optional<HttpResponse> HttpConnection::exchange(const HttpRequest& request,
                                                      std::chrono::milliseconds timeout) {
-    if (!send(format_request(request))) {
-        error_ = "send failed";
-        return std::nullopt;
-    }
-    return read_response(timeout);
+    // A server may answer and close before reading all of a request (413, 431): what it
+    // answered is still worth reading when the send fails.
+    const bool sent = send(format_request(request));
+    auto response = read_response(timeout);
+    if (!response && !sent) error_ = "send failed; then " + error_;
+    return response;
 }
 
 bool HttpConnection::wait_closed(std::chrono::milliseconds limit) {

@@ -40,11 +40,10 @@ struct HttpRequest {
 std::string format_request(const HttpRequest& request);
 
 class HttpConnection {
-public:
+  public:
     // Connects to 127.0.0.1:port; nullopt when refused or not within `timeout`.
-    static std::optional<HttpConnection> connect(unsigned short port,
-                                                 std::chrono::milliseconds timeout =
-                                                     std::chrono::milliseconds(5000));
+    static std::optional<HttpConnection> connect(
+        unsigned short port, std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
     HttpConnection(HttpConnection&& other) noexcept;
     HttpConnection& operator=(HttpConnection&& other) noexcept;
     HttpConnection(const HttpConnection&) = delete;
@@ -55,12 +54,12 @@ public:
     bool send(std::string_view bytes);
     // Reads one response (skipping 1xx interim ones); nullopt on end of file, reset, a
     // malformed response or when none is complete within `timeout`.
-    std::optional<HttpResponse> read_response(std::chrono::milliseconds timeout =
-                                                  std::chrono::milliseconds(10000));
+    std::optional<HttpResponse> read_response(
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
     // Sends the request and reads its response.
-    std::optional<HttpResponse> exchange(const HttpRequest& request,
-                                         std::chrono::milliseconds timeout =
-                                             std::chrono::milliseconds(10000));
+    std::optional<HttpResponse> exchange(
+        const HttpRequest& request,
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
     // Waits until the server closes the connection (end of file or reset), discarding
     // anything it sends meanwhile. True when it closed within `limit`.
     bool wait_closed(std::chrono::milliseconds limit);
@@ -68,7 +67,7 @@ public:
     const std::string& last_error() const { return error_; }
     void close();
 
-private:
+  private:
     explicit HttpConnection(int fd) : fd_(fd) {}
     // Reads what is available into buffer_ within the deadline: >0 bytes read, 0 end of
     // file, -1 error or timeout (error_ says which).
@@ -81,10 +80,9 @@ private:
 
 // One request on a fresh connection (Connection: close); nullopt when there was no
 // complete response (the reason is in `error` when given).
-std::optional<HttpResponse> http_exchange(unsigned short port, const HttpRequest& request,
-                                          std::string* error = nullptr,
-                                          std::chrono::milliseconds timeout =
-                                              std::chrono::milliseconds(10000));
+std::optional<HttpResponse> http_exchange(
+    unsigned short port, const HttpRequest& request, std::string* error = nullptr,
+    std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
 
 // Percent-encodes a path segment or query value (RFC 3986 unreserved kept as is).
 std::string url_encode(std::string_view text);

@@ -1,0 +1,1484 @@
+// Integration tests of Baton's HTTP API: the real `baton serve` on loopback, on a port the
+// OS picks, in a fresh workspace per test, driven over raw sockets (tests/http/http_client.h)
+// so that malformed, oversized, slow and concurrent traffic can be sent as well as good
+// requests. Each test checks the contract of DESIGN.md (Interfaces: HTTP) and the limits of
+// src/http/server.h; the server must always stop with exit code 0 on SIGTERM.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <regex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/run_process.h"
+#include "http/http_client.h"
+
+namespace baton::test {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+std::string describe(const HttpResponse& r) {
+    std::string out = "HTTP " + std::to_string(r.status) + " " + r.reason + "\n";
+    for (const auto& [n, v] : r.headers) out += n + ": " + v + "\n";
+    return out + "\n" + r.body.substr(0, 2000);
+}
+
+json body_json(const HttpResponse& r) {
+    return json::parse(r.body, nullptr, false);
+}
+
+std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0, nl;
+    while ((nl = text.find('\n', start)) != std::string::npos) {
+        lines.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    if (start < text.size()) lines.push_back(text.substr(start));
+    return lines;
+}
+
+// RFC 9457: application/problem+json with type, title, status, detail and, when one input is
+// at fault, the field that is.
+void expect_problem(const HttpResponse& r, int status, const std::string& field = "") {
+    EXPECT_EQ(r.status, status) << describe(r);
+    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/problem+json") << describe(r);
+    const json p = body_json(r);
+    ASSERT_TRUE(p.is_object()) << describe(r);
+    EXPECT_TRUE(p.contains("type") && p["type"].is_string()) << describe(r);
+    EXPECT_TRUE(p.contains("title") && p["title"].is_string() &&
+                !p["title"].get<std::string>().empty())
+        << describe(r);
+    EXPECT_EQ(p.value("status", 0), status) << describe(r);
+    EXPECT_TRUE(p.contains("detail") && p["detail"].is_string() &&
+                !p["detail"].get<std::string>().empty())
+        << describe(r);
+    if (!field.empty()) {
+        EXPECT_EQ(p.value("field", ""), field) << describe(r);
+    }
+}
+
+// A `baton serve` child: its pid, the port it printed and its captured output.
+struct ServerProcess {
+    std::optional<Child> child;
+    unsigned short port = 0;
+    bool stopped = false;
+};
+
+// A playbook that is overdue to accept one second after it starts, at any time of day.
+const char* rush_playbook = R"(id: rush
+title: Rush job
+when: rush.started
+subject: "{{data.company}}"
+from: sales
+owner: "{{data.owner}}"
+calendar: 24x7
+done: The rush job is out of the door.
+checklist:
+  - Do it
+accept_within: 1s
+done_within: 1h
+)";
+
+class HttpApi : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        RunOptions init;
+        init.args = {"init", ws_};
+        const auto r = run_baton(init);
+        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        for (const char* handle : {"ari", "dana", "lee", "val"}) {
+            RunOptions o;
+            o.args = {"--workspace", ws_, "--json", "token", "create", handle};
+            const auto t = run_baton(o);
+            ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
+            const json j = json::parse(t.out, nullptr, false);
+            ASSERT_TRUE(j.is_object()) << t.out;
+            ASSERT_EQ(j.value("handle", ""), handle);
+            tokens_[handle] = j.at("token").get<std::string>();
+        }
+        main_ = start_server({"--quiet"});
+        ASSERT_NE(main_, nullptr);
+        port_ = main_->port;
+    }
+
+    void TearDown() override {
+        for (auto& s : servers_) {
+            if (!s->stopped) stop_server(*s);
+        }
+    }
+
+    // Starts `baton --workspace WS serve --listen 127.0.0.1:0 ARGS...` and reads the port
+    // from its first line. Several may run on one workspace.
+    ServerProcess* start_server(std::vector<std::string> args,
+                                std::map<std::string, std::string> env = {}) {
+        RunOptions o;
+        o.args = {"--workspace", ws_, "serve", "--listen", "127.0.0.1:0"};
+        o.args.insert(o.args.end(), args.begin(), args.end());
+        o.env = std::move(env);
+        auto child = Child::start(baton_binary(), o);
+        if (!child) {
+            ADD_FAILURE() << "could not start baton serve";
+            return nullptr;
+        }
+        auto server = std::make_unique<ServerProcess>();
+        server->child.emplace(std::move(*child));
+        const auto deadline = Clock::now() + 15s;
+        std::string first;
+        while (first.empty() && Clock::now() < deadline) {
+            if (!server->child->pump(100ms)) break;
+            auto lines = server->child->take_lines();
+            if (!lines.empty()) first = lines.front();
+        }
+        static const std::regex listening(
+            R"(^Baton is listening on http://127\.0\.0\.1:([0-9]+) \(.+\)$)");
+        std::smatch m;
+        if (!std::regex_match(first, m, listening)) {
+            ADD_FAILURE() << "unexpected first line: `" << first
+                          << "`; stderr: " << server->child->err();
+            return nullptr;
+        }
+        server->port = static_cast<unsigned short>(std::stoi(m[1]));
+        EXPECT_GT(server->port, 0);
+        servers_.push_back(std::move(server));
+        return servers_.back().get();
+    }
+
+    // SIGTERM by pid; the server must answer what is in flight and exit 0.
+    void stop_server(ServerProcess& s) {
+        s.stopped = true;
+        s.child->kill(SIGTERM);
+        const auto status = s.child->finish(20s);
+        ASSERT_TRUE(status.has_value()) << "baton serve did not stop within 20 s of SIGTERM";
+        EXPECT_TRUE(WIFEXITED(*status)) << "baton serve ended by signal " << WTERMSIG(*status);
+        if (WIFEXITED(*status)) {
+            EXPECT_EQ(WEXITSTATUS(*status), 0) << "stderr: " << s.child->err();
+        }
+    }
+
+    Headers auth(const std::string& who) const {
+        if (who.empty()) return {};
+        return {{"Authorization", "Bearer " + tokens_.at(who)}};
+    }
+
+    HttpResponse send(const HttpRequest& request, unsigned short port = 0) {
+        std::string error;
+        auto r = http_exchange(port ? port : port_, request, &error);
+        if (!r) {
+            ADD_FAILURE() << request.method << " " << request.target << ": no response (" << error
+                          << ")";
+            return {};
+        }
+        return *r;
+    }
+
+    HttpResponse call(const std::string& method, const std::string& target, const std::string& who,
+                      const std::string& body = "", Headers headers = {}, unsigned short port = 0) {
+        HttpRequest r;
+        r.method = method;
+        r.target = target;
+        r.headers = auth(who);
+        bool has_type = false;
+        for (const auto& h : headers) has_type = has_type || h.first == "Content-Type";
+        if (!body.empty() && !has_type) r.headers.emplace_back("Content-Type", "application/json");
+        r.headers.insert(r.headers.end(), headers.begin(), headers.end());
+        r.body = body;
+        return send(r, port);
+    }
+
+    HttpResponse get(const std::string& target, const std::string& who = "ari") {
+        return call("GET", target, who);
+    }
+    HttpResponse post(const std::string& target, const json& body, const std::string& who = "ari",
+                      Headers headers = {}) {
+        return call("POST", target, who, body.dump(), std::move(headers));
+    }
+
+    // Posts a booking: the kickoff-prep playbook makes a handoff owned by `host`, given by
+    // the office team. Answers the new handoff's id.
+    std::int64_t new_handoff(const std::string& host, const std::string& company) {
+        const json event = {{"type", "booking.created"},
+                            {"id", "booking-" + std::to_string(++event_counter_)},
+                            {"source", "calendar"},
+                            {"subject", company},
+                            {"data", {{"company", company}, {"host", host}}}};
+        const auto r = post("/v1/events", event, "ari");
+        EXPECT_EQ(r.status, 202) << describe(r);
+        const json j = body_json(r);
+        if (!j.is_object() || !j.contains("handoffs") || j["handoffs"].size() != 1) {
+            ADD_FAILURE() << "expected one handoff: " << describe(r);
+            return -1;
+        }
+        return j["handoffs"][0].get<std::int64_t>();
+    }
+
+    json show(std::int64_t id) {
+        const auto r = get("/v1/handoffs/" + std::to_string(id));
+        EXPECT_EQ(r.status, 200) << describe(r);
+        return body_json(r);
+    }
+
+    std::string action(std::int64_t id, const std::string& what) {
+        return "/v1/handoffs/" + std::to_string(id) + "/" + what;
+    }
+
+    // Every stored event of one type, through GET /v1/events and its cursor.
+    std::vector<std::string> stored_event_ids(const std::string& type, unsigned short port) {
+        std::vector<std::string> ids;
+        std::string cursor;
+        for (int page = 0; page < 100; ++page) {
+            const auto r = call("GET",
+                                "/v1/events?type=" + url_encode(type) + "&limit=1000" +
+                                    (cursor.empty() ? "" : "&cursor=" + cursor),
+                                "ari", "", {}, port);
+            EXPECT_EQ(r.status, 200) << describe(r);
+            const json j = body_json(r);
+            if (!j.is_object()) break;
+            for (const auto& e : j["items"]) ids.push_back(e.at("id").get<std::string>());
+            if (j["next_cursor"].is_null()) break;
+            cursor = j["next_cursor"].get<std::string>();
+        }
+        return ids;
+    }
+
+    TempDir tmp_;
+    const std::string ws_ = tmp_ / "ws";
+    std::map<std::string, std::string> tokens_;
+    std::vector<std::unique_ptr<ServerProcess>> servers_;
+    ServerProcess* main_ = nullptr;
+    unsigned short port_ = 0;
+    int event_counter_ = 0;
+};
+
+// --- POST /v1/events ------------------------------------------------------------------
+
+TEST_F(HttpApi, PlainJsonEventIsAcceptedWithItsHandoffAndADuplicateAnswersTheSame) {
+    const json event = {{"type", "booking.created"},
+                        {"id", "booking-plain"},
+                        {"source", "calendar"},
+                        {"subject", "Acme Dental"},
+                        {"data", {{"company", "Acme Dental"}, {"host", "dana"}}}};
+    const auto first = post("/v1/events", event, "dana");
+    ASSERT_EQ(first.status, 202) << describe(first);
+    EXPECT_EQ(first.header("Content-Type").value_or(""), "application/json");
+    EXPECT_FALSE(first.header("X-Request-Id").value_or("").empty()) << describe(first);
+    const json a = body_json(first);
+    EXPECT_EQ(a.value("duplicate", true), false) << a;
+    EXPECT_EQ(a.value("id", ""), "booking-plain");
+    EXPECT_EQ(a.value("source", ""), "calendar");
+    EXPECT_EQ(a.value("type", ""), "booking.created");
+    ASSERT_EQ(a["handoffs"].size(), 1u) << a;
+    const std::int64_t id = a["handoffs"][0];
+
+    const json h = show(id);
+    EXPECT_EQ(h.value("playbook", ""), "kickoff-prep");
+    EXPECT_EQ(h.value("owner", ""), "dana");
+    EXPECT_EQ(h.value("state", ""), "waiting");
+    EXPECT_EQ(h.value("subject", ""), "Acme Dental");
+
+    const auto again = post("/v1/events", event, "dana");
+    ASSERT_EQ(again.status, 202) << describe(again);
+    const json b = body_json(again);
+    EXPECT_EQ(b.value("duplicate", false), true) << b;
+    EXPECT_EQ(b["handoffs"], a["handoffs"]) << b;
+    // The duplicate made nothing new.
+    const json list = body_json(get("/v1/handoffs?subject=Acme%20Dental"));
+    EXPECT_EQ(list["items"].size(), 1u) << list;
+}
+
+TEST_F(HttpApi, PlainJsonWithoutIdOrSourceGetsGeneratedOnes) {
+    const json event = {{"type", "nothing.matches"}, {"data", {{"x", 1}}}};
+    const auto r1 = post("/v1/events", event, "dana");
+    const auto r2 = post("/v1/events", event, "dana");
+    ASSERT_EQ(r1.status, 202) << describe(r1);
+    ASSERT_EQ(r2.status, 202) << describe(r2);
+    const json a = body_json(r1), b = body_json(r2);
+    EXPECT_EQ(a.value("source", ""), "api");
+    EXPECT_FALSE(a.value("id", "").empty());
+    EXPECT_NE(a.value("id", ""), b.value("id", "")) << "each event without an id is new";
+    EXPECT_EQ(b.value("duplicate", true), false);
+    EXPECT_TRUE(a["handoffs"].is_array() && a["handoffs"].empty()) << a;
+}
+
+TEST_F(HttpApi, CloudEventStructuredModeIsAccepted) {
+    const json event = {{"specversion", "1.0"},
+                        {"type", "booking.created"},
+                        {"id", "ce-structured-1"},
+                        {"source", "calendar"},
+                        {"subject", "Northwind"},
+                        {"time", "2026-11-20T10:00:00Z"},
+                        {"datacontenttype", "application/json"},
+                        {"data", {{"company", "Northwind"}, {"host", "lee"}}}};
+    const auto r = call("POST", "/v1/events", "dana", event.dump(),
+                        {{"Content-Type", "application/cloudevents+json; charset=utf-8"}});
+    ASSERT_EQ(r.status, 202) << describe(r);
+    const json j = body_json(r);
+    EXPECT_EQ(j.value("duplicate", true), false);
+    ASSERT_EQ(j["handoffs"].size(), 1u) << j;
+    EXPECT_EQ(show(j["handoffs"][0]).value("owner", ""), "lee");
+
+    json bad = event;
+    bad["specversion"] = "0.3";
+    bad["id"] = "ce-structured-2";
+    expect_problem(call("POST", "/v1/events", "dana", bad.dump(),
+                        {{"Content-Type", "application/cloudevents+json"}}),
+                   400, "specversion");
+    json no_source = event;
+    no_source.erase("source");
+    expect_problem(call("POST", "/v1/events", "dana", no_source.dump(),
+                        {{"Content-Type", "application/cloudevents+json"}}),
+                   400, "source");
+}
+
+TEST_F(HttpApi, CloudEventBinaryModeTakesAttributesFromHeaders) {
+    const json data = {{"company", "Harbor Clinic"}, {"host", "dana"}};
+    const Headers ce = {{"Content-Type", "application/json"},
+                        {"ce-specversion", "1.0"},
+                        {"ce-type", "booking.created"},
+                        {"ce-id", "ce-binary-1"},
+                        {"ce-source", "calendar"},
+                        {"ce-subject", "Harbor Clinic"}};
+    const auto r = call("POST", "/v1/events", "dana", data.dump(), ce);
+    ASSERT_EQ(r.status, 202) << describe(r);
+    const json j = body_json(r);
+    EXPECT_EQ(j.value("id", ""), "ce-binary-1");
+    EXPECT_EQ(j.value("source", ""), "calendar");
+    ASSERT_EQ(j["handoffs"].size(), 1u) << j;
+    const json h = show(j["handoffs"][0]);
+    EXPECT_EQ(h.value("subject", ""), "Harbor Clinic");
+    EXPECT_EQ(h["event"].value("id", ""), "ce-binary-1");
+
+    // The same attributes again: a duplicate with the first handoff.
+    const auto dup = call("POST", "/v1/events", "dana", data.dump(), ce);
+    ASSERT_EQ(dup.status, 202) << describe(dup);
+    EXPECT_EQ(body_json(dup).value("duplicate", false), true);
+    EXPECT_EQ(body_json(dup)["handoffs"], j["handoffs"]);
+
+    // Without ce-type: the header is the field at fault.
+    Headers no_type;
+    for (const auto& h2 : ce) {
+        if (h2.first != "ce-type") no_type.push_back(h2);
+    }
+    no_type.push_back({"ce-id", "ce-binary-2"});
+    expect_problem(call("POST", "/v1/events", "dana", data.dump(), no_type), 400, "ce-type");
+}
+
+TEST_F(HttpApi, CloudEventBatchModeAnswersEachEvent) {
+    json batch = json::array();
+    for (int i = 1; i <= 3; ++i) {
+        batch.push_back({{"specversion", "1.0"},
+                         {"type", "booking.created"},
+                         {"id", "batch-" + std::to_string(i)},
+                         {"source", "calendar"},
+                         {"data", {{"company", "Batch " + std::to_string(i)}, {"host", "lee"}}}});
+    }
+    const Headers type = {{"Content-Type", "application/cloudevents-batch+json"}};
+    const auto r = call("POST", "/v1/events", "dana", batch.dump(), type);
+    ASSERT_EQ(r.status, 202) << describe(r);
+    const json j = body_json(r);
+    ASSERT_EQ(j["events"].size(), 3u) << j;
+    std::set<std::int64_t> handoffs;
+    for (int i = 0; i < 3; ++i) {
+        const json& e = j["events"][i];
+        EXPECT_EQ(e.value("id", ""), "batch-" + std::to_string(i + 1));
+        EXPECT_EQ(e.value("duplicate", true), false);
+        ASSERT_EQ(e["handoffs"].size(), 1u) << e;
+        handoffs.insert(e["handoffs"][0].get<std::int64_t>());
+    }
+    EXPECT_EQ(handoffs.size(), 3u);
+
+    // Again: every event is a duplicate with its first handoffs.
+    const auto again = call("POST", "/v1/events", "dana", batch.dump(), type);
+    ASSERT_EQ(again.status, 202) << describe(again);
+    const json k = body_json(again);
+    ASSERT_EQ(k["events"].size(), 3u) << k;
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(k["events"][i].value("duplicate", false), true);
+        EXPECT_EQ(k["events"][i]["handoffs"], j["events"][i]["handoffs"]);
+    }
+
+    // A bad item names its index; a batch that is not an array and an empty one are refused.
+    batch[1].erase("type");
+    batch[1]["id"] = "batch-bad";
+    expect_problem(call("POST", "/v1/events", "dana", batch.dump(), type), 400, "[1].type");
+    expect_problem(call("POST", "/v1/events", "dana", R"({"type":"x"})", type), 400);
+    expect_problem(call("POST", "/v1/events", "dana", "[]", type), 400);
+}
+
+TEST_F(HttpApi, EventsRefuseBadInputWithAProblem) {
+    // Malformed JSON.
+    expect_problem(call("POST", "/v1/events", "dana", R"({"type": "a", )"), 400);
+    // Nested 40 deep: refused before it is walked.
+    std::string deep = R"({"type":"deep.event","data":)";
+    for (int i = 0; i < 40; ++i) deep += R"({"a":)";
+    deep += "1";
+    for (int i = 0; i < 40; ++i) deep += "}";
+    deep += "}";
+    expect_problem(call("POST", "/v1/events", "dana", deep), 400);
+    // Not a content type the route takes.
+    expect_problem(
+        call("POST", "/v1/events", "dana", R"({"type":"a"})", {{"Content-Type", "text/plain"}}),
+        400, "Content-Type");
+    // Unknown top-level field on a plain event.
+    expect_problem(call("POST", "/v1/events", "dana", R"({"type":"a","colour":"red"})"), 400,
+                   "colour");
+    // No type.
+    expect_problem(call("POST", "/v1/events", "dana", R"({"data":{}})"), 400, "type");
+    // Nothing of it was stored.
+    const json events = body_json(get("/v1/events"));
+    ASSERT_TRUE(events.is_object());
+    EXPECT_TRUE(events["items"].empty()) << events;
+}
+
+TEST_F(HttpApi, GetEventsListsStoredEventsWithACursor) {
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_EQ(
+            post("/v1/events", {{"type", "listed.event"}, {"id", "e" + std::to_string(i)}}).status,
+            202);
+    }
+    ASSERT_EQ(post("/v1/events", {{"type", "other.event"}, {"id", "x"}}).status, 202);
+    std::vector<std::string> seen;
+    std::string cursor;
+    int pages = 0;
+    for (; pages < 10; ++pages) {
+        const auto r = get(
+            "/v1/events?type=listed.event&limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor),
+            "val");
+        ASSERT_EQ(r.status, 200) << describe(r);
+        const json j = body_json(r);
+        for (const auto& e : j["items"]) seen.push_back(e.at("id"));
+        if (j["next_cursor"].is_null()) break;
+        cursor = j["next_cursor"];
+    }
+    EXPECT_EQ(seen, (std::vector<std::string>{"e0", "e1", "e2", "e3", "e4"}));
+    EXPECT_EQ(pages, 2);
+    expect_problem(get("/v1/events?limit=0"), 400, "limit");
+    expect_problem(get("/v1/events?colour=red"), 400, "colour");
+}
+
+// --- GET /v1/handoffs -------------------------------------------------------------------
+
+TEST_F(HttpApi, ListFiltersByStateOwnerPlaybookSubjectAndOverdue) {
+    const auto d1 = new_handoff("dana", "Alpha");
+    const auto d2 = new_handoff("dana", "Beta");
+    const auto l1 = new_handoff("lee", "Gamma");
+    ASSERT_EQ(post(action(d2, "accept"), json::object(), "dana").status, 200);
+    // A playbook whose accept deadline passes after one second.
+    const auto put = call("PUT", "/v1/playbooks/rush", "ari", rush_playbook,
+                          {{"Content-Type", "application/yaml"}});
+    ASSERT_EQ(put.status, 200) << describe(put);
+    const auto rushed = post("/v1/events", {{"type", "rush.started"},
+                                            {"id", "rush-1"},
+                                            {"data", {{"company", "Delta"}, {"owner", "lee"}}}});
+    ASSERT_EQ(rushed.status, 202) << describe(rushed);
+    ASSERT_EQ(body_json(rushed)["handoffs"].size(), 1u) << describe(rushed);
+    const std::int64_t r1 = body_json(rushed)["handoffs"][0];
+
+    auto ids = [&](const std::string& query) {
+        const auto r = get("/v1/handoffs" + query, "val");
+        EXPECT_EQ(r.status, 200) << query << "\n" << describe(r);
+        std::set<std::int64_t> out;
+        const json j = body_json(r);
+        if (!j.is_object()) return out;
+        for (const auto& h : j["items"]) out.insert(h.at("id").get<std::int64_t>());
+        return out;
+    };
+    using Ids = std::set<std::int64_t>;
+    EXPECT_EQ(ids(""), (Ids{d1, d2, l1, r1}));
+    EXPECT_EQ(ids("?state=accepted"), (Ids{d2}));
+    EXPECT_EQ(ids("?state=waiting"), (Ids{d1, l1, r1}));
+    EXPECT_EQ(ids("?owner=lee"), (Ids{l1, r1}));
+    EXPECT_EQ(ids("?owner=dana&state=waiting"), (Ids{d1}));
+    EXPECT_EQ(ids("?playbook=rush"), (Ids{r1}));
+    EXPECT_EQ(ids("?playbook=kickoff-prep"), (Ids{d1, d2, l1}));
+    EXPECT_EQ(ids("?subject=Gamma"), (Ids{l1}));
+    EXPECT_EQ(ids("?overdue=false"), (Ids{d1, d2, l1, r1}));
+    std::this_thread::sleep_for(1200ms);
+    EXPECT_EQ(ids("?overdue=true"), (Ids{r1}));
+
+    expect_problem(get("/v1/handoffs?state=lost"), 400, "state");
+    expect_problem(get("/v1/handoffs?colour=red"), 400, "colour");
+    expect_problem(get("/v1/handoffs?cursor=abc"), 400, "cursor");
+}
+
+TEST_F(HttpApi, ListPaginatesWithNextCursor) {
+    std::set<std::int64_t> created;
+    for (int i = 0; i < 5; ++i) created.insert(new_handoff("lee", "Page " + std::to_string(i)));
+    std::vector<std::int64_t> seen;
+    std::string cursor;
+    int pages = 0;
+    for (; pages < 10; ++pages) {
+        const auto r = get("/v1/handoffs?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+        ASSERT_EQ(r.status, 200) << describe(r);
+        const json j = body_json(r);
+        EXPECT_LE(j["items"].size(), 2u);
+        for (const auto& h : j["items"]) seen.push_back(h.at("id"));
+        if (j["next_cursor"].is_null()) break;
+        cursor = j["next_cursor"];
+    }
+    EXPECT_EQ(pages, 2) << "5 handoffs in pages of 2 make 3 pages";
+    EXPECT_EQ(seen.size(), 5u);
+    EXPECT_EQ(std::set<std::int64_t>(seen.begin(), seen.end()), created);
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+}
+
+TEST_F(HttpApi, ShowAnswersTheHandoffWithChecklistAndTimeline) {
+    const auto id = new_handoff("dana", "Show Co");
+    const json h = show(id);
+    EXPECT_EQ(h.value("id", 0), id);
+    EXPECT_EQ(h.value("giver", ""), "office");
+    ASSERT_EQ(h["checklist"].size(), 3u) << h;
+    EXPECT_EQ(h["checklist"][0].value("n", 0), 1);
+    EXPECT_EQ(h["checklist"][0].value("text", ""), "Confirm the room or video link");
+    EXPECT_EQ(h["checklist"][0].value("checked", true), false);
+    ASSERT_TRUE(h["timeline"].is_array());
+    EXPECT_FALSE(h["timeline"].empty()) << h;
+    expect_problem(get("/v1/handoffs/999999"), 404);
+    expect_problem(get("/v1/handoffs/abc"), 400, "id");
+}
+
+// --- Actions ----------------------------------------------------------------------------
+
+TEST_F(HttpApi, AcceptCheckCommentAndDoneFollowTheStateMachine) {
+    const auto id = new_handoff("dana", "Flow Co");
+    // Done before accept: a conflict.
+    expect_problem(post(action(id, "done"), json::object(), "dana"), 409);
+    const auto accepted = post(action(id, "accept"), json::object(), "dana");
+    ASSERT_EQ(accepted.status, 200) << describe(accepted);
+    EXPECT_EQ(body_json(accepted).value("state", ""), "accepted");
+    EXPECT_FALSE(body_json(accepted)["accepted_at"].is_null());
+
+    const auto ticked = post(action(id, "checklist/1"), {{"checked", true}}, "dana");
+    ASSERT_EQ(ticked.status, 200) << describe(ticked);
+    EXPECT_EQ(body_json(ticked)["checklist"][0].value("checked", false), true);
+    EXPECT_EQ(body_json(ticked)["checklist"][0].value("checked_by", ""), "dana");
+    expect_problem(post(action(id, "checklist/1"), {{"checked", true}}, "dana"), 409);
+    expect_problem(post(action(id, "checklist/9"), {{"checked", true}}, "dana"), 404);
+    expect_problem(post(action(id, "checklist/0"), {{"checked", true}}, "dana"), 404, "n");
+    expect_problem(post(action(id, "checklist/2"), {{"checked", "yes"}}, "dana"), 400, "checked");
+    expect_problem(post(action(id, "checklist/2"), {{"checked", true}, {"by", "x"}}, "dana"), 400,
+                   "by");
+
+    const auto commented = post(action(id, "comment"), {{"text", "Room 4 is booked"}}, "dana");
+    ASSERT_EQ(commented.status, 200) << describe(commented);
+    bool found = false;
+    const json after_comment = body_json(commented);
+    for (const auto& e : after_comment["timeline"]) {
+        found = found ||
+                (e.value("kind", "") == "comment" && e.value("text", "") == "Room 4 is booked");
+    }
+    EXPECT_TRUE(found) << commented.body;
+    expect_problem(post(action(id, "comment"), json::object(), "dana"), 400, "text");
+
+    // Two items are open: done needs force and a reason.
+    expect_problem(post(action(id, "done"), json::object(), "dana"), 409);
+    expect_problem(post(action(id, "done"), {{"force", "yes"}}, "dana"), 400, "force");
+    const auto done = post(action(id, "done"), {{"force", true}, {"reason", "agreed"}}, "dana");
+    ASSERT_EQ(done.status, 200) << describe(done);
+    EXPECT_EQ(body_json(done).value("state", ""), "done");
+
+    // Illegal transitions from done.
+    expect_problem(post(action(id, "accept"), json::object(), "dana"), 409);
+    expect_problem(post(action(id, "cancel"), json::object(), "ari"), 409);
+    EXPECT_EQ(show(id).value("state", ""), "done");
+}
+
+TEST_F(HttpApi, DeclineNeedsAReasonThenReassignAndCancel) {
+    const auto id = new_handoff("dana", "Decline Co");
+    expect_problem(post(action(id, "decline"), json::object(), "dana"), 400, "reason");
+    expect_problem(post(action(id, "decline"), {{"reason", 42}}, "dana"), 400, "reason");
+    const auto declined = post(action(id, "decline"), {{"reason", "on leave"}}, "dana");
+    ASSERT_EQ(declined.status, 200) << describe(declined);
+    EXPECT_EQ(body_json(declined).value("state", ""), "declined");
+
+    expect_problem(post(action(id, "reassign"), json::object(), "ari"), 400, "to");
+    const auto moved = post(action(id, "reassign"), {{"to", "lee"}, {"reason", "cover"}}, "ari");
+    ASSERT_EQ(moved.status, 200) << describe(moved);
+    EXPECT_EQ(body_json(moved).value("owner", ""), "lee");
+    EXPECT_EQ(body_json(moved).value("state", ""), "waiting");
+
+    // dana no longer owns it; lee does.
+    expect_problem(post(action(id, "accept"), json::object(), "dana"), 403);
+    const auto cancelled = post(action(id, "cancel"), {{"reason", "client left"}}, "ari");
+    ASSERT_EQ(cancelled.status, 200) << describe(cancelled);
+    EXPECT_EQ(body_json(cancelled).value("state", ""), "cancelled");
+    EXPECT_EQ(show(id).value("state", ""), "cancelled");
+}
+
+TEST_F(HttpApi, ActionsRefuseUnknownFieldsAndBadBodies) {
+    const auto id = new_handoff("dana", "Fields Co");
+    expect_problem(post(action(id, "accept"), {{"note", "hi"}}, "dana"), 400, "note");
+    expect_problem(post(action(id, "decline"), {{"reason", "x"}, {"urgent", true}}, "dana"), 400,
+                   "urgent");
+    expect_problem(call("POST", action(id, "accept"), "dana", "[1,2]"), 400);
+    expect_problem(call("POST", action(id, "accept"), "dana", "{nope"), 400);
+    std::string deep;
+    for (int i = 0; i < 40; ++i) deep += "[";
+    for (int i = 0; i < 40; ++i) deep += "]";
+    expect_problem(call("POST", action(id, "comment"), "dana", deep), 400);
+    expect_problem(post("/v1/handoffs/999999/accept", json::object(), "ari"), 404);
+    expect_problem(post("/v1/handoffs/x1/accept", json::object(), "ari"), 400, "id");
+    // None of it changed the handoff.
+    EXPECT_EQ(show(id).value("state", ""), "waiting");
+}
+
+// --- Roles and authentication -----------------------------------------------------------
+
+TEST_F(HttpApi, RolesDecideWhoMayDoWhat) {
+    const auto danas = new_handoff("dana", "Roles A");
+    const auto lees = new_handoff("lee", "Roles B");
+    // The viewer reads but does not write.
+    EXPECT_EQ(get("/v1/handoffs", "val").status, 200);
+    EXPECT_EQ(get("/v1/handoffs/" + std::to_string(danas), "val").status, 200);
+    expect_problem(post("/v1/events", {{"type", "x.y"}}, "val"), 403);
+    expect_problem(post(action(danas, "accept"), json::object(), "val"), 403);
+    // A member acts on her own handoff, not on another's.
+    expect_problem(post(action(lees, "accept"), json::object(), "dana"), 403);
+    EXPECT_EQ(show(lees).value("state", ""), "waiting");
+    EXPECT_EQ(post(action(danas, "accept"), json::object(), "dana").status, 200);
+    // A member cannot change playbooks, people or tokens; an admin can.
+    const std::string yaml = body_json(get("/v1/playbooks/kickoff-prep"))["yaml"];
+    expect_problem(call("PUT", "/v1/playbooks/kickoff-prep", "dana", yaml,
+                        {{"Content-Type", "application/yaml"}}),
+                   403);
+    expect_problem(get("/v1/tokens", "dana"), 403);
+    expect_problem(post("/v1/tokens", {{"handle", "dana"}}, "lee"), 403);
+    const auto admin_put = call("PUT", "/v1/playbooks/kickoff-prep", "ari", yaml + "\n# edited\n",
+                                {{"Content-Type", "application/yaml"}});
+    EXPECT_EQ(admin_put.status, 200) << describe(admin_put);
+    // An admin may act for the owner.
+    EXPECT_EQ(post(action(lees, "accept"), json::object(), "ari").status, 200);
+    EXPECT_EQ(show(lees).value("state", ""), "accepted");
+}
+
+TEST_F(HttpApi, MissingOrBadTokensAre401WithWwwAuthenticate) {
+    for (const Headers& headers :
+         {Headers{}, Headers{{"Authorization", "Bearer bt_not-a-real-token"}},
+          Headers{{"Authorization", "Basic YXJpOnNlY3JldA=="}},
+          Headers{{"Authorization", "Bearer "}}}) {
+        HttpRequest r;
+        r.target = "/v1/handoffs";
+        r.headers = headers;
+        const auto res = send(r);
+        expect_problem(res, 401, "Authorization");
+        EXPECT_EQ(res.header("WWW-Authenticate").value_or(""), "Bearer") << describe(res);
+    }
+    HttpRequest r;
+    r.method = "POST";
+    r.target = "/v1/events";
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = R"({"type":"unauth.event"})";
+    expect_problem(send(r), 401);
+    EXPECT_TRUE(body_json(get("/v1/events?type=unauth.event"))["items"].empty());
+}
+
+// --- Playbooks and people ----------------------------------------------------------------
+
+TEST_F(HttpApi, PlaybooksListGetAndPutWithETagAndIfMatch) {
+    const auto list = get("/v1/playbooks", "val");
+    ASSERT_EQ(list.status, 200) << describe(list);
+    std::set<std::string> ids;
+    const json playbooks = body_json(list);
+    for (const auto& p : playbooks["items"]) ids.insert(p.at("id").get<std::string>());
+    EXPECT_EQ(ids,
+              (std::set<std::string>{"kickoff-prep", "ready-to-client", "sold-to-onboarding"}));
+
+    const auto one = get("/v1/playbooks/kickoff-prep", "val");
+    ASSERT_EQ(one.status, 200) << describe(one);
+    const json pb = body_json(one);
+    const int v1 = pb.at("version");
+    EXPECT_EQ(one.header("ETag").value_or(""), "\"v" + std::to_string(v1) + "\"");
+    const std::string yaml = pb.at("yaml");
+    EXPECT_NE(yaml.find("id: kickoff-prep"), std::string::npos) << yaml;
+
+    const std::string edited =
+        std::regex_replace(yaml, std::regex("accept_within: 2h"), "accept_within: 3h");
+    ASSERT_NE(edited, yaml);
+    const auto put =
+        call("PUT", "/v1/playbooks/kickoff-prep", "ari", edited,
+             {{"Content-Type", "application/yaml"}, {"If-Match", *one.header("ETag")}});
+    ASSERT_EQ(put.status, 200) << describe(put);
+    const int v2 = body_json(put).at("version");
+    EXPECT_EQ(v2, v1 + 1);
+    EXPECT_EQ(body_json(put).value("changed", false), true);
+    EXPECT_EQ(put.header("ETag").value_or(""), "\"v" + std::to_string(v2) + "\"");
+
+    // The stale ETag: 412, and nothing stored.
+    expect_problem(call("PUT", "/v1/playbooks/kickoff-prep", "ari", yaml,
+                        {{"Content-Type", "application/yaml"}, {"If-Match", *one.header("ETag")}}),
+                   412, "If-Match");
+    const json now = body_json(get("/v1/playbooks/kickoff-prep"));
+    EXPECT_EQ(now.value("version", 0), v2);
+    EXPECT_NE(now.value("yaml", "").find("accept_within: 3h"), std::string::npos);
+
+    // The JSON form {"yaml": …} with the current ETag.
+    const auto as_json =
+        call("PUT", "/v1/playbooks/kickoff-prep", "ari", json{{"yaml", yaml}}.dump(),
+             {{"If-Match", "\"v" + std::to_string(v2) + "\""}});
+    EXPECT_EQ(as_json.status, 200) << describe(as_json);
+    EXPECT_EQ(body_json(as_json).value("version", 0), v2 + 1);
+
+    expect_problem(call("PUT", "/v1/playbooks/kickoff-prep", "ari", yaml,
+                        {{"Content-Type", "application/yaml"}, {"If-Match", "yesterday"}}),
+                   400, "If-Match");
+    expect_problem(get("/v1/playbooks/no-such-playbook"), 404);
+}
+
+TEST_F(HttpApi, PuttingABrokenPlaybookAnswersEveryLintError) {
+    const std::string broken =
+        "id: kickoff-prep\ntitle: Broken\nwhen: booking.created\n"
+        "if: data.amount >=\nfrom: office\nowner: dana\ndone: x\n"
+        "accept_within: 4 parsecs\n";
+    const auto r = call("PUT", "/v1/playbooks/kickoff-prep", "ari", broken,
+                        {{"Content-Type", "application/yaml"}});
+    expect_problem(r, 400);
+    const json p = body_json(r);
+    ASSERT_TRUE(p.contains("errors") && p["errors"].is_array()) << describe(r);
+    EXPECT_GE(p["errors"].size(), 2u) << describe(r);
+    static const std::regex located(R"(^.+:[0-9]+:[0-9]+: .+$)");
+    for (const auto& line : p["errors"]) {
+        EXPECT_TRUE(std::regex_match(line.get<std::string>(), located)) << line;
+    }
+    // The id in the YAML must be the one in the URL.
+    const std::string other = body_json(get("/v1/playbooks/ready-to-client"))["yaml"];
+    expect_problem(call("PUT", "/v1/playbooks/kickoff-prep", "ari", other,
+                        {{"Content-Type", "application/yaml"}}),
+                   400, "id");
+    // Nothing changed.
+    EXPECT_EQ(body_json(get("/v1/playbooks/kickoff-prep")).value("version", 0), 1);
+}
+
+TEST_F(HttpApi, PeopleGetAndPut) {
+    const auto r = get("/v1/people", "val");
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const json doc = body_json(r);
+    const std::string yaml = doc.at("yaml");
+    EXPECT_NE(yaml.find("handle: dana"), std::string::npos) << yaml;
+    EXPECT_EQ(r.header("ETag").value_or(""),
+              "\"v" + std::to_string(doc.value("version", 0)) + "\"");
+
+    // A token for a person who does not exist yet: not found.
+    expect_problem(post("/v1/tokens", {{"handle", "zoe"}}), 404, "handle");
+    const std::string added = yaml + "\n# a comment changes the text\n";
+    const std::string with_zoe = std::regex_replace(
+        yaml, std::regex("people:\n"),
+        "people:\n  - { handle: zoe, name: Zoe Park, email: zoe@example.com, role: member }\n");
+    ASSERT_NE(with_zoe, yaml);
+    const auto put = call("PUT", "/v1/people", "ari", with_zoe,
+                          {{"Content-Type", "application/yaml"}, {"If-Match", *r.header("ETag")}});
+    ASSERT_EQ(put.status, 200) << describe(put);
+    EXPECT_EQ(body_json(put).value("version", 0), doc.value("version", 0) + 1);
+    EXPECT_NE(body_json(get("/v1/people"))["yaml"].get<std::string>().find("handle: zoe"),
+              std::string::npos);
+    const auto token = post("/v1/tokens", {{"handle", "zoe"}});
+    EXPECT_EQ(token.status, 201) << describe(token);
+
+    // Stale, broken and unauthorised puts.
+    expect_problem(call("PUT", "/v1/people", "ari", added,
+                        {{"Content-Type", "application/yaml"}, {"If-Match", *r.header("ETag")}}),
+                   412);
+    const auto broken = call("PUT", "/v1/people", "ari", "people:\n  - { handle: 12 34 }\n  - [",
+                             {{"Content-Type", "application/yaml"}});
+    expect_problem(broken, 400);
+    EXPECT_TRUE(body_json(broken).contains("errors")) << describe(broken);
+    expect_problem(
+        call("PUT", "/v1/people", "dana", with_zoe, {{"Content-Type", "application/yaml"}}), 403);
+}
+
+// --- Relays, reports, sources -----------------------------------------------------------
+
+TEST_F(HttpApi, RelayOfASubjectWithASpace) {
+    const auto id = new_handoff("dana", "Acme Dental");
+    new_handoff("lee", "Someone Else");
+    const auto r = get("/v1/relays/" + url_encode("Acme Dental"), "val");
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const json j = body_json(r);
+    EXPECT_EQ(j.value("subject", ""), "Acme Dental");
+    ASSERT_EQ(j["legs"].size(), 1u) << j;
+    EXPECT_EQ(j["legs"][0].value("id", 0), id);
+    EXPECT_TRUE(j["legs"][0].contains("held_ms"));
+    ASSERT_TRUE(j["current"].is_object()) << j;
+    EXPECT_EQ(j["current"].value("handoff", 0), id);
+    expect_problem(get("/v1/relays/" + url_encode("Nobody Inc")), 404, "subject");
+    expect_problem(get("/v1/relays/bad%zzencoding"), 400);
+}
+
+TEST_F(HttpApi, ReportsBySinceAndBy) {
+    const auto a = new_handoff("dana", "Report A");
+    new_handoff("dana", "Report B");
+    new_handoff("lee", "Report C");
+    ASSERT_EQ(post(action(a, "accept"), json::object(), "dana").status, 200);
+
+    const auto by_playbook = get("/v1/reports", "val");
+    ASSERT_EQ(by_playbook.status, 200) << describe(by_playbook);
+    json j = body_json(by_playbook);
+    EXPECT_EQ(j.value("since", ""), "30d");
+    EXPECT_EQ(j.value("by", ""), "playbook");
+    std::map<std::string, json> rows;
+    for (const auto& row : j["rows"]) rows[row.at("key")] = row;
+    ASSERT_TRUE(rows.count("kickoff-prep")) << j;
+    EXPECT_EQ(rows["kickoff-prep"].value("count", 0), 3);
+    EXPECT_EQ(rows["kickoff-prep"].value("accepted", 0), 1);
+
+    const auto by_owner = get("/v1/reports?since=7d&by=owner");
+    ASSERT_EQ(by_owner.status, 200) << describe(by_owner);
+    j = body_json(by_owner);
+    EXPECT_EQ(j.value("since", ""), "7d");
+    rows.clear();
+    for (const auto& row : j["rows"]) rows[row.at("key")] = row;
+    EXPECT_EQ(rows["dana"].value("count", 0), 2) << j;
+    EXPECT_EQ(rows["lee"].value("count", 0), 1) << j;
+
+    expect_problem(get("/v1/reports?since=forever"), 400, "since");
+    expect_problem(get("/v1/reports?by=team"), 400, "by");
+    expect_problem(get("/v1/reports?colour=red"), 400, "colour");
+}
+
+TEST_F(HttpApi, SourcesAreListedToAdminsWithoutSecretsAndHooksNeedASignature) {
+    const auto r = get("/v1/sources", "ari");
+    ASSERT_EQ(r.status, 200) << describe(r);
+    std::set<std::string> names;
+    const json sources = body_json(r);
+    for (const auto& s : sources["items"]) names.insert(s.at("name").get<std::string>());
+    EXPECT_TRUE(names.count("crm")) << r.body;
+    EXPECT_EQ(r.body.find("whsec_"), std::string::npos) << "a secret leaked: " << r.body;
+    expect_problem(get("/v1/sources", "dana"), 403);
+    // An unsigned webhook is refused and stores nothing.
+    HttpRequest hook;
+    hook.method = "POST";
+    hook.target = "/hooks/crm";
+    hook.headers = {{"Content-Type", "application/json"}};
+    hook.body = R"({"type":"deal.won","data":{"company":"Unsigned"}})";
+    expect_problem(send(hook), 401, "signature");
+    EXPECT_TRUE(body_json(get("/v1/events?type=deal.won"))["items"].empty());
+}
+
+// --- Operations -------------------------------------------------------------------------
+
+TEST_F(HttpApi, HealthRoutesNeedNoToken) {
+    for (const char* path : {"/livez", "/readyz", "/healthz"}) {
+        HttpRequest r;
+        r.target = path;
+        const auto res = send(r);
+        ASSERT_EQ(res.status, 200) << path << "\n" << describe(res);
+        EXPECT_EQ(body_json(res).value("status", ""), "ok") << path;
+    }
+    HttpRequest ready;
+    ready.target = "/readyz";
+    EXPECT_NE(body_json(send(ready)).value("database", "").find("baton.db"), std::string::npos);
+}
+
+TEST_F(HttpApi, MetricsAreInThePrometheusTextFormat) {
+    const auto id = new_handoff("dana", "Metrics Co");
+    ASSERT_EQ(post(action(id, "accept"), json::object(), "dana").status, 200);
+    new_handoff("lee", "Metrics Two");
+    ASSERT_EQ(post("/v1/events", {{"type", "unmatched.kind"}, {"id", "u1"}}).status, 202);
+    ASSERT_EQ(post("/v1/events", {{"type", "unmatched.kind"}, {"id", "u1"}}).status, 202);
+    get("/v1/handoffs/999999");
+
+    // A request is counted once its answer is written, which may be a moment after the
+    // client has read it: scrape until the last one shows.
+    HttpResponse r;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        r = get("/metrics", "val");
+        if (r.body.find("status=\"404\"} 1") != std::string::npos &&
+            r.body.find("status=\"202\"} 4") != std::string::npos) {
+            break;
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    ASSERT_EQ(r.status, 200) << describe(r);
+    EXPECT_EQ(r.header("Content-Type").value_or("").rfind("text/plain", 0), 0u) << describe(r);
+    const std::string& m = r.body;
+    // Every sample line is `name{labels} value` or `name value`.
+    static const std::regex sample(R"(^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)+\})? [0-9.e+-]+$)");
+    for (const auto& line : split_lines(m)) {
+        if (line.empty() || line[0] == '#') continue;
+        EXPECT_TRUE(std::regex_match(line, sample)) << line;
+    }
+    EXPECT_NE(m.find("# TYPE baton_http_requests_total counter"), std::string::npos);
+    EXPECT_NE(m.find("baton_http_requests_total{route=\"POST /v1/events\",status=\"202\"} 4"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("baton_http_requests_total{route=\"GET /v1/handoffs/{id}\",status=\"404\"} 1"),
+              std::string::npos)
+        << m;
+    EXPECT_NE(m.find("baton_handoffs{state=\"waiting\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("baton_handoffs{state=\"accepted\"} 1"), std::string::npos) << m;
+    EXPECT_NE(m.find("baton_events_ingested_total 3"), std::string::npos) << m;
+    EXPECT_NE(m.find("baton_events_duplicate_total 1"), std::string::npos) << m;
+}
+
+TEST_F(HttpApi, OpenApiDocumentIsJson) {
+    const auto r = get("/v1/openapi.json", "val");
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const json doc = body_json(r);
+    ASSERT_TRUE(doc.is_object()) << r.body.substr(0, 500);
+    EXPECT_EQ(doc.value("openapi", "").rfind("3.1", 0), 0u);
+    ASSERT_TRUE(doc.contains("paths"));
+    EXPECT_TRUE(doc["paths"].contains("/v1/events"));
+    EXPECT_TRUE(doc["paths"].contains("/v1/handoffs/{id}/accept"));
+}
+
+// --- Tokens -----------------------------------------------------------------------------
+
+TEST_F(HttpApi, TokensCreateListAndRevoke) {
+    const auto created = post("/v1/tokens", {{"handle", "sam"}, {"label", "ci"}});
+    ASSERT_EQ(created.status, 201) << describe(created);
+    const json t = body_json(created);
+    const std::string secret = t.at("token");
+    const std::int64_t id = t.at("id");
+    EXPECT_EQ(t.value("handle", ""), "sam");
+
+    HttpRequest as_sam;
+    as_sam.target = "/v1/handoffs";
+    as_sam.headers = {{"Authorization", "Bearer " + secret}};
+    EXPECT_EQ(send(as_sam).status, 200);
+
+    const auto list = get("/v1/tokens");
+    ASSERT_EQ(list.status, 200) << describe(list);
+    EXPECT_EQ(list.body.find(secret), std::string::npos) << "the secret is shown only once";
+    bool listed = false;
+    const json token_list = body_json(list);
+    for (const auto& item : token_list["items"]) {
+        if (item.value("id", 0) == id) {
+            listed = true;
+            EXPECT_EQ(item.value("handle", ""), "sam");
+            EXPECT_EQ(item.value("label", ""), "ci");
+            EXPECT_TRUE(item["revoked_at"].is_null());
+        }
+    }
+    EXPECT_TRUE(listed) << list.body;
+
+    const auto revoked = call("DELETE", "/v1/tokens/" + std::to_string(id), "ari");
+    ASSERT_EQ(revoked.status, 200) << describe(revoked);
+    EXPECT_EQ(body_json(revoked).value("revoked", false), true);
+    const auto after = send(as_sam);
+    expect_problem(after, 401);
+    EXPECT_EQ(after.header("WWW-Authenticate").value_or(""), "Bearer");
+
+    expect_problem(post("/v1/tokens", json::object()), 400, "handle");
+    expect_problem(post("/v1/tokens", {{"handle", "sam"}, {"scope", "all"}}), 400, "scope");
+    expect_problem(call("DELETE", "/v1/tokens/abc", "ari"), 400, "id");
+    expect_problem(call("DELETE", "/v1/tokens/424242", "ari"), 404);
+}
+
+// --- Routing ----------------------------------------------------------------------------
+
+TEST_F(HttpApi, UnknownRouteIs404AndWrongMethodIs405WithAllow) {
+    expect_problem(get("/v1/nothing-here"), 404);
+    expect_problem(get("/v2/handoffs"), 404);
+    const auto wrong = call("DELETE", "/v1/handoffs", "ari");
+    expect_problem(wrong, 405);
+    EXPECT_EQ(wrong.header("Allow").value_or(""), "GET");
+    const auto put_events = call("PUT", "/v1/events", "ari", "{}");
+    expect_problem(put_events, 405);
+    const std::string allow = put_events.header("Allow").value_or("");
+    EXPECT_TRUE(allow == "GET, POST" || allow == "POST, GET") << allow;
+    const auto playbook = call("DELETE", "/v1/playbooks/kickoff-prep", "ari");
+    expect_problem(playbook, 405);
+    EXPECT_EQ(playbook.header("Allow").value_or(""), "GET, PUT");
+    const auto accept = get(action(1, "accept"));
+    expect_problem(accept, 405);
+    EXPECT_EQ(accept.header("Allow").value_or(""), "POST");
+}
+
+TEST_F(HttpApi, MalformedRequestsAre400) {
+    for (const std::string& raw :
+         {std::string("THIS IS NOT HTTP\r\n\r\n"),
+          std::string("GET /livez HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
+          std::string("GET /v1/handoffs/%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
+          std::string("GET /v1/handoffs?state=%00 HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+        auto c = HttpConnection::connect(port_);
+        ASSERT_TRUE(c.has_value());
+        ASSERT_TRUE(c->send(raw));
+        const auto r = c->read_response(5s);
+        ASSERT_TRUE(r.has_value()) << raw << ": " << c->last_error();
+        expect_problem(*r, 400);
+    }
+    // The server is still well.
+    EXPECT_EQ(get("/livez", "").status, 200);
+}
+
+// --- Idempotency-Key ----------------------------------------------------------------------
+
+TEST_F(HttpApi, IdempotencyKeyReplaysTheFirstAnswerWithoutASecondEffect) {
+    // No id: without the key, each POST would be a new event and a new handoff.
+    const json event = {{"type", "booking.created"},
+                        {"subject", "Idem Co"},
+                        {"data", {{"company", "Idem Co"}, {"host", "lee"}}}};
+    const Headers key = {{"Idempotency-Key", "order-7731"}};
+    const auto first = post("/v1/events", event, "dana", key);
+    ASSERT_EQ(first.status, 202) << describe(first);
+    EXPECT_FALSE(first.header("Idempotent-Replayed").has_value());
+    const auto second = post("/v1/events", event, "dana", key);
+    ASSERT_EQ(second.status, 202) << describe(second);
+    EXPECT_EQ(second.header("Idempotent-Replayed").value_or(""), "true");
+    EXPECT_EQ(second.body, first.body);
+    EXPECT_EQ(body_json(get("/v1/handoffs?subject=Idem%20Co"))["items"].size(), 1u);
+    EXPECT_EQ(body_json(get("/v1/events?type=booking.created"))["items"].size(), 1u);
+
+    // The same key with another body is refused and has no effect either.
+    json other = event;
+    other["data"]["host"] = "dana";
+    expect_problem(post("/v1/events", other, "dana", key), 422, "Idempotency-Key");
+    EXPECT_EQ(body_json(get("/v1/handoffs?subject=Idem%20Co"))["items"].size(), 1u);
+
+    // An action replays its answer instead of failing the second time.
+    const std::int64_t id = body_json(first)["handoffs"][0];
+    const Headers accept_key = {{"Idempotency-Key", "accept-once"}};
+    const auto accepted = post(action(id, "accept"), json::object(), "lee", accept_key);
+    ASSERT_EQ(accepted.status, 200) << describe(accepted);
+    const auto replayed = post(action(id, "accept"), json::object(), "lee", accept_key);
+    EXPECT_EQ(replayed.status, 200) << describe(replayed);
+    EXPECT_EQ(replayed.header("Idempotent-Replayed").value_or(""), "true");
+    EXPECT_EQ(replayed.body, accepted.body);
+    int accepts = 0;
+    const json shown = show(id);
+    for (const auto& e : shown["timeline"]) accepts += e.value("kind", "") == "accepted";
+    EXPECT_EQ(accepts, 1);
+    // Without the key, the second accept is the conflict it is.
+    expect_problem(post(action(id, "accept"), json::object(), "lee"), 409);
+    expect_problem(post("/v1/events", event, "dana", {{"Idempotency-Key", std::string(300, 'k')}}),
+                   400, "Idempotency-Key");
+}
+
+// --- Rate limit --------------------------------------------------------------------------
+
+TEST_F(HttpApi, RateLimitIsPerTokenWithRetryAfter) {
+    ServerProcess* limited = start_server({"--quiet", "--rate-limit", "5"});
+    ASSERT_NE(limited, nullptr);
+    auto c = HttpConnection::connect(limited->port);
+    ASSERT_TRUE(c.has_value());
+    int ok = 0, limited_count = 0;
+    std::optional<HttpResponse> too_many;
+    for (int i = 0; i < 30; ++i) {
+        HttpRequest r;
+        r.target = "/v1/handoffs";
+        r.headers = auth("dana");
+        r.keep_alive = true;
+        const auto res = c->exchange(r);
+        ASSERT_TRUE(res.has_value()) << "request " << i << ": " << c->last_error();
+        if (res->status == 200) ++ok;
+        if (res->status == 429) {
+            ++limited_count;
+            if (!too_many) too_many = *res;
+        }
+    }
+    EXPECT_GT(ok, 0);
+    EXPECT_GT(limited_count, 0) << "30 quick requests at 5/s must meet the limit";
+    EXPECT_EQ(ok + limited_count, 30);
+    ASSERT_TRUE(too_many.has_value());
+    expect_problem(*too_many, 429);
+    const std::string retry = too_many->header("Retry-After").value_or("");
+    ASSERT_FALSE(retry.empty()) << describe(*too_many);
+    ASSERT_EQ(retry.find_first_not_of("0123456789"), std::string::npos) << retry;
+    EXPECT_GE(std::stoi(retry), 1);
+    // Other tokens are not affected.
+    EXPECT_EQ(call("GET", "/v1/handoffs", "lee", "", {}, limited->port).status, 200);
+    EXPECT_EQ(call("GET", "/v1/handoffs", "val", "", {}, limited->port).status, 200);
+    const std::string metrics = call("GET", "/metrics", "ari", "", {}, limited->port).body;
+    EXPECT_NE(metrics.find("baton_rate_limited_total " + std::to_string(limited_count)),
+              std::string::npos)
+        << metrics;
+}
+
+// --- Connection limits -------------------------------------------------------------------
+
+TEST_F(HttpApi, KeepAliveServesSeveralRequestsOnOneConnection) {
+    auto c = HttpConnection::connect(port_);
+    ASSERT_TRUE(c.has_value());
+    std::set<std::string> request_ids;
+    for (int i = 0; i < 3; ++i) {
+        HttpRequest r;
+        r.target = i == 1 ? "/v1/handoffs" : "/livez";
+        r.headers = auth("dana");
+        r.keep_alive = true;
+        const auto res = c->exchange(r);
+        ASSERT_TRUE(res.has_value()) << i << ": " << c->last_error();
+        EXPECT_EQ(res->status, 200);
+        EXPECT_NE(res->header("Connection").value_or(""), "close");
+        request_ids.insert(res->header("X-Request-Id").value_or(""));
+    }
+    EXPECT_EQ(request_ids.size(), 3u);
+    // Two requests sent at once (pipelined) are both answered, in order.
+    HttpRequest a, b;
+    a.target = "/livez";
+    a.keep_alive = true;
+    b.target = "/v1/nothing";
+    b.keep_alive = false;
+    ASSERT_TRUE(c->send(format_request(a) + format_request(b)));
+    const auto ra = c->read_response(5s);
+    const auto rb = c->read_response(5s);
+    ASSERT_TRUE(ra && rb) << c->last_error();
+    EXPECT_EQ(ra->status, 200);
+    EXPECT_EQ(rb->status, 404);
+    // Connection: close was honoured.
+    EXPECT_TRUE(c->wait_closed(5s));
+}
+
+TEST_F(HttpApi, HeadersOver16KiBAre431) {
+    HttpRequest ok;
+    ok.target = "/livez";
+    ok.headers = {{"X-Padding", std::string(8 * 1024, 'a')}};
+    EXPECT_EQ(send(ok).status, 200);
+    HttpRequest big = ok;
+    big.headers = {{"X-Padding", std::string(17 * 1024, 'a')}};
+    expect_problem(send(big), 431);
+    HttpRequest many = ok;
+    many.headers.clear();
+    for (int i = 0; i < 40; ++i)
+        many.headers.push_back({"X-H" + std::to_string(i), std::string(500, 'b')});
+    expect_problem(send(many), 431);
+}
+
+TEST_F(HttpApi, BodyOver1MiBIs413BeforeTheBodyIsSent) {
+    auto c = HttpConnection::connect(port_);
+    ASSERT_TRUE(c.has_value());
+    // Only the head: a Content-Length of 2 MiB, and no body at all.
+    const std::string head =
+        "POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        "Authorization: Bearer " +
+        tokens_["dana"] +
+        "\r\nContent-Type: application/json\r\n"
+        "Content-Length: 2097152\r\n\r\n";
+    ASSERT_TRUE(c->send(head));
+    const auto r = c->read_response(5s);
+    ASSERT_TRUE(r.has_value()) << "no answer without the body: " << c->last_error();
+    expect_problem(*r, 413);
+    EXPECT_TRUE(c->wait_closed(5s)) << "the rest of the input is not trusted";
+
+    // One byte over the limit, announced with Expect: 100-continue: refused at once, and no
+    // 100 Continue invites the body. Exactly the limit is read and stored.
+    auto boundary = HttpConnection::connect(port_);
+    ASSERT_TRUE(boundary.has_value());
+    ASSERT_TRUE(
+        boundary->send("POST /v1/events HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Authorization: Bearer " +
+                       tokens_["dana"] +
+                       "\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n"
+                       "Content-Length: " +
+                       std::to_string(1024 * 1024 + 1) + "\r\n\r\n"));
+    const auto over = boundary->read_response(5s);
+    ASSERT_TRUE(over.has_value()) << boundary->last_error();
+    expect_problem(*over, 413);
+    std::string exact = R"({"type":"padded.event","id":"p1"})";
+    exact += std::string(1024 * 1024 - exact.size(), ' ');
+    const auto read = call("POST", "/v1/events", "dana", exact);
+    EXPECT_EQ(read.status, 202) << describe(read);
+
+    // --body-limit moves the limit.
+    ServerProcess* small = start_server({"--quiet", "--body-limit", "2048"});
+    ASSERT_NE(small, nullptr);
+    std::string padded = R"({"type":"padded.event","id":"p2"})";
+    padded += std::string(3000 - padded.size(), ' ');
+    expect_problem(call("POST", "/v1/events", "dana", padded, {}, small->port), 413);
+    EXPECT_EQ(
+        call("POST", "/v1/events", "dana", R"({"type":"small.event"})", {}, small->port).status,
+        202);
+}
+
+TEST_F(HttpApi, SlowLorisIsCutOffWhileOthersAreServed) {
+    // The idle timeout comes from the environment (BATON_IDLE_TIMEOUT, like every flag).
+    ServerProcess* s =
+        start_server({"--quiet", "--read-timeout", "1s"}, {{"BATON_IDLE_TIMEOUT", "2s"}});
+    ASSERT_NE(s, nullptr);
+    auto slow = HttpConnection::connect(s->port);
+    ASSERT_TRUE(slow.has_value());
+    ASSERT_TRUE(slow->send("GET /v1/handoffs HT"));  // half a request line, then nothing
+    const auto started = Clock::now();
+    // Meanwhile another client is served, again and again.
+    int served = 0;
+    while (served < 3 || Clock::now() - started < 1500ms) {
+        const auto r = call("GET", "/v1/handoffs", "lee", "", {}, s->port);
+        ASSERT_EQ(r.status, 200) << describe(r);
+        ++served;
+        std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(slow->wait_closed(8s))
+        << "a client that stalls mid-request must be disconnected (read timeout 1s)";
+
+    // A stall in the middle of the headers and one in the middle of a body: the same.
+    auto slow_headers = HttpConnection::connect(s->port);
+    ASSERT_TRUE(slow_headers.has_value());
+    ASSERT_TRUE(slow_headers->send("GET /livez HTTP/1.1\r\nHost: x\r\nX-Slow: "));
+    auto slow_body = HttpConnection::connect(s->port);
+    ASSERT_TRUE(slow_body.has_value());
+    ASSERT_TRUE(slow_body->send("POST /v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                                tokens_["dana"] +
+                                "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n"
+                                "\r\n{\"type\":"));
+    EXPECT_TRUE(slow_headers->wait_closed(8s));
+    EXPECT_TRUE(slow_body->wait_closed(8s));
+    EXPECT_EQ(call("GET", "/livez", "", "", {}, s->port).status, 200);
+
+    // A keep-alive connection that sits idle past the idle timeout is closed too.
+    auto idle = HttpConnection::connect(s->port);
+    ASSERT_TRUE(idle.has_value());
+    HttpRequest live;
+    live.target = "/livez";
+    live.keep_alive = true;
+    const auto first = idle->exchange(live);
+    ASSERT_TRUE(first.has_value()) << idle->last_error();
+    EXPECT_EQ(first->status, 200);
+    EXPECT_TRUE(idle->wait_closed(10s)) << "an idle keep-alive connection must be closed";
+}
+
+TEST_F(HttpApi, ConnectionsBeyondTheLimitGet503) {
+    ServerProcess* s = start_server({"--quiet", "--max-connections", "2"});
+    ASSERT_NE(s, nullptr);
+    HttpRequest live;
+    live.target = "/livez";
+    live.keep_alive = true;
+    std::vector<HttpConnection> held;
+    for (int i = 0; i < 2; ++i) {
+        auto c = HttpConnection::connect(s->port);
+        ASSERT_TRUE(c.has_value());
+        const auto r = c->exchange(live);
+        ASSERT_TRUE(r.has_value()) << c->last_error();
+        ASSERT_EQ(r->status, 200);
+        held.push_back(std::move(*c));
+    }
+    // The third is answered at once, before it sends anything.
+    auto third = HttpConnection::connect(s->port);
+    ASSERT_TRUE(third.has_value());
+    const auto busy = third->read_response(5s);
+    ASSERT_TRUE(busy.has_value()) << third->last_error();
+    expect_problem(*busy, 503);
+    EXPECT_FALSE(busy->header("Retry-After").value_or("").empty());
+    EXPECT_TRUE(third->wait_closed(5s));
+    // The two held connections still work; once one closes, a new one is served.
+    ASSERT_TRUE(held[0].exchange(live).has_value());
+    held[1].close();
+    bool served = false;
+    for (int attempt = 0; attempt < 50 && !served; ++attempt) {
+        std::string error;
+        auto r = http_exchange(s->port, live, &error);
+        served = r && r->status == 200;
+        if (!served) std::this_thread::sleep_for(100ms);
+    }
+    EXPECT_TRUE(served) << "a slot freed by a closed connection is used again";
+}
+
+// --- Shutdown and crashes ---------------------------------------------------------------
+
+// Posts events `prefix-N` of type `type` as `token`, each on a fresh connection, until
+// `stop` or until the server is gone; records the ids answered 202.
+struct Poster {
+    std::vector<std::string> acknowledged;
+    int failures_before_signal = 0;
+    int other_status = 0;
+    int acknowledged_after_signal = 0;  // answered 202 after the signal was sent
+};
+
+void post_until_gone(unsigned short port, const std::string& token, const std::string& type,
+                     const std::string& prefix, int max_events, const std::atomic<bool>& signalled,
+                     std::atomic<int>& acked_total, Poster& out) {
+    for (int i = 0; i < max_events; ++i) {
+        HttpRequest r;
+        r.method = "POST";
+        r.target = "/v1/events";
+        r.headers = {{"Authorization", "Bearer " + token}, {"Content-Type", "application/json"}};
+        const std::string id = prefix + "-" + std::to_string(i);
+        r.body = json{{"type", type}, {"id", id}, {"source", "load"}, {"data", {{"n", i}}}}.dump();
+        std::string error;
+        const auto res = http_exchange(port, r, &error, 10s);
+        if (!res) {
+            if (!signalled.load()) ++out.failures_before_signal;
+            if (signalled.load()) return;  // the server is gone: nothing more will be answered
+            continue;
+        }
+        if (res->status == 202) {
+            if (signalled.load()) ++out.acknowledged_after_signal;
+            out.acknowledged.push_back(id);
+            acked_total.fetch_add(1);
+        } else {
+            ++out.other_status;
+            if (signalled.load()) return;
+        }
+    }
+}
+
+TEST_F(HttpApi, SigtermWhileRequestsAreInFlightKeepsEveryAcknowledgedEvent) {
+    ServerProcess* s = start_server({"--quiet", "--rate-limit", "0"});
+    ASSERT_NE(s, nullptr);
+    constexpr int threads = 20;
+    std::atomic<bool> signalled{false};
+    std::atomic<int> acked{0};
+    std::vector<Poster> posters(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back(post_until_gone, s->port, tokens_["dana"], "sigterm.load",
+                          "t" + std::to_string(t), 400, std::cref(signalled), std::ref(acked),
+                          std::ref(posters[t]));
+    }
+    const auto deadline = Clock::now() + 20s;
+    while (acked.load() < 200 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    signalled.store(true);
+    s->child->kill(SIGTERM);
+    for (auto& t : pool) t.join();
+    stop_server(*s);  // SIGTERM again is harmless; it must exit 0
+
+    std::set<std::string> acknowledged;
+    int failures = 0, after_signal = 0;
+    for (const auto& p : posters) {
+        acknowledged.insert(p.acknowledged.begin(), p.acknowledged.end());
+        failures += p.failures_before_signal;
+        after_signal += p.acknowledged_after_signal;
+        EXPECT_EQ(p.other_status, 0);
+    }
+    RecordProperty("acknowledged_after_sigterm", after_signal);
+    std::printf("[   INFO   ] %zu events acknowledged, %d of them after SIGTERM\n",
+                acknowledged.size(), after_signal);
+    EXPECT_EQ(failures, 0) << "requests failed before the signal";
+    ASSERT_GE(acknowledged.size(), 200u);
+    const auto stored = stored_event_ids("sigterm.load", port_);
+    const std::set<std::string> stored_set(stored.begin(), stored.end());
+    EXPECT_EQ(stored.size(), stored_set.size()) << "an event stored twice";
+    int missing = 0;
+    for (const auto& id : acknowledged) missing += stored_set.count(id) == 0;
+    EXPECT_EQ(missing, 0) << "of " << acknowledged.size() << " acknowledged events";
+}
+
+TEST_F(HttpApi, KillDashNineLosesNoAcknowledgedEvent) {
+    ServerProcess* s = start_server({"--quiet", "--rate-limit", "0"});
+    ASSERT_NE(s, nullptr);
+    constexpr int threads = 8;
+    std::atomic<bool> signalled{false};
+    std::atomic<int> acked{0};
+    std::vector<Poster> posters(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back(post_until_gone, s->port, tokens_["lee"], "crash.load",
+                          "k" + std::to_string(t), 400, std::cref(signalled), std::ref(acked),
+                          std::ref(posters[t]));
+    }
+    const auto deadline = Clock::now() + 20s;
+    while (acked.load() < 150 && Clock::now() < deadline) std::this_thread::sleep_for(5ms);
+    signalled.store(true);
+    s->child->kill(SIGKILL);
+    for (auto& t : pool) t.join();
+    s->stopped = true;
+    const auto status = s->child->finish(10s);
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFSIGNALED(*status) && WTERMSIG(*status) == SIGKILL);
+
+    std::vector<std::string> acknowledged;
+    for (const auto& p : posters) {
+        EXPECT_EQ(p.failures_before_signal, 0);
+        acknowledged.insert(acknowledged.end(), p.acknowledged.begin(), p.acknowledged.end());
+    }
+    ASSERT_GE(acknowledged.size(), 150u);
+
+    // A new server on the same workspace finds every acknowledged event exactly once.
+    ServerProcess* again = start_server({"--quiet", "--rate-limit", "0"});
+    ASSERT_NE(again, nullptr);
+    std::map<std::string, int> count;
+    for (const auto& id : stored_event_ids("crash.load", again->port)) ++count[id];
+    int wrong = 0;
+    for (const auto& id : acknowledged) {
+        if (count[id] != 1) {
+            if (++wrong <= 5) ADD_FAILURE() << id << " is stored " << count[id] << " times";
+        }
+    }
+    EXPECT_EQ(wrong, 0);
+
+    // Posting them all again: every one is a duplicate.
+    for (std::size_t start = 0; start < acknowledged.size(); start += 500) {
+        json batch = json::array();
+        for (std::size_t i = start; i < std::min(acknowledged.size(), start + 500); ++i) {
+            batch.push_back({{"specversion", "1.0"},
+                             {"type", "crash.load"},
+                             {"id", acknowledged[i]},
+                             {"source", "load"},
+                             {"data", json::object()}});
+        }
+        const auto r = call("POST", "/v1/events", "lee", batch.dump(),
+                            {{"Content-Type", "application/cloudevents-batch+json"}}, again->port);
+        ASSERT_EQ(r.status, 202) << describe(r);
+        const json j = body_json(r);
+        ASSERT_EQ(j["events"].size(), batch.size());
+        for (const auto& e : j["events"]) {
+            EXPECT_EQ(e.value("duplicate", false), true) << e;
+        }
+    }
+    // One single re-post in plain JSON answers the same.
+    const auto single =
+        call("POST", "/v1/events", "lee",
+             json{{"type", "crash.load"}, {"id", acknowledged.front()}, {"source", "load"}}.dump(),
+             {}, again->port);
+    ASSERT_EQ(single.status, 202);
+    EXPECT_EQ(body_json(single).value("duplicate", false), true);
+}
+
+// --- Logs -------------------------------------------------------------------------------
+
+TEST_F(HttpApi, EachRequestLogsOneJsonLineWithoutSecrets) {
+    ServerProcess* s = start_server({});
+    ASSERT_NE(s, nullptr);
+    const std::string garbage = "bt_garbage-secret-that-must-not-be-logged";
+    std::map<std::string, int> statuses;  // by request id
+    auto record = [&](const HttpResponse& r) {
+        const std::string id = r.header("X-Request-Id").value_or("");
+        EXPECT_FALSE(id.empty()) << describe(r);
+        statuses[id] = r.status;
+    };
+    record(call("GET", "/v1/handoffs", "dana", "", {}, s->port));
+    record(call("GET", "/v1/handoffs/424242", "dana", "", {}, s->port));
+    record(call("POST", "/v1/events?secret=in-the-query", "dana",
+                json{{"type", "logged.event"}, {"data", {{"password", "hunter2"}}}}.dump(), {},
+                s->port));
+    record(call("GET", "/livez", "", "", {}, s->port));
+    HttpRequest bad;
+    bad.target = "/v1/handoffs";
+    bad.headers = {{"Authorization", "Bearer " + garbage}};
+    record(send(bad, s->port));
+    ASSERT_EQ(statuses.size(), 5u);
+    stop_server(*s);
+
+    const std::string& err = s->child->err();
+    std::map<std::string, int> logged;
+    for (const auto& line : split_lines(err)) {
+        if (line.empty()) continue;
+        const json j = json::parse(line, nullptr, false);
+        ASSERT_TRUE(j.is_object()) << "not a JSON line: " << line;
+        ASSERT_TRUE(j.contains("request_id")) << line;
+        const std::string id = j["request_id"];
+        ++logged[id];
+        ASSERT_TRUE(statuses.count(id)) << "a line for a request not made: " << line;
+        EXPECT_EQ(j.value("status", 0), statuses[id]) << line;
+        EXPECT_TRUE(j.contains("route") && j["route"].is_string()) << line;
+        EXPECT_TRUE(j.contains("method")) << line;
+    }
+    for (const auto& [id, status] : statuses) {
+        EXPECT_EQ(logged[id], 1) << "request " << id << " (" << status << ") logged " << logged[id]
+                                 << " times\n"
+                                 << err;
+    }
+    EXPECT_NE(err.find("\"route\":\"/v1/handoffs/{id}\""), std::string::npos) << err;
+    EXPECT_NE(err.find("\"actor\":\"dana\""), std::string::npos) << err;
+    for (const std::string& secret :
+         {tokens_["dana"], garbage, std::string("hunter2"), std::string("in-the-query")}) {
+        EXPECT_EQ(err.find(secret), std::string::npos) << "a secret in the log: " << secret;
+    }
+    // The token's hash is not a secret's stand-in in the log either.
+    EXPECT_EQ(err.find("Bearer"), std::string::npos) << err;
+}
+
+}  // namespace
+}  // namespace baton::test
