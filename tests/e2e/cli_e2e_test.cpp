@@ -19,23 +19,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-// The exit codes of src/cli/command.h, spelled out so that a renumbering there fails here.
-constexpr int exit_ok = 0;
-constexpr int exit_usage = 2;
-constexpr int exit_invalid = 3;
-constexpr int exit_not_found = 4;
-constexpr int exit_conflict = 5;
-constexpr int exit_forbidden = 6;
-constexpr int exit_unavailable = 7;
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
-           "--- stderr:\n" + r.err;
-}
 
-int count_lines(const std::string& text) {
-    return static_cast<int>(std::count(text.begin(), text.end(), '\n'));
-}
 
 // The CLI's promise for a failure: a non-zero exit and one line on stderr.
 void expect_one_line(const ProcessResult& r) {
@@ -43,16 +28,6 @@ void expect_one_line(const ProcessResult& r) {
     EXPECT_FALSE(r.err.empty() || r.err.back() != '\n') << describe(r);
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0, nl;
-    while ((nl = text.find('\n', start)) != std::string::npos) {
-        lines.push_back(text.substr(start, nl - start));
-        start = nl + 1;
-    }
-    if (start < text.size()) lines.push_back(text.substr(start));
-    return lines;
-}
 
 // The text of every file under `dir`, by path relative to it.
 std::map<std::string, std::string> tree(const std::string& dir) {

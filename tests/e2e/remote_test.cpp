@@ -23,19 +23,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// The exit codes of src/cli/command.h.
-constexpr int exit_ok = 0;
-constexpr int exit_usage = 2;
-constexpr int exit_invalid = 3;
-constexpr int exit_not_found = 4;
-constexpr int exit_conflict = 5;
-constexpr int exit_forbidden = 6;
-constexpr int exit_unavailable = 7;
 
-std::string describe(const ProcessResult& r) {
-    return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
-           "--- stderr:\n" + r.err;
-}
 
 std::string normalise(std::string text) {
     static const std::regex time(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");

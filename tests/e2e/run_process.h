@@ -122,4 +122,40 @@ private:
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
 
+// Shared by the end-to-end suites.
+
+// The exit codes of src/cli/command.h, spelled out here so that a renumbering there fails
+// the tests.
+constexpr int exit_ok = 0;
+constexpr int exit_usage = 2;
+constexpr int exit_invalid = 3;
+constexpr int exit_not_found = 4;
+constexpr int exit_conflict = 5;
+constexpr int exit_forbidden = 6;
+constexpr int exit_unavailable = 7;
+
+// A process's exit code and output, for failure messages.
+inline std::string describe(const ProcessResult& r) {
+    return "exit " + std::to_string(r.exit_code) + "\n--- stdout:\n" + r.out +
+           "--- stderr:\n" + r.err;
+}
+
+inline int count_lines(const std::string& text) {
+    int n = 0;
+    for (char c : text) n += c == '\n';
+    return n;
+}
+
+// The lines of a text, without their newlines; a last line without one counts too.
+inline std::vector<std::string> split_lines(const std::string& text) {
+    std::vector<std::string> lines;
+    std::size_t start = 0, nl;
+    while ((nl = text.find('\n', start)) != std::string::npos) {
+        lines.push_back(text.substr(start, nl - start));
+        start = nl + 1;
+    }
+    if (start < text.size()) lines.push_back(text.substr(start));
+    return lines;
+}
+
 }  // namespace baton::test

@@ -44,16 +44,6 @@ json body_json(const HttpResponse& r) {
     return json::parse(r.body, nullptr, false);
 }
 
-std::vector<std::string> split_lines(const std::string& text) {
-    std::vector<std::string> lines;
-    std::size_t start = 0, nl;
-    while ((nl = text.find('\n', start)) != std::string::npos) {
-        lines.push_back(text.substr(start, nl - start));
-        start = nl + 1;
-    }
-    if (start < text.size()) lines.push_back(text.substr(start));
-    return lines;
-}
 
 // RFC 9457: application/problem+json with type, title, status, detail and, when one input is
 // at fault, the field that is.
