@@ -55,12 +55,12 @@ fi
 
 # --- build -----------------------------------------------------------------------------
 if [ "$build_dir" = build ]; then
-  BATON_JOBS=$jobs scripts/build.sh
+  BATON_JOBS=$jobs scripts/build.sh >&2  # stdout carries only the result tables
 else
   if [ ! -f "$build_dir/build.ninja" ]; then
     cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
   fi
-  [ -n "${BENCH_BATON:-}" ] || cmake --build "$build_dir" -j "$jobs" --target baton
+  [ -n "${BENCH_BATON:-}" ] || cmake --build "$build_dir" -j "$jobs" --target baton >&2
 fi
 cmake --build "$build_dir" -j "$jobs" --target baton_bare_server baton_fixed_rate >/dev/null
 baton=${BENCH_BATON:-$build_dir/src/app/baton}

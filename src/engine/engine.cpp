@@ -133,13 +133,14 @@ Result<std::shared_ptr<const core::Playbook>> Engine::playbook_version(store::Tr
 }
 
 Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transaction& tx,
-                                                                 bool committed) {
+                                                                 bool committed, bool* stale) {
     auto version = tx.config_version();
     if (!version) return version.error();
     {
         std::lock_guard lock(cache_mutex_);
         if (snapshot_ && snapshot_version_ == *version) return snapshot_;
     }
+    if (stale != nullptr) *stale = true;
     auto snap = std::make_shared<Snapshot>();
     auto records = tx.current_playbooks();
     if (!records) return records.error();
@@ -354,7 +355,10 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     if (auto st = core::validate_event(event); !st) return st.error();
     const TimePoint now = clock_.now();
     IngestResult out;
-    if (auto warm = refresh_snapshot(); !warm) return warm.error();
+    // The write uses the cached snapshot when its config version is current. Only when it
+    // is not (playbooks or people changed) does the write parse afresh, and then one read
+    // refreshes the cache from committed data for the events after it.
+    bool snapshot_was_stale = false;
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         out = IngestResult{};
         auto inserted = tx.insert_event(event, now);
@@ -366,7 +370,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
             out.handoff_ids = std::move(ids).value();
             return ok_status();
         }
-        auto snap = snapshot(tx, false);
+        auto snap = snapshot(tx, false, &snapshot_was_stale);
         if (!snap) return snap.error();
         const std::string time_text = format_rfc3339(event.time);
         const core::ConditionInput input{
@@ -390,6 +394,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
                                      static_cast<int>(out.handoff_ids.size()));
     });
     if (!st) return st.error();
+    if (snapshot_was_stale) (void)refresh_snapshot();  // a cache miss only costs time
     return out;
 }
 

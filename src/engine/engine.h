@@ -151,7 +151,9 @@ private:
     // The parsed configuration as `tx` sees it. Only a snapshot read in a read transaction
     // (committed data) is cached: inside a write, versions may still be rolled back and
     // their numbers reused, so a write builds afresh when the cache does not match.
-    Result<std::shared_ptr<const Snapshot>> snapshot(store::Transaction& tx, bool committed);
+    // `stale`, when given, is set when the cache did not match and the snapshot was built.
+    Result<std::shared_ptr<const Snapshot>> snapshot(store::Transaction& tx, bool committed,
+                                                     bool* stale = nullptr);
     // Warms the snapshot cache from committed data (a cheap version check when warm).
     Status refresh_snapshot();
     Result<std::shared_ptr<const core::Playbook>> playbook_version(store::Transaction& tx,
