@@ -1,6 +1,7 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <set>
 
 #include "core/deadlines.h"
 #include "core/limits.h"
@@ -255,18 +256,20 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
         if (!doc) return doc.error();
         if (doc->has_value()) stored_people = SourceFile{"people.yaml", (*doc)->text};
     }
-    // Playbooks already stored count for `next:` across files.
+    // Playbooks already stored count for `next:` across files, unless a file replaces them.
+    std::set<std::string> applied_ids;
+    for (const auto& f : files) {
+        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        auto parsed = core::parse_playbook(f.text, f.path);
+        if (parsed.playbook) applied_ids.insert(parsed.playbook->id);
+    }
     std::vector<SourceFile> all = files;
     auto current = tx.current_playbooks();
     if (!current) return current.error();
     for (const auto& r : *current) {
-        bool replaced = false;
-        for (const auto& f : files) {
-            if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
-            auto parsed = core::parse_playbook(f.text, f.path);
-            replaced = replaced || (parsed.playbook && parsed.playbook->id == r.id);
+        if (applied_ids.count(r.id) == 0) {
+            all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
         }
-        if (!replaced) all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
     }
     LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
     if (!lint.errors.empty()) return lint_error(lint.errors);
