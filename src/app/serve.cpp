@@ -131,6 +131,9 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
         *options, [&api](http::Request& r) { return api.handle(r); },
         [&api](const http::Request& r, const http::Response& res, std::chrono::microseconds us) {
             api.observe(r, res, us);
+        },
+        [&api](http::Request& r, const http::Respond& respond) {
+            return api.handle_async(r, respond);
         });
     if (!server) return server.error();
     const std::string host = options->address.find(':') != std::string::npos

@@ -1,7 +1,9 @@
 #include "engine/engine.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include "core/deadlines.h"
 #include "core/limits.h"
@@ -352,6 +354,142 @@ std::vector<store::TimerRecord> timer_records(std::int64_t handoff_id,
     return out;
 }
 
+// A handoff before its owner is known: the templates that do not depend on the owner,
+// rendered. Pure, so it can be built before the write.
+struct HandoffDraft {
+    std::string subject;
+    std::string giver;
+    std::string wanted;  // the rendered owner: a person, a team, or "" (unresolvable)
+    std::vector<core::TimelineEntry> notes;
+};
+
+HandoffDraft draft_handoff(const core::Playbook& pb, const core::Event& event, TimePoint now) {
+    const std::string time_text = format_rfc3339(event.time);
+    const core::TemplateContext ctx = context_of(event, time_text);
+    HandoffDraft d;
+    auto subject = core::render_template(pb.subject, ctx);
+    note_missing(d.notes, now, "subject", subject.missing);
+    d.subject = subject.text.empty() ? event.type + " " + event.id : subject.text;
+    auto giver = core::render_template(pb.from, ctx);
+    note_missing(d.notes, now, "from", giver.missing);
+    d.giver = giver.text.empty() ? pb.from : giver.text;
+    auto wanted = core::render_template(pb.owner, ctx);
+    note_missing(d.notes, now, "owner", wanted.missing);
+    d.wanted = std::move(wanted.text);
+    return d;
+}
+
+// What owner resolution needs from the store: the team's round-robin counter (bumped) or
+// its members' open handoffs. Nothing for a person or a `first` team.
+Status read_team_load(store::Transaction& tx, const core::Directory& directory,
+                      const std::string& wanted, core::TeamLoad& load) {
+    if (const core::Team* team = directory.team(wanted)) {
+        if (team->rule == core::AssignmentRule::round_robin) {
+            auto counter = tx.next_assignment(team->handle);
+            if (!counter) return counter.error();
+            load.round_robin_counter = *counter;
+        } else if (team->rule == core::AssignmentRule::least_loaded) {
+            auto counts = tx.open_handoff_counts(team->members);
+            if (!counts) return counts.error();
+            load.open_counts = std::move(counts).value();
+        }
+    }
+    return ok_status();
+}
+
+// The handoff with its timers and outbox rows, once its owner is resolved; the ids (and
+// the outbox dedupe keys, which hold the handoff id) are filled in by insert_plan.
+struct HandoffPlan {
+    core::OwnerResolution owner;
+    core::Handoff handoff;
+    std::vector<store::TimerRecord> timers;
+    std::vector<store::OutboxRecord> outbox;
+};
+
+HandoffPlan finish_handoff(const HandoffDraft& draft, const core::Playbook& pb, int version,
+                           const core::Event& event, const core::Directory& directory,
+                           core::OwnerResolution owner, TimePoint now) {
+    const std::string time_text = format_rfc3339(event.time);
+    const core::TemplateContext ctx = context_of(event, time_text);
+    HandoffPlan plan;
+    core::Handoff& h = plan.handoff;
+    h.subject = draft.subject;
+    h.giver = draft.giver;
+    h.owner = owner.owner;
+    h.unowned = owner.unowned;
+
+    h.playbook_id = pb.id;
+    h.playbook_version = version;
+    h.title = pb.title;
+    h.state = core::HandoffState::waiting;
+    h.done_definition = pb.done;
+    h.created_at = h.updated_at = now;
+    h.event_source = event.source;
+    h.event_id = event.id;
+    h.data = event.data;
+    int number = 0;
+    for (const auto& item : pb.checklist) {
+        h.checklist.push_back(
+            core::ChecklistItem{++number, item.text, false, "", std::nullopt, item.when});
+    }
+    const core::Person* person = directory.person(h.owner);
+    const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
+    const core::DeadlinePlan deadlines = core::plan_deadlines(pb, now, calendar);
+    h.deadlines = deadlines.deadlines;
+
+    std::string text = "Handed over by " + h.giver + " to " + h.owner + ": " + pb.title;
+    if (h.deadlines.accept_by) text += "; accept by " + format_rfc3339(*h.deadlines.accept_by);
+    h.timeline.push_back(system_entry(now, "created", text,
+                                      {{"event", {{"source", event.source}, {"id", event.id}}},
+                                       {"playbook", pb.id},
+                                       {"version", version}}));
+    if (owner.unowned) {
+        h.timeline.push_back(system_entry(now, "unowned",
+                                          "No owner could be resolved (" + owner.reason +
+                                              "); it lands with " + h.owner +
+                                              " until someone reassigns it",
+                                          {{"reason", owner.reason}, {"wanted", draft.wanted}}));
+    } else if (!owner.team.empty()) {
+        h.timeline.push_back(system_entry(now, "assigned", h.owner + " " + owner.reason));
+    }
+    for (const auto& n : draft.notes) h.timeline.push_back(n);
+    plan.timers = timer_records(0, deadlines, h.owner);
+
+    for (std::size_t i = 0; i < pb.checkpoint.size(); ++i) {
+        const core::Checkpoint& cp = pb.checkpoint[i];
+        store::OutboxRecord row;
+        row.channel = cp.kind == core::CheckpointKind::slack   ? "slack"
+                      : cp.kind == core::CheckpointKind::email ? "email"
+                                                               : "webhook";
+        auto target = core::render_template(cp.target, ctx);
+        row.target = target.text == "owner"   ? h.owner
+                     : target.text == "giver" ? h.giver
+                                              : target.text;
+        row.payload = {{"what", "created"}, {"checkpoint", i + 1}};
+        if (cp.template_name) row.payload["template"] = *cp.template_name;
+        row.next_attempt_at = row.created_at = now;
+        plan.outbox.push_back(std::move(row));
+    }
+    plan.owner = std::move(owner);
+    return plan;
+}
+
+// Stores a planned handoff with its timers and outbox rows; the plan is spent.
+Status insert_plan(store::Transaction& tx, HandoffPlan& plan, IngestResult& out) {
+    auto id = tx.insert_handoff(plan.handoff);
+    if (!id) return id.error();
+    out.handoff_ids.push_back(*id);
+    for (auto& t : plan.timers) t.handoff_id = *id;
+    if (auto st = tx.insert_timers(plan.timers); !st) return st;
+    // One row per checkpoint, in the playbook's order, so the position is the checkpoint's.
+    for (std::size_t i = 0; i < plan.outbox.size(); ++i) {
+        plan.outbox[i].handoff_id = *id;
+        plan.outbox[i].dedupe_key =
+            "handoff:" + std::to_string(*id) + ":created:" + std::to_string(i);
+    }
+    return tx.insert_outbox(plan.outbox);
+}
+
 }  // namespace
 
 Result<IngestResult> Engine::ingest(const core::Event& event) {
@@ -373,25 +511,8 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
             out.handoff_ids = std::move(ids).value();
             return ok_status();
         }
-        auto snap = snapshot(tx, false, &snapshot_was_stale);
-        if (!snap) return snap.error();
-        const std::string time_text = format_rfc3339(event.time);
-        const core::ConditionInput input{
-            &event.data, event.subject.value_or(""), event.type, event.source, event.id, time_text};
-        for (const auto& entry : (*snap)->playbooks) {
-            const core::Playbook& pb = *entry.playbook;
-            if (pb.when != event.type) continue;
-            if (pb.condition) {
-                // A condition that cannot be evaluated (a missing field) does not match;
-                // the event stays stored and listed as unmatched.
-                auto matched = pb.condition->evaluate(input);
-                if (!matched || !*matched) continue;
-            }
-            ++out.playbooks_matched;
-            if (auto created = create_handoff(tx, **snap, pb, entry.version, event, now, out);
-                !created) {
-                return created;
-            }
+        if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
+            return created;
         }
         return tx.set_event_handoffs(event.source, event.id,
                                      static_cast<int>(out.handoff_ids.size()));
@@ -401,99 +522,222 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     return out;
 }
 
+// The playbooks of `snap` that `event` matches, in order.
+std::vector<std::size_t> Engine::matching(const Snapshot& snap, const core::Event& event) {
+    std::vector<std::size_t> out;
+    const std::string time_text = format_rfc3339(event.time);
+    const core::ConditionInput input{
+        &event.data, event.subject.value_or(""), event.type, event.source, event.id, time_text};
+    for (std::size_t i = 0; i < snap.playbooks.size(); ++i) {
+        const core::Playbook& pb = *snap.playbooks[i].playbook;
+        if (pb.when != event.type) continue;
+        if (pb.condition) {
+            // A condition that cannot be evaluated (a missing field) does not match;
+            // the event stays stored and listed as unmatched.
+            auto matched = pb.condition->evaluate(input);
+            if (!matched || !*matched) continue;
+        }
+        out.push_back(i);
+    }
+    return out;
+}
+
+// Creates the handoffs of every playbook the (just stored) event matches, as `tx` sees
+// the configuration.
+Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePoint now,
+                        IngestResult& out, bool* stale) {
+    auto snap = snapshot(tx, false, stale);
+    if (!snap) return snap.error();
+    for (std::size_t i : matching(**snap, event)) {
+        const Snapshot::Entry& entry = (*snap)->playbooks[i];
+        ++out.playbooks_matched;
+        if (auto created =
+                create_handoff(tx, **snap, *entry.playbook, entry.version, event, now, out);
+            !created) {
+            return created;
+        }
+    }
+    return ok_status();
+}
+
 Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                               const core::Playbook& pb, int version, const core::Event& event,
                               TimePoint now, IngestResult& out) {
-    const std::string time_text = format_rfc3339(event.time);
-    const core::TemplateContext ctx = context_of(event, time_text);
-    core::Handoff h;
-    std::vector<core::TimelineEntry> notes;
-    auto subject = core::render_template(pb.subject, ctx);
-    note_missing(notes, now, "subject", subject.missing);
-    h.subject = subject.text.empty() ? event.type + " " + event.id : subject.text;
-    auto giver = core::render_template(pb.from, ctx);
-    note_missing(notes, now, "from", giver.missing);
-    h.giver = giver.text.empty() ? pb.from : giver.text;
-    auto wanted = core::render_template(pb.owner, ctx);
-    note_missing(notes, now, "owner", wanted.missing);
-
+    const HandoffDraft draft = draft_handoff(pb, event, now);
     core::TeamLoad load;
-    if (const core::Team* team = snap.directory->team(wanted.text)) {
-        if (team->rule == core::AssignmentRule::round_robin) {
-            auto counter = tx.next_assignment(team->handle);
-            if (!counter) return counter.error();
-            load.round_robin_counter = *counter;
-        } else if (team->rule == core::AssignmentRule::least_loaded) {
-            auto counts = tx.open_handoff_counts(team->members);
-            if (!counts) return counts.error();
-            load.open_counts = std::move(counts).value();
+    if (auto st = read_team_load(tx, *snap.directory, draft.wanted, load); !st) return st;
+    HandoffPlan plan = finish_handoff(
+        draft, pb, version, event, *snap.directory,
+        core::resolve_owner(draft.wanted, draft.giver, *snap.directory, load), now);
+    return insert_plan(tx, plan, out);
+}
+
+namespace {
+
+// Past this many members a team's possible owners are not planned ahead: the handoff is
+// finished inside the write instead, which is correct, only slower.
+constexpr std::size_t planned_owners_max = 16;
+
+// Every resolution the owner may get. One, unless the owner is a team whose rule needs
+// the store (round-robin, least-loaded): then each member, found by asking the pure
+// resolver with a load that picks that member. Empty when there are too many to plan.
+std::vector<core::OwnerResolution> possible_owners(const HandoffDraft& draft,
+                                                   const core::Directory& directory) {
+    const core::Team* team = directory.team(draft.wanted);
+    const bool by_load = team != nullptr && directory.person(draft.wanted) == nullptr &&
+                         !team->members.empty() && team->rule != core::AssignmentRule::first;
+    if (!by_load) return {core::resolve_owner(draft.wanted, draft.giver, directory, {})};
+    if (team->members.size() > planned_owners_max) return {};
+    std::vector<core::OwnerResolution> out;
+    for (std::size_t i = 0; i < team->members.size(); ++i) {
+        core::TeamLoad load;
+        load.round_robin_counter = static_cast<std::int64_t>(i);
+        for (const auto& m : team->members) load.open_counts[m] = 1;
+        load.open_counts[team->members[i]] = 0;
+        auto resolution = core::resolve_owner(draft.wanted, draft.giver, directory, load);
+        const bool seen = std::any_of(out.begin(), out.end(), [&](const auto& r) {
+            return r.owner == resolution.owner;
+        });
+        if (!seen) out.push_back(std::move(resolution));
+    }
+    return out;
+}
+
+bool same_resolution(const core::OwnerResolution& a, const core::OwnerResolution& b) {
+    return a.owner == b.owner && a.unowned == b.unowned && a.reason == b.reason &&
+           a.team == b.team;
+}
+
+// Runs `release` when it goes out of scope, however the scope ends.
+template <class F>
+struct Finally {
+    F release;
+    ~Finally() { release(); }
+};
+template <class F>
+Finally(F) -> Finally<F>;
+
+}  // namespace
+
+// An ingest planned outside the write: one entry per matched playbook, each with its
+// handoff finished for every owner it may get, so that the write only reads the team's
+// counter, picks one and stores it.
+struct Engine::PlannedIngest {
+    struct Match {
+        std::shared_ptr<const core::Playbook> playbook;
+        int version = 0;
+        HandoffDraft draft;
+        std::vector<HandoffPlan> plans;  // empty: finish it inside the write
+    };
+    core::Event event;
+    TimePoint now{};
+    std::shared_ptr<const Snapshot> snapshot;  // null: plan nothing, match inside the write
+    std::int64_t config_version = -1;
+    std::vector<Match> matches;
+    IngestResult out;
+    bool stale = false;
+};
+
+Engine::~Engine() {
+    // The store answers asynchronous ingests on its own thread, through this engine.
+    while (ingests_in_flight_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+}
+
+std::shared_ptr<Engine::PlannedIngest> Engine::plan_ingest(const core::Event& event,
+                                                           TimePoint now) {
+    auto plan = std::make_shared<PlannedIngest>();
+    plan->event = event;
+    plan->now = now;
+    // The cached snapshot is of committed data; the write checks that its version is
+    // still current before trusting anything planned from it.
+    if (snapshot_stale_.exchange(false) || !has_snapshot()) (void)refresh_snapshot();
+    {
+        std::lock_guard lock(cache_mutex_);
+        plan->snapshot = snapshot_;
+        plan->config_version = snapshot_version_;
+    }
+    if (!plan->snapshot) return plan;
+    const core::Directory& directory = *plan->snapshot->directory;
+    for (std::size_t i : matching(*plan->snapshot, plan->event)) {
+        const Snapshot::Entry& entry = plan->snapshot->playbooks[i];
+        PlannedIngest::Match m{entry.playbook, entry.version,
+                               draft_handoff(*entry.playbook, plan->event, now), {}};
+        for (auto& owner : possible_owners(m.draft, directory)) {
+            m.plans.push_back(finish_handoff(m.draft, *entry.playbook, entry.version,
+                                             plan->event, directory, std::move(owner), now));
+        }
+        plan->matches.push_back(std::move(m));
+    }
+    return plan;
+}
+
+bool Engine::has_snapshot() {
+    std::lock_guard lock(cache_mutex_);
+    return snapshot_ != nullptr;
+}
+
+// The write of a planned ingest: the same effects as ingest()'s, in the same order.
+Status Engine::store_planned(store::Transaction& tx, PlannedIngest& plan) {
+    IngestResult& out = plan.out;
+    out = IngestResult{};
+    const core::Event& event = plan.event;
+    auto inserted = tx.insert_event(event, plan.now);
+    if (!inserted) return inserted.error();
+    if (!*inserted) {
+        out.duplicate = true;
+        auto ids = tx.handoffs_of_event(event.source, event.id);
+        if (!ids) return ids.error();
+        out.handoff_ids = std::move(ids).value();
+        return ok_status();
+    }
+    auto version = tx.config_version();
+    if (!version) return version.error();
+    if (!plan.snapshot || *version != plan.config_version) {
+        // The configuration changed since the plan was made: match afresh.
+        plan.stale = true;
+        if (auto created = match_in(tx, event, plan.now, out, &plan.stale); !created) {
+            return created;
+        }
+    } else {
+        const core::Directory& directory = *plan.snapshot->directory;
+        for (auto& m : plan.matches) {
+            ++out.playbooks_matched;
+            core::TeamLoad load;
+            if (auto st = read_team_load(tx, directory, m.draft.wanted, load); !st) return st;
+            auto owner = core::resolve_owner(m.draft.wanted, m.draft.giver, directory, load);
+            auto planned = std::find_if(m.plans.begin(), m.plans.end(), [&](const auto& p) {
+                return same_resolution(p.owner, owner);
+            });
+            if (planned == m.plans.end()) {
+                HandoffPlan late = finish_handoff(m.draft, *m.playbook, m.version, event,
+                                                  directory, std::move(owner), plan.now);
+                if (auto st = insert_plan(tx, late, out); !st) return st;
+            } else if (auto st = insert_plan(tx, *planned, out); !st) {
+                return st;
+            }
         }
     }
-    const core::OwnerResolution owner =
-        core::resolve_owner(wanted.text, h.giver, *snap.directory, load);
-    h.owner = owner.owner;
-    h.unowned = owner.unowned;
+    return tx.set_event_handoffs(event.source, event.id,
+                                 static_cast<int>(out.handoff_ids.size()));
+}
 
-    h.playbook_id = pb.id;
-    h.playbook_version = version;
-    h.title = pb.title;
-    h.state = core::HandoffState::waiting;
-    h.done_definition = pb.done;
-    h.created_at = h.updated_at = now;
-    h.event_source = event.source;
-    h.event_id = event.id;
-    h.data = event.data;
-    int number = 0;
-    for (const auto& item : pb.checklist) {
-        h.checklist.push_back(
-            core::ChecklistItem{++number, item.text, false, "", std::nullopt, item.when});
+void Engine::ingest_async(const core::Event& event, IngestDone done) {
+    if (auto st = core::validate_event(event); !st) return done(st.error());
+    std::shared_ptr<PlannedIngest> plan;
+    try {
+        plan = plan_ingest(event, clock_.now());
+    } catch (const std::exception& e) {
+        return done(make_error(ErrorCode::internal, std::string("planning an ingest: ") + e.what()));
     }
-    const core::Person* person = snap.directory->person(h.owner);
-    const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
-    const core::DeadlinePlan plan = core::plan_deadlines(pb, now, calendar);
-    h.deadlines = plan.deadlines;
-
-    std::string text = "Handed over by " + h.giver + " to " + h.owner + ": " + pb.title;
-    if (h.deadlines.accept_by) text += "; accept by " + format_rfc3339(*h.deadlines.accept_by);
-    h.timeline.push_back(system_entry(now, "created", text,
-                                      {{"event", {{"source", event.source}, {"id", event.id}}},
-                                       {"playbook", pb.id},
-                                       {"version", version}}));
-    if (owner.unowned) {
-        h.timeline.push_back(system_entry(now, "unowned",
-                                          "No owner could be resolved (" + owner.reason +
-                                              "); it lands with " + h.owner +
-                                              " until someone reassigns it",
-                                          {{"reason", owner.reason}, {"wanted", wanted.text}}));
-    } else if (!owner.team.empty()) {
-        h.timeline.push_back(system_entry(now, "assigned", h.owner + " " + owner.reason));
-    }
-    for (auto& n : notes) h.timeline.push_back(std::move(n));
-
-    auto id = tx.insert_handoff(h);
-    if (!id) return id.error();
-    out.handoff_ids.push_back(*id);
-    if (auto st = tx.insert_timers(timer_records(*id, plan, h.owner)); !st) return st;
-
-    std::vector<store::OutboxRecord> rows;
-    for (std::size_t i = 0; i < pb.checkpoint.size(); ++i) {
-        const core::Checkpoint& cp = pb.checkpoint[i];
-        store::OutboxRecord row;
-        row.handoff_id = *id;
-        row.channel = cp.kind == core::CheckpointKind::slack   ? "slack"
-                      : cp.kind == core::CheckpointKind::email ? "email"
-                                                               : "webhook";
-        auto target = core::render_template(cp.target, ctx);
-        row.target = target.text == "owner"   ? h.owner
-                     : target.text == "giver" ? h.giver
-                                              : target.text;
-        row.dedupe_key = "handoff:" + std::to_string(*id) + ":created:" + std::to_string(i);
-        row.payload = {{"what", "created"}, {"checkpoint", i + 1}};
-        if (cp.template_name) row.payload["template"] = *cp.template_name;
-        row.next_attempt_at = row.created_at = now;
-        rows.push_back(std::move(row));
-    }
-    return tx.insert_outbox(rows);
+    ingests_in_flight_.fetch_add(1);
+    store_.write_async(
+        [this, plan](store::Transaction& tx) { return store_planned(tx, *plan); },
+        [this, plan, done = std::move(done)](Status st) {
+            Finally leave{[this] { ingests_in_flight_.fetch_sub(1); }};
+            if (plan->stale) snapshot_stale_.store(true);  // the next plan refreshes it
+            if (!st) return done(st.error());
+            done(std::move(plan->out));
+        });
 }
 
 Result<core::Actor> Engine::actor(const std::string& handle) {

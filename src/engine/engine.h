@@ -9,6 +9,7 @@
 // call from several threads; the parsed-playbook and people caches are guarded by a mutex.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -73,6 +74,14 @@ public:
     // matches, in one transaction. The same (source, id) again creates nothing and
     // answers duplicate with the handoffs of the first time.
     Result<IngestResult> ingest(const core::Event& event) override;
+    // ingest() without blocking the caller, for the HTTP I/O threads: the handoffs are
+    // planned here from the cached configuration (templates, owners, deadlines, rows), so
+    // that the store's commit only stores them. `done` gets what ingest() would have
+    // answered, after the durable commit, on a store thread: it must only hand it on.
+    using IngestDone = std::function<void(Result<IngestResult>)>;
+    void ingest_async(const core::Event& event, IngestDone done);
+    // Waits for the ingest_async() calls still in flight.
+    ~Engine() override;
 
     // The person acting: a handle from people.yaml. Unknown handles are refused.
     Result<core::Actor> actor(const std::string& handle);
@@ -133,7 +142,8 @@ public:
     TimePoint now() const override { return clock_.now(); }
 
 private:
-    struct Snapshot;  // the parsed playbooks and people of one store state
+    struct Snapshot;        // the parsed playbooks and people of one store state
+    struct PlannedIngest;   // an ingest_async() call, planned before its write
 
     // One value read in one read transaction: the shape of most of the reads below.
     template <class T, class Fetch>
@@ -159,6 +169,13 @@ private:
     Result<std::shared_ptr<const core::Playbook>> playbook_version(store::Transaction& tx,
                                                                    const std::string& id,
                                                                    int version);
+    // The positions in snap.playbooks of the playbooks `event` matches, in order.
+    static std::vector<std::size_t> matching(const Snapshot& snap, const core::Event& event);
+    Status match_in(store::Transaction& tx, const core::Event& event, TimePoint now,
+                    IngestResult& out, bool* stale);
+    std::shared_ptr<PlannedIngest> plan_ingest(const core::Event& event, TimePoint now);
+    bool has_snapshot();
+    Status store_planned(store::Transaction& tx, PlannedIngest& plan);
     Status create_handoff(store::Transaction& tx, const Snapshot& snap,
                           const core::Playbook& pb, int version, const core::Event& event,
                           TimePoint now, IngestResult& out);
@@ -189,6 +206,10 @@ private:
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
     std::string sources_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::SourceList> sources_ /* GUARDED_BY(cache_mutex_) */;
+    // Set when a planned ingest found the configuration changed: the next plan refreshes
+    // the cached snapshot first.
+    std::atomic<bool> snapshot_stale_{false};
+    std::atomic<int> ingests_in_flight_{0};
 };
 
 }  // namespace baton::engine

@@ -2,6 +2,8 @@
 // POSTs, run the handler, and turn anything that escapes into a problem+json.
 #include "http/api.h"
 
+#include <thread>
+
 #include "core/event.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
@@ -12,6 +14,11 @@ namespace baton::http {
 Api::Api(engine::Engine& engine, ApiOptions options)
     : engine_(engine), options_(std::move(options)) {
     add_routes();
+}
+
+Api::~Api() {
+    // Answers owed by handle_async() arrive on the store's thread and go through this Api.
+    while (answers_owed_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 void Api::add_routes() {
@@ -165,37 +172,7 @@ Response Api::handle(Request& request) {
     const Route& route = *match.route;
     request.route = route.pattern;
     Principal caller;
-    if (route.access != Access::open && route.access != Access::signed_hook) {
-        auto who = authenticate(request);
-        if (!who && who.error().code != ErrorCode::not_found) {
-            // The store failed: that is an outage (503), not a bad token.
-            return problem_from(who.error());
-        }
-        if (!who) {
-            Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
-            r.headers.set("WWW-Authenticate", "Bearer");
-            return r;
-        }
-        caller = std::move(who).value();
-        request.actor = caller.actor.handle;
-        double retry = 0;
-        if (!allow_rate(caller.token_hash, retry)) {
-            metrics_.add_rate_limited();
-            Response r = problem(429, "Too Many Requests", "slow down: this token's rate is " +
-                                                               std::to_string(static_cast<int>(
-                                                                   options_.rate_per_token_s)) +
-                                                               " requests a second");
-            r.headers.set("Retry-After", std::to_string(static_cast<int>(retry) + 1));
-            return r;
-        }
-        const core::Role role = caller.actor.role;
-        if ((route.access == Access::write && role == core::Role::viewer) ||
-            (route.access == Access::admin && role != core::Role::admin)) {
-            return problem(403, "Forbidden",
-                           caller.actor.handle + " is " + core::to_string(role) + "; this needs " +
-                               (route.access == Access::admin ? "an admin" : "a member or admin"));
-        }
-    }
+    if (auto refused = admit(request, route, caller)) return std::move(*refused);
     auto run = [&]() -> Response {
         try {
             return route.handler(request, match.params, caller);
@@ -211,6 +188,67 @@ Response Api::handle(Request& request) {
     };
     if (route.access == Access::open || route.access == Access::signed_hook) return run();
     return with_idempotency(request, caller, route.replayable, run);
+}
+
+bool Api::handle_async(Request& request, const std::function<void(Response)>& respond) {
+    try {
+        // Only single events without an Idempotency-Key; a batch (an array body) and a
+        // replayable request keep to handle(), which runs them in order on a worker.
+        if (request.method != "POST" || request.headers.get("Idempotency-Key")) return false;
+        const auto first = request.body.find_first_not_of(" \t\r\n");
+        if (first != std::string::npos && request.body[first] == '[') return false;
+        if (auto type = request.headers.get("Content-Type");
+            type && type->find("batch") != std::string::npos) {
+            return false;
+        }
+        const Match match = router_.match(request.method, request.path);
+        if (match.route == nullptr || match.route->pattern != "/v1/events") return false;
+        const Route& route = *match.route;
+        request.route = route.pattern;
+        Principal caller;
+        if (auto refused = admit(request, route, caller)) {
+            respond(std::move(*refused));
+            return true;
+        }
+        return post_event_async(request, respond);
+    } catch (const std::exception&) {
+        // Nothing was answered yet (an answer is the last thing done): handle() takes it.
+        return false;
+    }
+}
+
+std::optional<Response> Api::admit(Request& request, const Route& route, Principal& caller) {
+    if (route.access == Access::open || route.access == Access::signed_hook) return std::nullopt;
+    auto who = authenticate(request);
+    if (!who && who.error().code != ErrorCode::not_found) {
+        // The store failed: that is an outage (503), not a bad token.
+        return problem_from(who.error());
+    }
+    if (!who) {
+        Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
+        r.headers.set("WWW-Authenticate", "Bearer");
+        return r;
+    }
+    caller = std::move(who).value();
+    request.actor = caller.actor.handle;
+    double retry = 0;
+    if (!allow_rate(caller.token_hash, retry)) {
+        metrics_.add_rate_limited();
+        Response r = problem(429, "Too Many Requests", "slow down: this token's rate is " +
+                                                           std::to_string(static_cast<int>(
+                                                               options_.rate_per_token_s)) +
+                                                           " requests a second");
+        r.headers.set("Retry-After", std::to_string(static_cast<int>(retry) + 1));
+        return r;
+    }
+    const core::Role role = caller.actor.role;
+    if ((route.access == Access::write && role == core::Role::viewer) ||
+        (route.access == Access::admin && role != core::Role::admin)) {
+        return problem(403, "Forbidden",
+                       caller.actor.handle + " is " + core::to_string(role) + "; this needs " +
+                           (route.access == Access::admin ? "an admin" : "a member or admin"));
+    }
+    return std::nullopt;
 }
 
 void Api::observe(const Request& request, const Response& response,

@@ -6,10 +6,12 @@
 // concurrently from the server's workers; shared state is guarded by mutexes.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "engine/engine.h"
@@ -35,6 +37,12 @@ public:
     Api(engine::Engine& engine, ApiOptions options);
 
     Response handle(Request& request);
+    // The server's AsyncHandler: takes what can be answered without blocking a thread (a
+    // single event without an Idempotency-Key: POST /v1/events) and answers it through
+    // `respond` once committed; false for everything else, which goes to handle(). Never
+    // throws. Waits in the destructor for the answers still owed.
+    bool handle_async(Request& request, const std::function<void(Response)>& respond);
+    ~Api();
     // For the server's observer: one JSON log line and the request metrics.
     void observe(const Request& request, const Response& response,
                  std::chrono::microseconds elapsed);
@@ -50,12 +58,16 @@ private:
     void add_ops_routes();
     void add_hook_routes();
 
+    // Authentication, rate and role for `route`: the refusal, or nothing (and `caller`
+    // set) when the request may go on.
+    std::optional<Response> admit(Request& request, const Route& route, Principal& caller);
     Result<Principal> authenticate(const Request& request);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);
     Response with_idempotency(const Request& request, const Principal& caller,
                               bool replayable, const std::function<Response()>& run);
 
     Response post_events(const Request& request);
+    bool post_event_async(const Request& request, const std::function<void(Response)>& respond);
     Response handoff_action(const Params& params, const Principal& caller,
                             const std::string& action, const nlohmann::json& body);
 
@@ -75,6 +87,7 @@ private:
     std::mutex mutex_;
     std::map<std::string, CachedToken> token_cache_;  // GUARDED_BY(mutex_), by token hash
     std::map<std::string, Bucket> buckets_;           // GUARDED_BY(mutex_), by token hash
+    std::atomic<int> answers_owed_{0};  // handle_async() requests not yet answered
 };
 
 // JSON bodies: parsed within the body limit and nesting limit, refusing unknown fields.

@@ -114,6 +114,51 @@ Response Api::post_events(const Request& request) {
     return json_response(202, single ? results[0] : nlohmann::json{{"events", results}});
 }
 
+// One event, ingested without holding a thread while it commits: the answer is the same
+// as post_events() gives for it, sent when the store has committed.
+bool Api::post_event_async(const Request& request,
+                           const std::function<void(Response)>& respond) {
+    auto events = events_of(request, engine_.now(), options_.batch_events_max);
+    if (!events) {
+        respond(problem_from(events.error()));
+        return true;
+    }
+    if (events->size() != 1) return false;
+    const core::Event& event = events->front();
+    auto answer = [this, respond, source = event.source, id = event.id,
+                   type = event.type](Result<engine::IngestResult> r) {
+        Response response;
+        try {
+            if (!r) {
+                response = problem_from(r.error());
+            } else {
+                metrics_.add_events(r->duplicate ? 0 : 1, r->duplicate ? 1 : 0);
+                response = json_response(202, {{"source", source},
+                                               {"id", id},
+                                               {"type", type},
+                                               {"duplicate", r->duplicate},
+                                               {"handoffs", r->handoff_ids}});
+            }
+        } catch (const std::exception&) {
+            response = problem(500, "Internal Server Error", "an unexpected error; see the log");
+        }
+        try {
+            respond(std::move(response));
+        } catch (...) {
+            // The connection is lost to us; the event is stored all the same.
+        }
+        answers_owed_.fetch_sub(1);
+    };
+    answers_owed_.fetch_add(1);
+    try {
+        engine_.ingest_async(event, std::move(answer));
+    } catch (...) {
+        answers_owed_.fetch_sub(1);
+        throw;
+    }
+    return true;
+}
+
 void Api::add_event_routes() {
     router_.add({"POST", "/v1/events", Access::write,
                  "Record events: CloudEvents (structured, binary, batch) or plain JSON",

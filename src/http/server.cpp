@@ -32,6 +32,7 @@ struct Server::Impl {
     ServerOptions options;
     Handler handler;
     Observer observer;
+    AsyncHandler async_handler;
     net::io_context ioc;
     tcp::acceptor acceptor{ioc};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -48,10 +49,11 @@ struct Server::Impl {
     std::set<std::shared_ptr<Session>> sessions;  // GUARDED_BY(sessions_mutex)
     bool stopped = false;                         // GUARDED_BY(sessions_mutex)
 
-    explicit Impl(const ServerOptions& o, Handler h, Observer obs)
+    explicit Impl(const ServerOptions& o, Handler h, Observer obs, AsyncHandler async)
         : options(o),
           handler(std::move(h)),
           observer(std::move(obs)),
+          async_handler(std::move(async)),
           workers(static_cast<std::size_t>(std::max(1, o.worker_threads))) {}
 
     void accept();
@@ -212,6 +214,21 @@ private:
         if (!build_request()) {
             return reject(400, "Bad Request", "malformed request target");
         }
+        // A request that needs no blocking (an event to ingest) is answered from here when
+        // its commit is done: no worker thread, no hand-off to one and back.
+        if (server_.async_handler) {
+            bool taken = false;
+            try {
+                taken = server_.async_handler(request_, [self = shared_from_this()](Response r) {
+                    net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
+                        self->write(std::move(r));
+                    });
+                });
+            } catch (const std::exception&) {
+                taken = false;  // the worker runs it again and reports what fails
+            }
+            if (taken) return;
+        }
         // The handler blocks on durable commits: run it on a worker, answer on our strand.
         net::post(server_.workers, [self = shared_from_this()] {
             Response response;
@@ -331,8 +348,9 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() { stop(); }
 
 Result<std::unique_ptr<Server>> Server::start(const ServerOptions& options, Handler handler,
-                                              Observer observer) {
-    auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(observer));
+                                              Observer observer, AsyncHandler async_handler) {
+    auto impl = std::make_unique<Impl>(options, std::move(handler), std::move(observer),
+                                       std::move(async_handler));
     beast::error_code ec;
     const auto address = net::ip::make_address(options.address, ec);
     if (ec) {

@@ -42,6 +42,12 @@ struct ServerOptions {
 };
 
 using Handler = std::function<Response(Request&)>;
+// A handler that does not block: it either answers through `respond` (exactly once, from
+// any thread, now or later) and returns true, or returns false without calling it, and the
+// request goes to `Handler` on a worker. It runs on an I/O thread, so it must not wait for
+// a durable commit; what it keeps of the Request it must copy.
+using Respond = std::function<void(Response)>;
+using AsyncHandler = std::function<bool(Request&, const Respond&)>;
 // Called after each response is written: for logs and metrics.
 using Observer = std::function<void(const Request&, const Response&,
                                     std::chrono::microseconds elapsed)>;
@@ -50,7 +56,8 @@ class Server {
 public:
     // Binds and starts serving. Errors: unavailable (address in use, cannot bind).
     static Result<std::unique_ptr<Server>> start(const ServerOptions& options, Handler handler,
-                                                 Observer observer);
+                                                 Observer observer,
+                                                 AsyncHandler async_handler = {});
     ~Server();
     Server(const Server&) = delete;
     Server& operator=(const Server&) = delete;

@@ -213,6 +213,14 @@ public:
     // One durable transaction. If `fn` returns an error, nothing it wrote is kept and that
     // error is returned. Store errors come back as unavailable or corrupt.
     virtual Status write(const TransactionFn& fn) = 0;
+    // The same transaction without blocking the caller: `fn` runs as in write() (possibly
+    // sharing a group commit), and `done` receives what write() would have returned, once
+    // the transaction is durably committed or has failed. `done` may run on another thread
+    // (a store thread that must not be held up: it should only hand the answer on) and must
+    // not call write(). This default runs write() on the calling thread.
+    virtual void write_async(TransactionFn fn, std::function<void(Status)> done) {
+        done(write(fn));
+    }
     // A consistent read-only snapshot; write methods called inside fail with internal.
     virtual Status read(const TransactionFn& fn) = 0;
     // A consistent copy of the whole store into `path` (which must not exist).

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
+
 #include "core/deadlines.h"
 #include "engine/json_views.h"
 #include "store/sqlite/sqlite_store.h"
@@ -71,6 +73,12 @@ class FailingStore final : public store::Store {
 public:
     explicit FailingStore(store::Store& inner) : inner_(inner) {}
     bool fail_next_write = false;
+    // Runs before the next write_async() goes on (to change what it will find).
+    std::function<void()> before_next_async_write;
+    void write_async(store::TransactionFn fn, std::function<void(Status)> done) override {
+        if (auto hook = std::exchange(before_next_async_write, nullptr)) hook();
+        store::Store::write_async(std::move(fn), std::move(done));
+    }
     Status write(const store::TransactionFn& fn) override {
         const bool fail = std::exchange(fail_next_write, false);
         return inner_.write([&](store::Transaction& tx) -> Status {
@@ -176,6 +184,127 @@ TEST_F(EngineTest, IngestCreatesAHandoffWithOwnerDeadlinesTimersAndCheckpoints) 
     EXPECT_EQ((*outbox)[0].target, "#ops");
     EXPECT_EQ((*outbox)[1].channel, "email");
     EXPECT_EQ((*outbox)[1].target, "dana");  // "owner" resolved to the owner's handle
+}
+
+Result<engine::IngestResult> ingest_async_and_wait(engine::Engine& engine, const core::Event& e) {
+    std::promise<Result<engine::IngestResult>> answered;
+    auto answer = answered.get_future();
+    engine.ingest_async(e, [&answered](Result<engine::IngestResult> r) {
+        answered.set_value(std::move(r));
+    });
+    return answer.get();
+}
+
+// Everything an ingest leaves in the store, as JSON, to compare two stores.
+nlohmann::json stored_state(engine::Engine& engine, TimePoint now) {
+    nlohmann::json out = nlohmann::json::array();
+    auto all = engine.list({.limit = 100});
+    EXPECT_TRUE(all.ok());
+    if (!all.ok()) return out;
+    for (const auto& listed : *all) {
+        auto h = engine.show(listed.id);
+        auto timers = engine.timers(listed.id);
+        auto outbox = engine.outbox(listed.id);
+        EXPECT_TRUE(h.ok() && timers.ok() && outbox.ok());
+        if (!h.ok() || !timers.ok() || !outbox.ok()) continue;
+        nlohmann::json t = nlohmann::json::array(), o = nlohmann::json::array();
+        for (const auto& timer : *timers) {
+            t.push_back({timer.id, core::to_string(timer.kind), timer.level,
+                         format_rfc3339(timer.due_at), timer.cancelled, timer.target});
+        }
+        for (const auto& row : *outbox) {
+            o.push_back({row.id, row.channel, row.target, row.dedupe_key, row.payload,
+                         row.status, format_rfc3339(row.next_attempt_at)});
+        }
+        out.push_back({{"handoff", engine::handoff_json(*h, now, true)},
+                       {"timers", t},
+                       {"outbox", o}});
+    }
+    auto events = engine.events({});
+    EXPECT_TRUE(events.ok());
+    if (events.ok()) {
+        for (const auto& e : *events) out.push_back({e.event.id, e.handoffs_created});
+    }
+    return out;
+}
+
+TEST_F(EngineTest, IngestAsyncStoresAndAnswersExactlyWhatIngestDoes) {
+    // Two stores fed the same events, one through ingest(), one through ingest_async():
+    // round-robin and least-loaded teams, an unresolvable owner, a missing template
+    // value, an event that matches nothing, and a duplicate.
+    TempDir other_dir;
+    auto other = store::open_sqlite({.path = other_dir.file("baton.db")});
+    ASSERT_TRUE(other.ok()) << other.error().message;
+    engine::Engine async_engine(**other, clock_);
+    ASSERT_TRUE(async_engine
+                    .apply({{"people.yaml", kPeople},
+                            {"playbooks/sold.yaml", kSold},
+                            {"playbooks/templated.yaml", kTemplated}})
+                    .ok());
+    auto ready = [](const std::string& id, nlohmann::json data) {
+        core::Event e;
+        e.id = id;
+        e.type = "ready";
+        e.source = "ops";
+        e.data = std::move(data);
+        return e;
+    };
+    const std::vector<core::Event> events = {
+        deal("a", 5000), deal("b", 5000, "Beta"), ready("r1", {{"owner", "busy"}}),
+        deal("c", 5000), ready("r2", {{"owner", "busy"}}), ready("r3", {{"owner", "nobody"}}),
+        ready("r4", nlohmann::json::object()), ready("r5", {{"owner", "lee"}}),
+        deal("small", 10), deal("a", 5000)};
+    for (const auto& e : events) {
+        auto sync = engine_->ingest(e);
+        auto async = ingest_async_and_wait(async_engine, e);
+        ASSERT_TRUE(sync.ok()) << sync.error().message;
+        ASSERT_TRUE(async.ok()) << async.error().message;
+        EXPECT_EQ(async->duplicate, sync->duplicate) << e.id;
+        EXPECT_EQ(async->handoff_ids, sync->handoff_ids) << e.id;
+        EXPECT_EQ(async->playbooks_matched, sync->playbooks_matched) << e.id;
+        clock_.advance(std::chrono::minutes(7));
+    }
+    EXPECT_EQ(stored_state(async_engine, clock_.now()).dump(2),
+              stored_state(*engine_, clock_.now()).dump(2));
+    auto invalid = ingest_async_and_wait(async_engine, core::Event{});
+    ASSERT_FALSE(invalid.ok());
+    EXPECT_EQ(invalid.error().code, ErrorCode::invalid_argument);
+}
+
+TEST_F(EngineTest, IngestAsyncMatchesAfreshWhenTheConfigurationChangedSinceItsPlan) {
+    ASSERT_TRUE(engine_->actor("sam").ok());  // warms the cached configuration
+    failing_->before_next_async_write = [&] {
+        std::string renamed = kSold;
+        const std::string title = "Sold → onboarding";
+        renamed.replace(renamed.find(title), title.size(), "Sold, then onboarding");
+        ASSERT_TRUE(engine_->apply({{"playbooks/sold.yaml", renamed}}).ok());
+    };
+    auto r = ingest_async_and_wait(*engine_, deal("d1", 5000));
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    ASSERT_EQ(r->handoff_ids.size(), 1u);
+    auto h = engine_->show(r->handoff_ids[0]);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(h->playbook_version, 2);
+    EXPECT_EQ(h->title, "Sold, then onboarding");
+    // And the next one plans from the new version.
+    auto next = ingest_async_and_wait(*engine_, deal("d2", 5000));
+    ASSERT_TRUE(next.ok());
+    auto h2 = engine_->show(next->handoff_ids.at(0));
+    ASSERT_TRUE(h2.ok());
+    EXPECT_EQ(h2->playbook_version, 2);
+}
+
+TEST_F(EngineTest, AFailedAsyncIngestLeavesNothingBehind) {
+    failing_->fail_next_write = true;
+    auto r = ingest_async_and_wait(*engine_, deal("d1", 5000));
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, ErrorCode::unavailable);
+    auto all = engine_->list({.limit = 100});
+    ASSERT_TRUE(all.ok());
+    EXPECT_TRUE(all->empty());
+    auto events = engine_->events({});
+    ASSERT_TRUE(events.ok());
+    EXPECT_TRUE(events->empty());
 }
 
 TEST_F(EngineTest, TheSameEventTwiceCreatesNothingAndSaysSo) {

@@ -8,6 +8,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <mutex>
+#include <optional>
 
 #include "store/sqlite/sqlite_store.h"
 #include "store/sqlite_schema_v1.h"
@@ -710,6 +712,122 @@ TEST_F(SqliteStoreTest, ANestedWriteFromACallbackRunByAnotherLeaderFails) {
     EXPECT_EQ(inner.error().code, ErrorCode::internal);
     EXPECT_TRUE(has_event(*store, "second"));
     EXPECT_FALSE(has_event(*store, "nested"));
+}
+
+// Answers of write_async(), collected from whichever thread gives them.
+class AsyncAnswers {
+public:
+    std::function<void(Status)> slot() {
+        std::lock_guard lock(mutex_);
+        const std::size_t index = results_.size();
+        results_.emplace_back(std::nullopt);
+        return [this, index](Status s) {
+            std::lock_guard inner(mutex_);
+            results_[index] = std::move(s);
+        };
+    }
+    bool all_answered() {
+        std::lock_guard lock(mutex_);
+        return std::all_of(results_.begin(), results_.end(),
+                           [](const auto& r) { return r.has_value(); });
+    }
+    Status result(std::size_t i) {
+        std::lock_guard lock(mutex_);
+        return results_.at(i).value_or(make_error(ErrorCode::internal, "not answered"));
+    }
+
+private:
+    std::mutex mutex_;
+    std::deque<std::optional<Status>> results_;  // GUARDED_BY(mutex_)
+};
+
+TEST_F(SqliteStoreTest, AsyncWritesShareACommitWithWritersAndFailAlone) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    const std::int64_t commits_before = commits_of(*store);
+    AsyncAnswers answers;
+    {
+        HeldWrite held(*store);
+        QueuedWriters writers(*store);
+        writers.add([](Transaction& tx) { return insert_event_status(tx, "s1"); });
+        store->write_async([](Transaction& tx) { return insert_event_status(tx, "a1"); },
+                           answers.slot());
+        store->write_async([](Transaction& tx) -> Status {
+            if (auto s = insert_event_status(tx, "a2"); !s) return s;
+            return make_error(ErrorCode::conflict, "refused");
+        }, answers.slot());
+        EXPECT_EQ(store->pending_writes(), 3u);
+        store->write_async([](Transaction& tx) { return insert_event_status(tx, "a3"); },
+                           answers.slot());
+        EXPECT_FALSE(answers.all_answered());  // nothing is answered before its commit
+        EXPECT_OK(held.release());
+        writers.join();
+        EXPECT_OK(writers.result(0));
+    }
+    ASSERT_TRUE(eventually([&] { return answers.all_answered(); }));
+    EXPECT_OK(answers.result(0));
+    ASSERT_FALSE(answers.result(1).ok());
+    EXPECT_EQ(answers.result(1).error().code, ErrorCode::conflict);
+    EXPECT_OK(answers.result(2));
+    // The held leader's batch, then one batch for the four that queued meanwhile.
+    EXPECT_EQ(commits_of(*store) - commits_before, 2);
+    EXPECT_TRUE(has_event(*store, "a1"));
+    EXPECT_FALSE(has_event(*store, "a2"));
+    EXPECT_TRUE(has_event(*store, "s1"));
+    EXPECT_TRUE(has_event(*store, "a3"));
+    EXPECT_EQ(store->pending_writes(), 0u);
+}
+
+TEST_F(SqliteStoreTest, AsyncWritesAloneAreCommittedByTheStoresThread) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    AsyncAnswers answers;
+    for (int i = 0; i < 50; ++i) {
+        const std::string id = "alone-" + std::to_string(i);
+        store->write_async([id](Transaction& tx) { return insert_event_status(tx, id); },
+                           answers.slot());
+    }
+    ASSERT_TRUE(eventually([&] { return answers.all_answered(); }));
+    for (std::size_t i = 0; i < 50; ++i) EXPECT_OK(answers.result(i));
+    for (int i = 0; i < 50; ++i) EXPECT_TRUE(has_event(*store, "alone-" + std::to_string(i)));
+    // A write() after them still finds a leader (itself).
+    EXPECT_OK(store->write([](Transaction& tx) { return insert_event_status(tx, "after"); }));
+}
+
+TEST_F(SqliteStoreTest, AFailedCommitFailsAsyncWritersToo) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(sqlite_fail_commits(*store, /*commits_to_skip=*/1, /*commits_to_fail=*/1));
+    AsyncAnswers answers;
+    {
+        HeldWrite held(*store);
+        store->write_async([](Transaction& tx) { return insert_event_status(tx, "x"); },
+                           answers.slot());
+        EXPECT_OK(held.release());
+    }
+    ASSERT_TRUE(eventually([&] { return answers.all_answered(); }));
+    EXPECT_FALSE(answers.result(0).ok());
+    EXPECT_FALSE(has_event(*store, "x"));
+}
+
+TEST_F(SqliteStoreTest, ClosingTheStoreCommitsAndAnswersEveryQueuedAsyncWrite) {
+    AsyncAnswers answers;
+    {
+        auto store = open_or_fail();
+        ASSERT_NE(store, nullptr);
+        for (int i = 0; i < 20; ++i) {
+            const std::string id = "closing-" + std::to_string(i);
+            store->write_async([id](Transaction& tx) { return insert_event_status(tx, id); },
+                               answers.slot());
+        }
+    }
+    EXPECT_TRUE(answers.all_answered());
+    auto reopened = open_or_fail();
+    ASSERT_NE(reopened, nullptr);
+    for (std::size_t i = 0; i < 20; ++i) {
+        EXPECT_OK(answers.result(i));
+        EXPECT_TRUE(has_event(*reopened, "closing-" + std::to_string(i)));
+    }
 }
 
 // Damages one row with a raw connection, then expects the store to answer corrupt.

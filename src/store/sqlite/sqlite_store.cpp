@@ -1526,8 +1526,14 @@ Status run_callback(const TransactionFn& fn, Transaction& tx) {
 // caller's stack and is linked into the store's queue. The leader that takes it writes
 // `result`, then sets `done` and notifies `wake` under the queue mutex, so the caller cannot
 // see `done`, return and destroy it before the leader has let go of it.
+// A write_async() node instead lives on the heap and owns its callback: the leader hands
+// `result` to `on_done` (outside the queue mutex) and deletes it.
 struct PendingWrite {
     explicit PendingWrite(const TransactionFn& callback) : fn(&callback) {}
+    PendingWrite(TransactionFn callback, std::function<void(Status)> answer)
+        : owned_fn(std::move(callback)), on_done(std::move(answer)), fn(&owned_fn) {}
+    const TransactionFn owned_fn;               // write_async only
+    const std::function<void(Status)> on_done;  // write_async only
     const TransactionFn* const fn;
     PendingWrite* next = nullptr;  // the queue, then the batch, is a singly linked list
     Status result = ok_status();
@@ -1538,9 +1544,11 @@ struct PendingWrite {
 class SqliteStore final : public Store {
 public:
     explicit SqliteStore(SqliteOptions options) : options_(std::move(options)) {}
+    ~SqliteStore() override;
 
     Status open();
     Status write(const TransactionFn& fn) override;
+    void write_async(TransactionFn fn, std::function<void(Status)> done) override;
     Status read(const TransactionFn& fn) override;
     Status backup(const std::string& path) override;
     std::string describe() const override { return "sqlite:" + options_.path; }
@@ -1550,7 +1558,9 @@ public:
 
 private:
     Status configure_writer(Connection& c);
-    void lead(PendingWrite& me, std::unique_lock<std::mutex>& queue_lock);
+    void lead(const PendingWrite* me, std::unique_lock<std::mutex>& queue_lock);
+    void hand_over_leadership();
+    void run_committer();
     PendingWrite* take_batch();
     void commit_batch(PendingWrite* batch);
     void write_batch(PendingWrite* batch);
@@ -1577,6 +1587,11 @@ private:
     PendingWrite* queue_tail_ = nullptr;  // guarded by queue_mutex_
     std::size_t queue_size_ = 0;          // guarded by queue_mutex_
     bool leader_active_ = false;          // guarded by queue_mutex_
+    // Leads for write_async() callers, who do not wait: started by the first of them,
+    // stopped (after the queue is drained) by the destructor.
+    std::thread committer_;                  // guarded by queue_mutex_
+    std::condition_variable committer_wake_;
+    bool committer_stop_ = false;            // guarded by queue_mutex_
 
     std::mutex faults_mutex_;
     int commits_to_skip_ = 0;  // guarded by faults_mutex_
@@ -1710,16 +1725,36 @@ PendingWrite* SqliteStore::take_batch() {
 // The leader commits batches from the front of the queue until its own callback has been
 // committed (older callbacks may be ahead of it), answering each batch's callers as soon
 // as its COMMIT returned, then hands leadership to the oldest waiter. Writers that arrive
-// meanwhile queue up for the next batch: that is where the sharing comes from.
-void SqliteStore::lead(PendingWrite& me, std::unique_lock<std::mutex>& queue_lock) {
+// meanwhile queue up for the next batch: that is where the sharing comes from. The
+// committer thread leads with `me` null: until the queue is empty.
+void SqliteStore::lead(const PendingWrite* me, std::unique_lock<std::mutex>& queue_lock) {
     leader_active_ = true;
     writer_thread_.store(std::this_thread::get_id());
-    while (!me.done) {
+    while (me != nullptr ? !me->done : queue_head_ != nullptr) {
         PendingWrite* batch = take_batch();
         queue_lock.unlock();
         commit_batch(batch);
-        queue_lock.lock();
+        // Asynchronous callers are answered outside the queue mutex: their `on_done` hands
+        // the answer on to another thread, and writers keep queueing meanwhile.
+        PendingWrite* waiting = nullptr;
         for (PendingWrite* p = batch; p != nullptr;) {
+            PendingWrite* next = p->next;
+            if (p->on_done) {
+                try {
+                    p->on_done(std::move(p->result));
+                } catch (...) {
+                    // An answer that cannot be handed on is the caller's loss, not the
+                    // batch's: every write of it is committed.
+                }
+                delete p;
+            } else {
+                p->next = waiting;
+                waiting = p;
+            }
+            p = next;
+        }
+        queue_lock.lock();
+        for (PendingWrite* p = waiting; p != nullptr;) {
             PendingWrite* next = p->next;  // read first: a woken caller may free its node
             p->done = true;
             p->wake.notify_one();
@@ -1728,7 +1763,67 @@ void SqliteStore::lead(PendingWrite& me, std::unique_lock<std::mutex>& queue_loc
     }
     writer_thread_.store(std::thread::id());
     leader_active_ = false;
-    if (queue_head_ != nullptr) queue_head_->wake.notify_one();
+    hand_over_leadership();
+}
+
+// With queue_mutex_ held and no leader: wakes whoever should lead the queue's next batch,
+// the oldest caller of write() if it is at the front, else the committer thread (which
+// also waits for an empty queue when it is told to stop).
+void SqliteStore::hand_over_leadership() {
+    if (queue_head_ != nullptr && !queue_head_->on_done) {
+        queue_head_->wake.notify_one();
+    } else {
+        committer_wake_.notify_one();
+    }
+}
+
+void SqliteStore::run_committer() {
+    std::unique_lock queue_lock(queue_mutex_);
+    for (;;) {
+        committer_wake_.wait(queue_lock, [&] {
+            return (queue_head_ != nullptr && !leader_active_) ||
+                   (committer_stop_ && queue_head_ == nullptr);
+        });
+        if (queue_head_ == nullptr) return;  // told to stop, and every write is answered
+        lead(nullptr, queue_lock);
+    }
+}
+
+SqliteStore::~SqliteStore() {
+    std::thread committer;
+    {
+        std::lock_guard lock(queue_mutex_);
+        committer_stop_ = true;
+        committer = std::move(committer_);
+    }
+    committer_wake_.notify_one();
+    if (committer.joinable()) committer.join();
+}
+
+// Queues `fn` like write() but returns at once; the committer thread leads the batches
+// that no caller of write() is waiting to lead.
+void SqliteStore::write_async(TransactionFn fn, std::function<void(Status)> done) {
+    auto node = std::make_unique<PendingWrite>(std::move(fn), std::move(done));
+    std::unique_lock queue_lock(queue_mutex_);
+    if (queue_size_ >= options_.write_queue_max || committer_stop_) {
+        const std::string why = committer_stop_ ? "the store is closing"
+                                                : "write queue full (" +
+                                                      std::to_string(queue_size_) +
+                                                      " writes waiting); try again shortly";
+        queue_lock.unlock();
+        node->on_done(make_error(ErrorCode::unavailable, why));
+        return;
+    }
+    if (!committer_.joinable()) committer_ = std::thread([this] { run_committer(); });
+    PendingWrite* raw = node.release();
+    if (queue_tail_ == nullptr) {
+        queue_head_ = raw;
+    } else {
+        queue_tail_->next = raw;
+    }
+    queue_tail_ = raw;
+    ++queue_size_;
+    if (!leader_active_) committer_wake_.notify_one();
 }
 
 // Group commit, leader/follower with no thread of its own: the caller queues its callback;
@@ -1755,7 +1850,7 @@ Status SqliteStore::write(const TransactionFn& fn) {
     queue_tail_ = &me;
     ++queue_size_;
     me.wake.wait(queue_lock, [&] { return me.done || !leader_active_; });
-    if (!me.done) lead(me, queue_lock);
+    if (!me.done) lead(&me, queue_lock);
     return std::move(me.result);
 }
 
