@@ -322,6 +322,20 @@ public:
         return Query(db(), *it->second);
     }
 
+    // The same for SQL written as a string literal, found by the literal's address: no
+    // string is built or hashed per call (the ingest path runs about twenty of these an
+    // event). A literal lives as long as the program, so its address names one text.
+    template <std::size_t N>
+    Result<Query> query(const char (&sql)[N]) {
+        if (auto it = by_address_.find(sql); it != by_address_.end()) {
+            return Query(db(), *it->second);
+        }
+        auto q = query(std::string(sql, N - 1));
+        if (!q) return q.error();
+        by_address_.emplace(sql, cache_.find(std::string(sql, N - 1))->second.get());
+        return q;
+    }
+
     bool in_transaction() const { return sqlite3_get_autocommit(db()) == 0; }
 
     // Best effort: used on paths that already carry an error to report.
@@ -351,6 +365,7 @@ private:
     // Declared first so it is destroyed last, after the statements it owns.
     DbHandle db_;
     std::unordered_map<std::string, std::unique_ptr<Statement>> cache_;
+    std::unordered_map<const char*, Statement*> by_address_;  // into cache_
 };
 
 // ---------------------------------------------------------------------------------------
@@ -1651,17 +1666,26 @@ void SqliteStore::fail_commits(int commits_to_skip, int commits_to_fail) {
     commits_to_fail_ = std::max(commits_to_fail, 0);
 }
 
+// Transaction control on the write connection through cached statements: they run a few
+// times per batch and per callback, and sqlite3_exec would parse them every time.
+template <std::size_t N>
+Status run_prepared(Connection& c, const char (&sql)[N]) {
+    auto q = c.query(sql);
+    if (!q) return q.error();
+    return q->run();
+}
+
 Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
-    if (auto s = writer_->exec("SAVEPOINT write_item"); !s) return s;
+    if (auto s = run_prepared(*writer_, "SAVEPOINT write_item"); !s) return s;
     SqliteTransaction tx(*writer_, /*writable=*/true);
     Status result = run_callback(fn, tx);
     // If SQLite already rolled the whole transaction back (some I/O errors do), there is
     // no savepoint left to release; write_batch notices and fails the batch.
     if (!writer_->in_transaction()) return result;
     if (!result) {
-        if (auto s = writer_->exec("ROLLBACK TO write_item"); !s) return s;
+        if (auto s = run_prepared(*writer_, "ROLLBACK TO write_item"); !s) return s;
     }
-    if (auto s = writer_->exec("RELEASE write_item"); !s) return s;
+    if (auto s = run_prepared(*writer_, "RELEASE write_item"); !s) return s;
     return result;
 }
 
@@ -1675,7 +1699,7 @@ void SqliteStore::write_batch(PendingWrite* batch) {
         writer_->rollback_quietly();
         for (PendingWrite* p = batch; p != nullptr; p = p->next) p->result = error;
     };
-    if (auto s = writer_->exec("BEGIN IMMEDIATE"); !s) return fail_all(s.error());
+    if (auto s = run_prepared(*writer_, "BEGIN IMMEDIATE"); !s) return fail_all(s.error());
     std::int64_t succeeded = 0;
     for (PendingWrite* p = batch; p != nullptr; p = p->next) {
         p->result = run_in_savepoint(*p->fn);
@@ -1686,7 +1710,7 @@ void SqliteStore::write_batch(PendingWrite* batch) {
         }
         if (p->result) ++succeeded;
     }
-    if (auto s = writer_->exec("COMMIT"); !s) return fail_all(s.error());
+    if (auto s = run_prepared(*writer_, "COMMIT"); !s) return fail_all(s.error());
     commits_.fetch_add(1);
     writes_committed_.fetch_add(succeeded);
 }
@@ -1978,6 +2002,12 @@ Result<SqliteSettings> SqliteStore::settings() {
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
+    // SQLite's memory statistics take a global mutex on every allocation (some twenty
+    // thousand a second on the ingest path); nothing here reads them. This only works
+    // before SQLite initialises, hence the first open; if something else initialised it
+    // already, SQLite refuses and the statistics simply stay on.
+    static std::once_flag memstatus_off;
+    std::call_once(memstatus_off, [] { (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     if (options.path.empty()) {
         return make_error(ErrorCode::invalid_argument, "sqlite: no database path", "path");
     }
