@@ -210,6 +210,8 @@ private:
     // the cached snapshot first.
     std::atomic<bool> snapshot_stale_{false};
     std::atomic<int> ingests_in_flight_{0};
+    std::mutex retired_mutex_;
+    std::vector<std::shared_ptr<PlannedIngest>> retired_ /* GUARDED_BY(retired_mutex_) */;
 };
 
 }  // namespace baton::engine

@@ -190,7 +190,7 @@ Response Api::handle(Request& request) {
     return with_idempotency(request, caller, route.replayable, run);
 }
 
-bool Api::handle_async(Request& request, const std::function<void(Response)>& respond) {
+bool Api::handle_async(Request& request, const Respond& respond) {
     try {
         // Only single events without an Idempotency-Key; a batch (an array body) and a
         // replayable request keep to handle(), which runs them in order on a worker.
@@ -207,7 +207,7 @@ bool Api::handle_async(Request& request, const std::function<void(Response)>& re
         request.route = route.pattern;
         Principal caller;
         if (auto refused = admit(request, route, caller)) {
-            respond(std::move(*refused));
+            respond([r = std::move(*refused)] { return r; });
             return true;
         }
         return post_event_async(request, respond);

@@ -41,7 +41,8 @@ public:
     // single event without an Idempotency-Key: POST /v1/events) and answers it through
     // `respond` once committed; false for everything else, which goes to handle(). Never
     // throws. Waits in the destructor for the answers still owed.
-    bool handle_async(Request& request, const std::function<void(Response)>& respond);
+    using Respond = std::function<void(std::function<Response()>)>;  // see server.h
+    bool handle_async(Request& request, const Respond& respond);
     ~Api();
     // For the server's observer: one JSON log line and the request metrics.
     void observe(const Request& request, const Response& response,
@@ -67,7 +68,7 @@ private:
                               bool replayable, const std::function<Response()>& run);
 
     Response post_events(const Request& request);
-    bool post_event_async(const Request& request, const std::function<void(Response)>& respond);
+    bool post_event_async(const Request& request, const Respond& respond);
     Response handoff_action(const Params& params, const Principal& caller,
                             const std::string& action, const nlohmann::json& body);
 

@@ -116,34 +116,29 @@ Response Api::post_events(const Request& request) {
 
 // One event, ingested without holding a thread while it commits: the answer is the same
 // as post_events() gives for it, sent when the store has committed.
-bool Api::post_event_async(const Request& request,
-                           const std::function<void(Response)>& respond) {
+bool Api::post_event_async(const Request& request, const Respond& respond) {
     auto events = events_of(request, engine_.now(), options_.batch_events_max);
     if (!events) {
-        respond(problem_from(events.error()));
+        respond([r = problem_from(events.error())] { return r; });
         return true;
     }
     if (events->size() != 1) return false;
     const core::Event& event = events->front();
+    // Runs on the store's thread: it only counts and hands the result on; the answer is
+    // made on the connection's thread.
     auto answer = [this, respond, source = event.source, id = event.id,
-                   type = event.type](Result<engine::IngestResult> r) {
-        Response response;
+                   type = event.type](Result<engine::IngestResult> r) mutable {
+        if (r) metrics_.add_events(r->duplicate ? 0 : 1, r->duplicate ? 1 : 0);
         try {
-            if (!r) {
-                response = problem_from(r.error());
-            } else {
-                metrics_.add_events(r->duplicate ? 0 : 1, r->duplicate ? 1 : 0);
-                response = json_response(202, {{"source", source},
-                                               {"id", id},
-                                               {"type", type},
-                                               {"duplicate", r->duplicate},
-                                               {"handoffs", r->handoff_ids}});
-            }
-        } catch (const std::exception&) {
-            response = problem(500, "Internal Server Error", "an unexpected error; see the log");
-        }
-        try {
-            respond(std::move(response));
+            respond([r = std::move(r), source = std::move(source), id = std::move(id),
+                     type = std::move(type)] {
+                if (!r) return problem_from(r.error());
+                return json_response(202, {{"source", source},
+                                           {"id", id},
+                                           {"type", type},
+                                           {"duplicate", r->duplicate},
+                                           {"handoffs", r->handoff_ids}});
+            });
         } catch (...) {
             // The connection is lost to us; the event is stored all the same.
         }

@@ -219,11 +219,11 @@ private:
         if (server_.async_handler) {
             bool taken = false;
             try {
-                taken = server_.async_handler(request_, [self = shared_from_this()](Response r) {
-                    net::post(self->stream_.get_executor(), [self, r = std::move(r)]() mutable {
-                        self->write(std::move(r));
+                taken = server_.async_handler(
+                    request_, [self = shared_from_this()](std::function<Response()> make) {
+                        net::post(self->stream_.get_executor(),
+                                  [self, make = std::move(make)] { self->answer(make); });
                     });
-                });
             } catch (const std::exception&) {
                 taken = false;  // the worker runs it again and reports what fails
             }
@@ -243,6 +243,19 @@ private:
             net::post(self->stream_.get_executor(),
                       [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
         });
+    }
+
+    void answer(const std::function<Response()>& make) {
+        Response response;
+        try {
+            response = make();
+        } catch (const std::exception&) {
+            response.status = 500;
+            response.content_type = "application/problem+json";
+            response.body = status_reason_json(500, "Internal Server Error",
+                                               "an unexpected error; see the server log");
+        }
+        write(std::move(response));
     }
 
     void write(Response r) {

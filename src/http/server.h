@@ -45,8 +45,10 @@ using Handler = std::function<Response(Request&)>;
 // A handler that does not block: it either answers through `respond` (exactly once, from
 // any thread, now or later) and returns true, or returns false without calling it, and the
 // request goes to `Handler` on a worker. It runs on an I/O thread, so it must not wait for
-// a durable commit; what it keeps of the Request it must copy.
-using Respond = std::function<void(Response)>;
+// a durable commit; what it keeps of the Request it must copy. `respond` takes a function
+// that makes the Response, which runs on the connection's I/O thread: whoever answers
+// (a store thread) only hands it on.
+using Respond = std::function<void(std::function<Response()>)>;
 using AsyncHandler = std::function<bool(Request&, const Respond&)>;
 // Called after each response is written: for logs and metrics.
 using Observer = std::function<void(const Request&, const Response&,
