@@ -743,6 +743,10 @@ void Engine::ingest_async(const core::Event& event, IngestDone done) {
     // callback ran, or instead of running it) and retires it rather than freeing it on the
     // store's thread, whose every microsecond holds up the next commit.
     PlannedIngest* const planned = plan.get();
+    bool queued = false;
+    Finally unless_queued{[this, &queued] {
+        if (!queued) ingests_in_flight_.fetch_sub(1);  // write_async threw: no answer comes
+    }};
     store_.write_async(
         [this, planned](store::Transaction& tx) { return store_planned(tx, *planned); },
         [this, plan = std::move(plan), done = std::move(done)](Status st) mutable {
@@ -754,8 +758,13 @@ void Engine::ingest_async(const core::Event& event, IngestDone done) {
                 std::lock_guard lock(retired_mutex_);
                 retired_.push_back(std::move(plan));
             }
-            done(std::move(result));
+            try {
+                done(std::move(result));
+            } catch (...) {
+                // `done` must not throw; if it does, the write stands and nobody waits.
+            }
         });
+    queued = true;
 }
 
 Result<core::Actor> Engine::actor(const std::string& handle) {

@@ -4,7 +4,9 @@
 // time. Thread-safe: readers use their own connections; writers share one connection
 // through group commit — concurrent write() callers queue their callbacks, one of them
 // (the leader) runs a batch of them in one transaction with one fsync and answers each
-// caller with its own Status.
+// caller with its own Status. write_async() callers queue the same way without waiting;
+// a committer thread, started by the first of them and joined by the destructor (after
+// the queue is drained), leads the batches no write() caller is waiting to lead.
 #pragma once
 
 #include <cstddef>
