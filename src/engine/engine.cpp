@@ -9,6 +9,8 @@
 #include "core/template.h"
 #include "crypto/crypto.h"
 #include "crypto/signatures.h"
+#include "engine/effects.h"
+#include "engine/snapshot.h"
 
 namespace baton::engine {
 
@@ -84,16 +86,6 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
     return report;
 }
 
-struct Engine::Snapshot {
-    struct Entry {
-        std::shared_ptr<const core::Playbook> playbook;
-        int version = 0;
-    };
-    std::vector<Entry> playbooks;
-    std::shared_ptr<const core::Directory> directory;
-    std::shared_ptr<const core::SourceList> sources;
-};
-
 Engine::Engine(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock), directory_(std::make_shared<core::Directory>()) {}
 
@@ -148,6 +140,9 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transact
     for (const auto& r : *records) {
         auto pb = playbook_version(tx, r.id, r.version);
         if (!pb) return pb.error();
+        for (const auto& item : (*pb)->checklist) {
+            if (item.when) snap->tick_types.insert(*item.when);
+        }
         snap->playbooks.push_back({std::move(pb).value(), r.version});
     }
     auto people = tx.current_document("people");
@@ -320,10 +315,7 @@ namespace baton::engine {
 
 namespace {
 
-core::TimelineEntry system_entry(TimePoint at, std::string kind, std::string text,
-                                 nlohmann::json data = nlohmann::json::object()) {
-    return core::TimelineEntry{at, "baton", std::move(kind), std::move(text), std::move(data)};
-}
+using detail::system_entry;
 
 // Notes a template value that was missing, once per path, on the timeline.
 void note_missing(std::vector<core::TimelineEntry>& timeline, TimePoint at, const char* field,
@@ -393,6 +385,9 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
                 return created;
             }
         }
+        if (event.subject && !event.subject->empty() && (*snap)->tick_types.count(event.type)) {
+            if (auto ticked = tick_checklists(tx, event, now); !ticked) return ticked;
+        }
         return tx.set_event_handoffs(event.source, event.id,
                                      static_cast<int>(out.handoff_ids.size()));
     });
@@ -403,7 +398,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
 
 Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                               const core::Playbook& pb, int version, const core::Event& event,
-                              TimePoint now, IngestResult& out) {
+                              TimePoint now, IngestResult& out, const std::string* subject_carried) {
     const std::string time_text = format_rfc3339(event.time);
     const core::TemplateContext ctx = context_of(event, time_text);
     core::Handoff h;
@@ -411,6 +406,7 @@ Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
     auto subject = core::render_template(pb.subject, ctx);
     note_missing(notes, now, "subject", subject.missing);
     h.subject = subject.text.empty() ? event.type + " " + event.id : subject.text;
+    if (subject_carried != nullptr) h.subject = *subject_carried;
     auto giver = core::render_template(pb.from, ctx);
     note_missing(notes, now, "from", giver.missing);
     h.giver = giver.text.empty() ? pb.from : giver.text;
@@ -557,20 +553,27 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
             return st;
         }
     }
-    std::vector<store::OutboxRecord> rows;
-    for (const auto& notice : t.notices) {
-        store::OutboxRecord row;
-        row.handoff_id = before.id;
-        row.channel = "notice";
-        row.target = notice.to;
-        row.dedupe_key = "handoff:" + std::to_string(before.id) + ":" + notice.what + ":" +
-                         std::to_string(before.revision + 1);
-        row.payload = {{"what", notice.what},
-                       {"actor", t.appended.empty() ? std::string() : t.appended.front().actor}};
-        row.next_attempt_at = row.created_at = now;
-        rows.push_back(std::move(row));
+    auto snap = snapshot(tx, false);
+    if (!snap) return snap.error();
+    const std::string key = "handoff:" + std::to_string(before.id) + ":rev:" +
+                            std::to_string(before.revision + 1);
+    const std::string actor = t.appended.empty() ? std::string() : t.appended.front().actor;
+    std::vector<store::OutboxRecord> rows =
+        detail::notice_rows(t.next, key, t.notices, *(*snap)->directory, actor, now);
+    // The checkpoint channels hear the moves that matter to everyone watching: accepted,
+    // declined, done, cancelled.
+    if (t.next.state != before.state && t.next.state != core::HandoffState::waiting) {
+        for (auto& row : detail::broadcast_rows(t.next, **pb, key, core::to_string(t.next.state),
+                                                now)) {
+            rows.push_back(std::move(row));
+        }
     }
-    return tx.insert_outbox(rows);
+    if (auto st = tx.insert_outbox(rows); !st) return st;
+    if (t.next.state == core::HandoffState::done && before.state != core::HandoffState::done &&
+        (*pb)->next) {
+        return relay_next(tx, **snap, t.next, *(*pb)->next, now);
+    }
+    return ok_status();
 }
 
 Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,

@@ -121,6 +121,18 @@ public:
                                                                       const std::string& key);
     Status remember_answer(const store::IdempotencyRecord& record);
 
+    // The scheduler's step: fires the timers due at the clock's now, oldest first, at most
+    // `limit`, in one transaction. Each timer fires at most once (the store marks it), so a
+    // clock that jumps back fires nothing again, and one that jumps forward fires each
+    // timer it passed, once. `lags` are now − due_at of the fired timers.
+    struct TimerTick {
+        int fired = 0;  // timers that did something (reminded, escalated, overdue)
+        int spent = 0;  // timers found due whose handoff had moved on
+        std::vector<Milliseconds> lags;
+        std::optional<TimePoint> next_due;  // the earliest armed timer left
+    };
+    Result<TimerTick> fire_due_timers(std::size_t limit);
+
     // For /readyz and /metrics.
     Status ready();
     Result<std::map<core::HandoffState, std::int64_t>> handoff_counts();
@@ -159,9 +171,25 @@ private:
     Result<std::shared_ptr<const core::Playbook>> playbook_version(store::Transaction& tx,
                                                                    const std::string& id,
                                                                    int version);
+    // `subject_carried`, when given, is the subject a relay carries over (it wins over the
+    // playbook's subject template, so that one subject groups the whole relay).
     Status create_handoff(store::Transaction& tx, const Snapshot& snap,
                           const core::Playbook& pb, int version, const core::Event& event,
-                          TimePoint now, IngestResult& out);
+                          TimePoint now, IngestResult& out,
+                          const std::string* subject_carried = nullptr);
+    // `next:` — starts playbook `next_id` for a handoff that is done, carrying its subject
+    // and data, and notes the relay on both timelines.
+    Status relay_next(store::Transaction& tx, const Snapshot& snap, const core::Handoff& done,
+                      const std::string& next_id, TimePoint now);
+    // Ticks the checklist items that `event` completes on the open handoffs of its subject.
+    Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now);
+    // A person handle for `wanted` as a timer or escalation names it: a template rendered
+    // against the handoff, a team resolved by its rule; an unknown name is kept as written.
+    Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,
+                                       const core::Handoff& h, const std::string& wanted);
+    // Fires one timer (already marked fired); false when its handoff had moved on.
+    Result<bool> fire_one(store::Transaction& tx, const Snapshot& snap,
+                          const store::TimerRecord& timer, TimePoint now);
     Status apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
                     TimePoint now, std::vector<AppliedFile>& applied);
     Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
