@@ -16,7 +16,8 @@ inline constexpr std::size_t checkpoints_max = 10;
 inline constexpr std::size_t id_bytes_max = 64;
 inline constexpr std::size_t title_bytes_max = 200;
 inline constexpr std::size_t text_bytes_max = 2000;          // done:, checklist items
-inline constexpr std::size_t template_bytes_max = 1000;      // subject:, owner:, targets
+inline constexpr std::size_t template_bytes_max = 1000;
+inline constexpr std::size_t message_template_bytes_max = 16 * 1024;  // templates/NAME.md      // subject:, owner:, targets
 inline constexpr std::size_t people_max = 10000;
 inline constexpr std::size_t team_members_max = 1000;
 

@@ -7,6 +7,8 @@
 #include "core/limits.h"
 #include "core/owner.h"
 #include "core/template.h"
+#include "core/channels.h"
+#include "core/workspace.h"
 #include "crypto/crypto.h"
 #include "crypto/signatures.h"
 #include "engine/effects.h"
@@ -36,6 +38,36 @@ core::TemplateContext context_of(const core::Event& e, const std::string& time_t
 }
 
 }  // namespace
+
+std::vector<core::Diagnostic> lint_message_template(const SourceFile& f) {
+    std::vector<core::Diagnostic> out;
+    if (!core::valid_template_name(core::template_name(f.path))) {
+        out.push_back({f.path, 0, 0,
+                       "a template's file name is letters, digits, '-' and '_', then .md or "
+                       ".txt"});
+    }
+    if (f.text.size() > limits::message_template_bytes_max) {
+        out.push_back({f.path, 0, 0,
+                       "a template is at most " +
+                           std::to_string(limits::message_template_bytes_max) + " bytes"});
+        return out;
+    }
+    // Problems point at their line and column, like a playbook's.
+    for (const auto& problem : core::check_template(f.text)) {
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < problem.column && i < static_cast<int>(f.text.size()); ++i) {
+            if (f.text[static_cast<std::size_t>(i)] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        out.push_back({f.path, line, column, problem.message});
+    }
+    return out;
+}
 
 bool is_people_file(const std::string& path) {
     const std::string name = base_name(path);
@@ -72,9 +104,18 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
             }
         }
     }
+    for (const auto& f : files) {
+        if (core::file_kind(f.path) == core::FileKind::channels) {
+            for (auto& d : core::parse_channels(f.text, f.path).errors) {
+                report.errors.push_back(std::move(d));
+            }
+        } else if (core::file_kind(f.path) == core::FileKind::message_template) {
+            for (auto& d : lint_message_template(f)) report.errors.push_back(std::move(d));
+        }
+    }
     std::vector<core::PlaybookSource> loaded;
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        if (core::file_kind(f.path) != core::FileKind::playbook) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         ++report.playbooks;
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
@@ -213,8 +254,8 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
         applied.clear();
         if (if_version) {
             int current = 0;
-            if (is_people_file(file.path) || core::is_sources_file(file.path)) {
-                auto doc = tx.current_document(is_people_file(file.path) ? "people" : "sources");
+            if (const std::string kind = core::document_kind(file.path); !kind.empty()) {
+                auto doc = tx.current_document(kind);
                 if (!doc) return doc.error();
                 current = doc->has_value() ? (*doc)->version : 0;
             } else {
@@ -254,7 +295,7 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     // Playbooks already stored count for `next:` across files, unless a file replaces them.
     std::set<std::string> applied_ids;
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        if (core::file_kind(f.path) != core::FileKind::playbook) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         if (parsed.playbook) applied_ids.insert(parsed.playbook->id);
     }
@@ -269,8 +310,7 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
     if (!lint.errors.empty()) return lint_error(lint.errors);
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) {
-            const std::string kind = is_people_file(f.path) ? "people" : "sources";
+        if (const std::string kind = core::document_kind(f.path); !kind.empty()) {
             auto before = tx.current_document(kind);
             if (!before) return before.error();
             auto version = tx.put_document(kind, f.text, now);
@@ -297,9 +337,16 @@ Result<std::vector<SourceFile>> Engine::current_sources() {
         auto people = tx.current_document("people");
         if (!people) return people.error();
         if (people->has_value()) out.push_back({"people.yaml", (*people)->text});
-        auto sources = tx.current_document("sources");
-        if (!sources) return sources.error();
-        if (sources->has_value()) out.push_back({"sources.yaml", (*sources)->text});
+        for (const char* kind : {"sources", "channels"}) {
+            auto doc = tx.current_document(kind);
+            if (!doc) return doc.error();
+            if (doc->has_value()) out.push_back({std::string(kind) + ".yaml", (*doc)->text});
+        }
+        auto templates = tx.current_documents_with_prefix("template:");
+        if (!templates) return templates.error();
+        for (const auto& t : *templates) {
+            out.push_back({"templates/" + t.kind.substr(9) + ".md", t.text});
+        }
         auto playbooks = tx.current_playbooks();
         if (!playbooks) return playbooks.error();
         for (const auto& r : *playbooks) out.push_back({"playbooks/" + r.id + ".yaml", r.yaml});

@@ -18,6 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "channels/channel.h"
+#include "core/channels.h"
+#include "core/delivery.h"
 #include "core/event.h"
 #include "core/handoff.h"
 #include "core/people.h"
@@ -33,6 +36,9 @@ namespace baton::engine {
 // people.yaml (or people.yml) is the people file, sources.yaml the inbound webhook sources;
 // every other file is a playbook.
 bool is_people_file(const std::string& path);
+
+// Lints one message template (templates/NAME.md): its name, size and placeholders.
+std::vector<core::Diagnostic> lint_message_template(const SourceFile& f);
 
 struct LintReport {
     core::Diagnostics errors;
@@ -133,6 +139,40 @@ public:
     };
     Result<TimerTick> fire_due_timers(std::size_t limit);
 
+    // The dispatcher's side of the outbox (dispatcher.h). lease_notifications leases the
+    // rows due now (at most `limit`, for `lease`) and resolves each into a Notification:
+    // the handoff, who it is for, the rendered template, the links. A row that cannot be
+    // resolved (a person without an email address, a missing template) fails at once, on
+    // its timeline. Without a channels.yaml nothing is leased: messages wait for one.
+    struct Lease {
+        std::vector<channels::Notification> notifications;
+        std::optional<TimePoint> next_due;
+        bool configured = true;
+    };
+    Result<Lease> lease_notifications(std::size_t limit, Milliseconds lease);
+    // Records how one attempt ended: delivered, retry later, or failed for good (then on
+    // the handoff's timeline, as a delivery is when it succeeds).
+    Result<core::Settlement> settle_delivery(const channels::Notification& n,
+                                             const channels::Outcome& outcome,
+                                             const core::RetryPolicy& policy, double jitter);
+
+    // One-click links (email): a signed, expiring, single-use token that performs `action`
+    // ("accept" or "done") on a handoff as `handle`. use_link verifies it, spends it and
+    // performs the action; a token used before is a conflict, an expired or forged one
+    // forbidden.
+    Result<std::string> make_link(std::int64_t handoff_id, const std::string& action,
+                                  const std::string& handle, TimePoint expires);
+    struct LinkUse {
+        std::int64_t handoff_id = 0;
+        std::string action;
+        std::string handle;
+    };
+    Result<LinkUse> peek_link(const std::string& token);  // verifies, performs nothing
+    Result<core::Handoff> use_link(const std::string& token);
+
+    // The parsed channels.yaml (empty when none is stored).
+    Result<std::shared_ptr<const core::ChannelsConfig>> channels_config();
+
     // For /readyz and /metrics.
     Status ready();
     Result<std::map<core::HandoffState, std::int64_t>> handoff_counts();
@@ -187,6 +227,11 @@ private:
     // against the handoff, a team resolved by its rule; an unknown name is kept as written.
     Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,
                                        const core::Handoff& h, const std::string& wanted);
+    Result<std::shared_ptr<const core::ChannelsConfig>> channels_in(store::Transaction& tx);
+    Result<std::string> link_key(store::Transaction& tx, bool create);
+    Result<std::optional<channels::Notification>> resolve_row(
+        store::Transaction& tx, const store::OutboxRecord& row,
+        const std::shared_ptr<const core::ChannelsConfig>& config, TimePoint now);
     // Fires one timer (already marked fired); false when its handoff had moved on.
     Result<bool> fire_one(store::Transaction& tx, const Snapshot& snap,
                           const store::TimerRecord& timer, TimePoint now);
@@ -215,6 +260,9 @@ private:
     // The parsed people, with the text they were parsed from.
     std::string directory_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
+    std::string channels_text_ /* GUARDED_BY(cache_mutex_) */;
+    std::shared_ptr<const core::ChannelsConfig> channels_ /* GUARDED_BY(cache_mutex_) */;
+    std::string link_key_ /* GUARDED_BY(cache_mutex_) */;  // loaded once, never changes
     std::string sources_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::SourceList> sources_ /* GUARDED_BY(cache_mutex_) */;
 };

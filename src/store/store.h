@@ -156,6 +156,10 @@ public:
     virtual Result<int> put_document(const std::string& kind, const std::string& text,
                                      TimePoint now) = 0;
     virtual Result<std::optional<DocumentRecord>> current_document(const std::string& kind) = 0;
+    // The current version of every document whose kind starts with `prefix` ("template:"),
+    // in kind order.
+    virtual Result<std::vector<DocumentRecord>> current_documents_with_prefix(
+        const std::string& prefix) = 0;
 
     // Handoffs. insert_handoff assigns the id and stores the checklist and the timeline
     // entries the value carries. update_handoff rewrites the mutable fields and the

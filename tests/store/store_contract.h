@@ -842,6 +842,26 @@ TEST_P(StoreContract, OutboxIgnoresADuplicateDedupeKey) {
     EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
 }
 
+TEST_P(StoreContract, DocumentsByPrefixAreTheCurrentVersionOfEach) {
+    ASSERT_OK(store_->write([&](Transaction& tx) -> Status {
+        for (const auto& [kind, text] : std::vector<std::pair<std::string, std::string>>{
+                 {"template:b", "b1"}, {"template:a", "a1"}, {"template:b", "b2"},
+                 {"people", "people: []"}, {"templatex", "not a template"}}) {
+            auto v = tx.put_document(kind, text, at(1));
+            if (!v) return v.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(docs, in_read([&](Transaction& tx) {
+        return tx.current_documents_with_prefix("template:");
+    }));
+    ASSERT_EQ(docs.size(), 2u);
+    EXPECT_EQ(docs[0].kind, "template:a");
+    EXPECT_EQ(docs[1].kind, "template:b");
+    EXPECT_EQ(docs[1].text, "b2");
+    EXPECT_EQ(docs[1].version, 2);
+}
+
 // --- the scheduler and the dispatcher ------------------------------------------------------
 
 TEST_P(StoreContract, DueTimersComeInDueOrderAndFireOnce) {

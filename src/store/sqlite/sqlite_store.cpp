@@ -792,6 +792,8 @@ public:
     Result<int> put_document(const std::string& kind, const std::string& text,
                              TimePoint now) override;
     Result<std::optional<DocumentRecord>> current_document(const std::string& kind) override;
+    Result<std::vector<DocumentRecord>> current_documents_with_prefix(
+        const std::string& prefix) override;
 
     Result<std::int64_t> insert_handoff(const core::Handoff& handoff) override;
     Status update_handoff(const core::Handoff& handoff) override;
@@ -1011,6 +1013,17 @@ Result<std::optional<PlaybookRecord>> SqliteTransaction::playbook(const std::str
     return std::optional<PlaybookRecord>(std::move(rows->front()));
 }
 
+Result<DocumentRecord> read_document(const Query& query) {
+    Row r(query, "documents");
+    DocumentRecord d;
+    d.kind = r.text();
+    d.version = r.i32();
+    d.text = r.text();
+    d.applied_at = r.time();
+    if (auto s = r.finish(); !s) return s.error();
+    return d;
+}
+
 Result<std::optional<DocumentRecord>> SqliteTransaction::current_document(
     const std::string& kind) {
     auto q = c_.query(
@@ -1018,19 +1031,21 @@ Result<std::optional<DocumentRecord>> SqliteTransaction::current_document(
         "ORDER BY version DESC LIMIT 1");
     if (!q) return q.error();
     q->bind_text(kind);
-    auto rows = collect<DocumentRecord>(*q, [](const Query& query) -> Result<DocumentRecord> {
-        Row r(query, "documents");
-        DocumentRecord d;
-        d.kind = r.text();
-        d.version = r.i32();
-        d.text = r.text();
-        d.applied_at = r.time();
-        if (auto s = r.finish(); !s) return s.error();
-        return d;
-    });
+    auto rows = collect<DocumentRecord>(*q, read_document);
     if (!rows) return rows.error();
     if (rows->empty()) return std::optional<DocumentRecord>();
     return std::optional<DocumentRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<DocumentRecord>> SqliteTransaction::current_documents_with_prefix(
+    const std::string& prefix) {
+    auto q = c_.query(
+        "SELECT kind, version, text, applied_ms FROM documents d "
+        "WHERE substr(kind, 1, length(?1)) = ?1 "
+        "AND version = (SELECT MAX(version) FROM documents WHERE kind = d.kind) ORDER BY kind");
+    if (!q) return q.error();
+    q->bind_text(prefix);
+    return collect<DocumentRecord>(*q, read_document);
 }
 
 // --- handoffs
