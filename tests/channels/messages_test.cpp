@@ -19,8 +19,8 @@ namespace baton::channels {
 namespace {
 
 using nlohmann::json;
-using test::at;
-using test::sample_notification;
+using samples::at;
+using samples::sample_notification;
 
 // ---------------------------------------------------------------------------------------
 // Text helpers
@@ -548,7 +548,7 @@ TEST(Routing, SlackWebhookEmail) {
     EmailChannel email(t);
 
     Notification n = sample_notification();
-    n.config = test::sample_config();
+    n.config = samples::sample_config();
     std::const_pointer_cast<core::ChannelsConfig>(n.config)->allow = {"127.0.0.1"};
     EXPECT_EQ(send_one(slack, n).kind, Outcome::Kind::delivered);
     ASSERT_EQ(t.posts.size(), 1u);
@@ -589,7 +589,7 @@ TEST(Routing, MissingTargetsFailWithoutARequest) {
     EXPECT_EQ(o.kind, Outcome::Kind::failed);
     EXPECT_EQ(o.detail, "no webhook erp in channels.yaml");
 
-    auto no_smtp = test::sample_config();
+    auto no_smtp = samples::sample_config();
     no_smtp->smtp.reset();
     n.config = no_smtp;
     n.target = "dana@example.com";
@@ -597,7 +597,7 @@ TEST(Routing, MissingTargetsFailWithoutARequest) {
     EXPECT_EQ(o.kind, Outcome::Kind::failed);
     EXPECT_EQ(o.detail, "no smtp: in channels.yaml");
 
-    n.config = test::sample_config();
+    n.config = samples::sample_config();
     n.target = "not-an-address";
     o = send_one(email, n);
     EXPECT_EQ(o.kind, Outcome::Kind::failed);

@@ -9,7 +9,7 @@
 #include "channels/channel.h"
 #include "core/channels.h"
 
-namespace baton::channels::test {
+namespace baton::channels::samples {
 
 inline TimePoint at(const char* rfc3339) {
     return *parse_rfc3339(rfc3339);
@@ -64,4 +64,4 @@ inline Notification sample_notification() {
     return n;
 }
 
-}  // namespace baton::channels::test
+}  // namespace baton::channels::samples
