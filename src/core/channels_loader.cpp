@@ -181,9 +181,11 @@ void load_slack(const YAML::Node& node, Reporter& r, ChannelsConfig& config) {
                                          limits::slack_channel_name_bytes_max);
         if (!name) continue;
         if (name->size() < 2 || (*name)[0] != '#' ||
-            std::any_of(name->begin(), name->end(), [](char c) { return is_control(c) || c == ' '; })) {
-            r.error(it->first.Mark(), "a slack channel name starts with # and has no spaces, "
-                                      "such as \"#ops\" (quote it: # starts a YAML comment)");
+            std::any_of(name->begin(), name->end(),
+                        [](char c) { return is_control(c) || c == ' '; })) {
+            r.error(it->first.Mark(),
+                    "a slack channel name starts with # and has no spaces, "
+                    "such as \"#ops\" (quote it: # starts a YAML comment)");
             continue;
         }
         const YAML::Node& value = it->second;
@@ -267,8 +269,9 @@ void load_allow(const YAML::Node& node, Reporter& r, ChannelsConfig& config) {
         auto text = yaml_support::scalar(entry, r, "an allow entry", limits::host_bytes_max);
         if (!text) continue;
         if (!valid_allow_entry(*text)) {
-            r.error(entry.Mark(), "an allow entry is a host name or an IP address, such as "
-                                  "127.0.0.1 or crm.internal (no scheme, port or path)");
+            r.error(entry.Mark(),
+                    "an allow entry is a host name or an IP address, such as "
+                    "127.0.0.1 or crm.internal (no scheme, port or path)");
             continue;
         }
         config.allow.push_back(*text);
@@ -327,10 +330,9 @@ ChannelsParse parse_channels(const std::string& yaml_text, const std::string& fi
     if (doc["webhooks"] && !doc["webhooks"].IsNull()) load_webhooks(doc["webhooks"], r, config);
     if (doc["allow"] && !doc["allow"].IsNull()) load_allow(doc["allow"], r, config);
     config.public_url = get_url(doc, "public_url", r, false, {"https", "http"}).value_or("");
-    config.slack_signing_secret =
-        yaml_support::get_string(doc, "slack_signing_secret", r, limits::channel_secret_bytes_max,
-                                 false)
-            .value_or("");
+    config.slack_signing_secret = yaml_support::get_string(doc, "slack_signing_secret", r,
+                                                           limits::channel_secret_bytes_max, false)
+                                      .value_or("");
     if (result.errors.empty()) result.config = std::move(config);
     return result;
 }

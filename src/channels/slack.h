@@ -1,0 +1,39 @@
+// SlackChannel: a checkpoint posted to a Slack channel through its incoming webhook
+// (channels.yaml: slack: {"#ops": {webhook: URL}}). The message is Block Kit: a header
+// with the handoff, the summary (mentioning the recipient when their Slack id is known),
+// the definition of done with the checklist, fields for owner, giver, state, deadline,
+// checklist progress and escalation level, and buttons — Accept while waiting, Done while
+// accepted (handled by POST /slack/actions, value = the handoff id) and Open (the card)
+// when there is a card URL. A plain `text` fallback goes with it for notifications.
+//
+// Every webhook URL is its own endpoint, paced at one message per interval (Slack allows
+// one per second) with one in flight, so a channel's messages arrive in order and a busy
+// channel never delays another.
+//
+// Ownership and threading: borrows the Transport, which must outlive it; `send` is
+// thread-safe and does not block. `slack_message` is a pure function.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "channels/channel.h"
+#include "channels/transport.h"
+
+namespace baton::channels {
+
+// The JSON body for Slack's incoming webhook. Every user string is escaped for Slack's
+// mrkdwn (&, <, >), so a subject cannot mention @channel or forge a link, and cut to the
+// Block Kit limits (channels/limits.h) with "…".
+nlohmann::json slack_message(const Notification& notification);
+
+class SlackChannel final : public Channel {
+  public:
+    SlackChannel(Transport& transport, Milliseconds interval);
+    void send(Notification notification, std::function<void(Outcome)> done) override;
+
+  private:
+    Transport& transport_;
+    const Milliseconds interval_;
+};
+
+}  // namespace baton::channels

@@ -1,0 +1,631 @@
+// The channels against real servers on loopback, started by the tests on ports the OS
+// chooses and stopped by their PIDs: an HTTP receiver (tests/support/receiver.py) that
+// records every request and answers as the path tells it (200, 500, 429 with Retry-After,
+// 410, a redirect, a hang, a reset, an endless body), and aiosmtpd, a real SMTP server,
+// whose Maildir is read back with Python's email package (tests/support/read_maildir.py).
+//
+// Every outcome goes through the real CurlTransport. Timing is asserted only as order or
+// with lenient lower bounds, never as an upper bound a slow machine could miss.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "channels/channels.h"
+#include "channels/sample.h"
+#include "channels/text.h"
+#include "crypto/signatures.h"
+#include "e2e/run_process.h"
+
+namespace baton::channels {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using Kind = Outcome::Kind;
+
+const std::string python = BATON_PYTHON3;
+const std::string support = std::string(BATON_SOURCE_DIR) + "/tests/support/";
+
+// ---------------------------------------------------------------------------------------
+// Helpers
+
+// Outcomes in the order they arrived, labelled by the test.
+class Outcomes {
+  public:
+    std::function<void(Outcome)> callback(std::string label) {
+        return [this, label = std::move(label)](Outcome o) {
+            std::lock_guard lock(mutex_);
+            arrived_.emplace_back(label, std::move(o));
+            changed_.notify_all();
+        };
+    }
+    // Waits for `count` outcomes in all; false after a generous limit.
+    bool wait(std::size_t count, std::chrono::seconds limit = 60s) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, limit, [&] { return arrived_.size() >= count; });
+    }
+    std::vector<std::pair<std::string, Outcome>> all() {
+        std::lock_guard lock(mutex_);
+        return arrived_;
+    }
+    Outcome get(const std::string& label) {
+        for (auto& [l, o] : all()) {
+            if (l == label) return o;
+        }
+        ADD_FAILURE() << "no outcome for " << label;
+        return {};
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    std::vector<std::pair<std::string, Outcome>> arrived_;
+};
+
+std::string describe(const Outcome& o) {
+    const char* kinds[] = {"delivered", "retry", "failed"};
+    return std::string(kinds[int(o.kind)]) + " " + std::to_string(o.status) + " " + o.detail;
+}
+
+// Sends one notification and waits for its outcome.
+Outcome send_and_wait(Channel& channel, Notification n) {
+    Outcomes outcomes;
+    channel.send(std::move(n), outcomes.callback("one"));
+    EXPECT_TRUE(outcomes.wait(1)) << "no outcome";
+    return outcomes.all().empty() ? Outcome{} : outcomes.all()[0].second;
+}
+
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
+    ::close(fd);
+    return ntohs(address.sin_port);
+}
+
+bool accepts(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    return ok;
+}
+
+ChannelOptions quick(Milliseconds transfer_timeout = 10s) {
+    ChannelOptions o;
+    o.transport.connect_timeout = 5s;
+    o.transport.transfer_timeout = transfer_timeout;
+    return o;
+}
+
+// The receiver, started once for the suite.
+class Receiver {
+  public:
+    Receiver() {
+        log_ = dir_ / "requests.jsonl";
+        baton::test::RunOptions options;
+        options.args = {support + "receiver.py", log_};
+        if (auto started = baton::test::Child::start(python, options)) {
+            child_.emplace(std::move(*started));
+        } else {
+            return;
+        }
+        const auto limit = std::chrono::steady_clock::now() + 30s;
+        while (port_ == 0 && std::chrono::steady_clock::now() < limit && child_->pump(100ms)) {
+            for (const auto& line : child_->take_lines()) port_ = std::atoi(line.c_str());
+        }
+    }
+    int port() const { return port_; }
+    std::string url(const std::string& path) const {
+        return "http://127.0.0.1:" + std::to_string(port_) + path;
+    }
+    // Every request recorded whose path starts with `prefix`, in arrival order.
+    std::vector<json> requests(const std::string& prefix) const {
+        std::vector<json> out;
+        for (const auto& line : baton::test::split_lines(baton::test::read_text(log_))) {
+            json r = json::parse(line, nullptr, false);
+            if (!r.is_discarded() && r["path"].get<std::string>().rfind(prefix, 0) == 0) {
+                out.push_back(r);
+            }
+        }
+        return out;
+    }
+    std::string error() const { return child_ ? child_->err() : "could not start"; }
+
+  private:
+    baton::test::TempDir dir_;
+    std::string log_;
+    std::optional<baton::test::Child> child_;
+    int port_ = 0;
+};
+
+class ChannelsOnTheWire : public ::testing::Test {
+  protected:
+    static void SetUpTestSuite() { receiver_ = new Receiver(); }
+    static void TearDownTestSuite() {
+        delete receiver_;  // kills the receiver by its pid
+        receiver_ = nullptr;
+    }
+    void SetUp() override {
+        ASSERT_GT(receiver_->port(), 0) << "the receiver did not start: " << receiver_->error();
+    }
+
+    // A notification whose config sends "#ops", "crm" to the receiver at `path`, with
+    // loopback allow-listed unless told otherwise.
+    static Notification to(const std::string& path,
+                           std::vector<std::string> allow = {"127.0.0.1"}) {
+        Notification n = samples::sample_notification();
+        auto config = samples::sample_config();
+        config->slack["#ops"] = {receiver_->url(path)};
+        config->webhooks["crm"] = {receiver_->url(path), "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"};
+        config->allow = std::move(allow);
+        n.config = config;
+        return n;
+    }
+    static Notification webhook_to(const std::string& path) {
+        Notification n = to(path);
+        n.channel = "webhook";
+        n.target = "crm";
+        return n;
+    }
+    static Notification with_url(Notification n, const std::string& url) {
+        auto config = std::make_shared<core::ChannelsConfig>(*n.config);
+        config->slack["#ops"] = {url};
+        n.config = config;
+        return n;
+    }
+
+    static Receiver* receiver_;
+};
+
+Receiver* ChannelsOnTheWire::receiver_ = nullptr;
+
+// ---------------------------------------------------------------------------------------
+// Slack and webhook bodies on the wire
+
+TEST_F(ChannelsOnTheWire, SlackPostsTheBlockKitMessage) {
+    Channels channels(quick());
+    Notification n = to("/200/slack-shape");
+    n.handoff.title = std::string(400, 'T');
+    const Outcome o = send_and_wait(channels.slack(), n);
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    EXPECT_EQ(o.status, 200);
+
+    const auto got = receiver_->requests("/200/slack-shape");
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_EQ(got[0]["method"], "POST");
+    EXPECT_EQ(got[0]["headers"]["content-type"], "application/json; charset=utf-8");
+    const json body = json::parse(got[0]["body"].get<std::string>());
+    EXPECT_EQ(body, slack_message(n));
+    EXPECT_EQ(body["blocks"][0]["type"], "header");
+    const std::string header = body["blocks"][0]["text"]["text"];
+    EXPECT_EQ(utf8_chars(header), limits::slack_header_chars_max);
+    EXPECT_EQ(body["text"], "<@U012AB3CD> Sam handed Acme to Dana");
+    EXPECT_LE(body["blocks"].size(), limits::slack_blocks_max);
+}
+
+TEST_F(ChannelsOnTheWire, WebhookIsSignedAndKeepsItsIdOnRetry) {
+    // First, the verifier used below agrees with the Standard Webhooks spec's own example.
+    const std::vector<crypto::Header> example = {
+        {"webhook-id", "msg_p5jXN8AQM9LWM0D4loKWxJek"},
+        {"webhook-timestamp", "1614265330"},
+        {"webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="}};
+    ASSERT_TRUE(crypto::verify_standard_webhook({.headers = example,
+                                                 .body = R"({"test": 2432232314})",
+                                                 .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                                 .now = from_unix_ms(1614265330'000)})
+                    .ok());
+
+    Channels channels(quick());
+    Notification n = webhook_to("/fail-once/crm");
+    n.delivery_id = "msg_p5jXN8AQM9LWM0D4loKWxJek";
+    n.now = from_unix_ms(1614265330'000);
+    n.what = "done";
+    const Outcome first = send_and_wait(channels.webhook(), n);
+    EXPECT_EQ(first.kind, Kind::retry) << describe(first);
+    EXPECT_EQ(first.status, 500);
+    n.attempt = 2;
+    n.now += 30s;  // the dispatcher's retry, later
+    const Outcome second = send_and_wait(channels.webhook(), n);
+    EXPECT_EQ(second.kind, Kind::delivered) << describe(second);
+
+    const auto got = receiver_->requests("/fail-once/crm");
+    ASSERT_EQ(got.size(), 2u);
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        SCOPED_TRACE(i);
+        const json& h = got[i]["headers"];
+        EXPECT_EQ(h["webhook-id"], "msg_p5jXN8AQM9LWM0D4loKWxJek");
+        EXPECT_EQ(h["content-type"], "application/json");
+        const std::vector<crypto::Header> headers = {{"webhook-id", h["webhook-id"]},
+                                                     {"webhook-timestamp", h["webhook-timestamp"]},
+                                                     {"webhook-signature", h["webhook-signature"]}};
+        const std::string body = got[i]["body"];
+        const auto verified = crypto::verify_standard_webhook(
+            {.headers = headers,
+             .body = body,
+             .secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+             .now = from_unix_ms(std::stoll(h["webhook-timestamp"].get<std::string>()) * 1000)});
+        EXPECT_TRUE(verified.ok()) << verified.error().message;
+        const json event = json::parse(body);
+        EXPECT_EQ(event["type"], "baton.handoff.done");
+        EXPECT_EQ(event["id"], "msg_p5jXN8AQM9LWM0D4loKWxJek");
+        EXPECT_EQ(event["data"]["id"], 42);
+    }
+    EXPECT_EQ(got[0]["headers"]["webhook-timestamp"], "1614265330");
+    EXPECT_EQ(got[1]["headers"]["webhook-timestamp"], "1614265360");
+}
+
+// ---------------------------------------------------------------------------------------
+// Outcomes
+
+TEST_F(ChannelsOnTheWire, AnswersMapToOutcomes) {
+    struct Case {
+        const char* path;
+        Kind kind;
+        int status;
+        long long retry_after_ms;  // -1: none
+        const char* detail;
+    };
+    const Case cases[] = {
+        {"/500/outcome", Kind::retry, 500, -1, "HTTP 500: status 500"},
+        {"/503/outcome", Kind::retry, 503, -1, "HTTP 503"},
+        {"/429-7/outcome", Kind::retry, 429, 7000, "HTTP 429: slow down"},
+        {"/408/outcome", Kind::retry, 408, -1, "HTTP 408"},
+        {"/410/outcome", Kind::failed, 410, -1, "HTTP 410: status 410"},
+        {"/404/outcome", Kind::failed, 404, -1, "HTTP 404"},
+        {"/204/outcome", Kind::delivered, 204, -1, "HTTP 204"},
+        {"/reset/outcome", Kind::retry, 0, -1, ""},
+        {"/301/outcome", Kind::failed, 301, -1, "not followed"},
+    };
+    Channels channels(quick());
+    Outcomes outcomes;
+    for (const Case& c : cases)
+        channels.webhook().send(webhook_to(c.path), outcomes.callback(c.path));
+    ASSERT_TRUE(outcomes.wait(std::size(cases)));
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.path);
+        const Outcome o = outcomes.get(c.path);
+        EXPECT_EQ(o.kind, c.kind) << describe(o);
+        EXPECT_EQ(o.status, c.status) << describe(o);
+        EXPECT_EQ(o.retry_after.has_value(), c.retry_after_ms >= 0);
+        if (o.retry_after && c.retry_after_ms >= 0) {
+            EXPECT_EQ(o.retry_after->count(), c.retry_after_ms);
+        }
+        EXPECT_NE(o.detail.find(c.detail), std::string::npos) << o.detail;
+    }
+    // The redirect was not followed.
+    EXPECT_TRUE(receiver_->requests("/200/redirected").empty());
+}
+
+TEST_F(ChannelsOnTheWire, AHangIsARetryAfterTheTimeout) {
+    Channels channels(quick(1s));
+    const Outcome o = send_and_wait(channels.webhook(), webhook_to("/hang/timeout"));
+    EXPECT_EQ(o.kind, Kind::retry) << describe(o);
+    EXPECT_NE(o.detail.find("timed out"), std::string::npos) << o.detail;
+    EXPECT_EQ(receiver_->requests("/hang/timeout").size(), 1u);  // it did reach the endpoint
+}
+
+TEST_F(ChannelsOnTheWire, ResponseBodyIsCapped) {
+    // The receiver sends a body that never ends: read uncapped, it would run into the
+    // timeout and come back as a retry.
+    Channels channels(quick(30s));
+    const Outcome o = send_and_wait(channels.webhook(), webhook_to("/endless/cap"));
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    EXPECT_EQ(o.status, 200);
+    EXPECT_LE(o.detail.size(), limits::detail_bytes_max);
+}
+
+TEST_F(ChannelsOnTheWire, ShutdownAnswersWhatIsPending) {
+    Outcomes outcomes;
+    {
+        Channels channels(quick(60s));
+        channels.webhook().send(webhook_to("/hang/shutdown"), outcomes.callback("in flight"));
+        // Two to one Slack webhook: the second waits a second for its turn.
+        channels.slack().send(to("/hang/shutdown-slack"), outcomes.callback("slack in flight"));
+        channels.slack().send(to("/hang/shutdown-slack"), outcomes.callback("slack queued"));
+        const auto limit = std::chrono::steady_clock::now() + 30s;
+        while (receiver_->requests("/hang/shutdown").size() < 2 &&
+               std::chrono::steady_clock::now() < limit) {
+            std::this_thread::sleep_for(20ms);
+        }
+    }
+    const auto all = outcomes.all();  // the destructor returned: all answered
+    ASSERT_EQ(all.size(), 3u);
+    for (const auto& [label, o] : all) {
+        EXPECT_EQ(o.kind, Kind::retry) << label << ": " << describe(o);
+        EXPECT_EQ(o.detail, "shutting down") << label;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The SSRF guard
+
+TEST_F(ChannelsOnTheWire, LoopbackOnlyWhenAllowListed) {
+    Channels channels(quick());
+    Outcome o = send_and_wait(channels.slack(), to("/200/ssrf-loopback", {}));
+    EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+    EXPECT_EQ(o.detail,
+              "refused: 127.0.0.1 is a loopback address; add it to allow: in channels.yaml to "
+              "permit it");
+    EXPECT_TRUE(receiver_->requests("/200/ssrf-loopback").empty());
+
+    o = send_and_wait(channels.slack(), to("/200/ssrf-loopback", {"127.0.0.1"}));
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    EXPECT_EQ(receiver_->requests("/200/ssrf-loopback").size(), 1u);
+}
+
+TEST_F(ChannelsOnTheWire, ANameResolvingToLoopbackIsJudgedByItsAddress) {
+    Channels channels(quick());
+    const std::string url =
+        "http://localhost:" + std::to_string(receiver_->port()) + "/200/ssrf-name";
+    Outcome o = send_and_wait(channels.slack(), with_url(to("/unused", {}), url));
+    EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+    EXPECT_NE(o.detail.find("refused: localhost resolves to"), std::string::npos) << o.detail;
+    EXPECT_NE(o.detail.find("a loopback address"), std::string::npos) << o.detail;
+    // Allow-listing another host does not help.
+    o = send_and_wait(channels.slack(), with_url(to("/unused", {"example.com"}), url));
+    EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+    EXPECT_TRUE(receiver_->requests("/200/ssrf-name").empty());
+
+    o = send_and_wait(channels.slack(), with_url(to("/unused", {"localhost"}), url));
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    EXPECT_EQ(receiver_->requests("/200/ssrf-name").size(), 1u);
+}
+
+TEST_F(ChannelsOnTheWire, PrivateAddressesAreRefusedBeforeAnyPacket) {
+    // The socket callback refuses before connect(): these addresses are never contacted.
+    // Were they contacted, the outcome would be a retry (a timeout or an unreachable
+    // network), not a failure that names the guard.
+    struct Case {
+        const char* url;
+        const char* detail;
+    };
+    const Case cases[] = {
+        {"http://10.0.0.1:9/x", "refused: 10.0.0.1 is a private address"},
+        {"http://169.254.169.254/latest/meta-data/",
+         "refused: 169.254.169.254 is a link-local address"},
+        {"http://0x0a000001:9/x", "refused: 10.0.0.1 is a private address"},
+        {"http://100.64.0.1:9/x", "refused: 100.64.0.1 is a shared (carrier-grade NAT) address"},
+        {"http://[fd00::1]:9/x", "refused: fd00::1 is a private address"},
+        {"http://0.0.0.0:9/x", "refused: 0.0.0.0 is an unspecified address"},
+        {"http://user:pw@127.0.0.1/", "refused: the URL carries credentials"},
+        {"ftp://127.0.0.1/x", "refused: the scheme ftp:// is not allowed"},
+    };
+    Channels channels(quick());
+    Outcomes outcomes;
+    for (const Case& c : cases) {
+        channels.slack().send(with_url(to("/unused", {"127.0.0.1"}), c.url),
+                              outcomes.callback(c.url));
+    }
+    ASSERT_TRUE(outcomes.wait(std::size(cases)));
+    for (const Case& c : cases) {
+        const Outcome o = outcomes.get(c.url);
+        EXPECT_EQ(o.kind, Kind::failed) << c.url << ": " << describe(o);
+        EXPECT_EQ(o.status, 0);
+        EXPECT_EQ(o.detail.rfind(c.detail, 0), 0u) << c.url << ": " << o.detail;
+        EXPECT_EQ(o.detail.find("pw"), std::string::npos) << o.detail;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Endpoints do not wait for each other; one Slack webhook is paced.
+
+TEST_F(ChannelsOnTheWire, ASlowEndpointDoesNotDelayAnother) {
+    Channels channels(quick(5s));
+    Outcomes outcomes;
+    channels.slack().send(to("/hang/slow-endpoint"), outcomes.callback("slow"));
+    channels.slack().send(to("/200/fast-endpoint"), outcomes.callback("fast"));
+    ASSERT_TRUE(outcomes.wait(2));
+    const auto all = outcomes.all();
+    EXPECT_EQ(all[0].first, "fast");
+    EXPECT_EQ(all[0].second.kind, Kind::delivered) << describe(all[0].second);
+    EXPECT_EQ(all[1].first, "slow");
+    EXPECT_EQ(all[1].second.kind, Kind::retry) << describe(all[1].second);
+}
+
+TEST_F(ChannelsOnTheWire, OneSlackWebhookGetsOneMessagePerSecondInOrder) {
+    Channels channels(quick());
+    Outcomes outcomes;
+    for (int i = 1; i <= 3; ++i) {
+        Notification n = to("/200/paced");
+        n.summary = "message " + std::to_string(i);
+        channels.slack().send(n, outcomes.callback(std::to_string(i)));
+    }
+    ASSERT_TRUE(outcomes.wait(3));
+    const auto all = outcomes.all();
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(all[i].first, std::to_string(i + 1));
+        EXPECT_EQ(all[i].second.kind, Kind::delivered) << describe(all[i].second);
+    }
+    const auto got = receiver_->requests("/200/paced");
+    ASSERT_EQ(got.size(), 3u);
+    for (int i = 0; i < 3; ++i) {
+        const json body = json::parse(got[i]["body"].get<std::string>());
+        EXPECT_NE(body["text"].get<std::string>().find("message " + std::to_string(i + 1)),
+                  std::string::npos);
+    }
+    // Starts are a second apart; arrivals may be closer by the difference in connect
+    // times, so the bound is lenient. Only a lower bound: a slow machine spaces them more.
+    for (int i = 1; i < 3; ++i) {
+        const double gap = got[i]["time"].get<double>() - got[i - 1]["time"].get<double>();
+        EXPECT_GE(gap, 0.8) << "request " << i;
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Email through a real SMTP server
+
+class SmtpServer {
+  public:
+    SmtpServer() {
+        port_ = free_port();
+        baton::test::RunOptions options;
+        options.args = {"-m",
+                        "aiosmtpd",
+                        "-n",
+                        "-l",
+                        "127.0.0.1:" + std::to_string(port_),
+                        "-c",
+                        "aiosmtpd.handlers.Mailbox",
+                        maildir()};
+        if (auto started = baton::test::Child::start(python, options)) {
+            child_.emplace(std::move(*started));
+        }
+        const auto limit = std::chrono::steady_clock::now() + 30s;
+        while (child_ && !accepts(port_) && std::chrono::steady_clock::now() < limit) {
+            child_->pump(100ms);
+        }
+        ready_ = child_ && accepts(port_);
+    }
+    bool ready() const { return ready_; }
+    std::string error() const { return child_ ? child_->err() : "could not start"; }
+    std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+    std::string maildir() const { return dir_ / "mail"; }
+    // The received messages as a mail client reads them.
+    json messages() const {
+        baton::test::RunOptions options;
+        options.args = {support + "read_maildir.py", maildir()};
+        const auto r = baton::test::run_process(python, options);
+        EXPECT_EQ(r.exit_code, 0) << r.err;
+        return json::parse(r.out, nullptr, false);
+    }
+
+  private:
+    baton::test::TempDir dir_;
+    int port_ = 0;
+    std::optional<baton::test::Child> child_;
+    bool ready_ = false;
+};
+
+Notification email_to(const SmtpServer& server, std::vector<std::string> allow = {"127.0.0.1"}) {
+    Notification n = samples::sample_notification();
+    auto config = samples::sample_config();
+    config->smtp = core::SmtpSettings{server.url(), "Baton <baton@example.com>", "", ""};
+    config->allow = std::move(allow);
+    n.config = config;
+    n.channel = "email";
+    n.target = "dana@example.com";
+    return n;
+}
+
+const json* part(const json& message, const std::string& type) {
+    for (const auto& p : message["parts"]) {
+        if (p["content_type"] == type) return &p;
+    }
+    return nullptr;
+}
+
+TEST(EmailOverSmtp, ARealServerReceivesBothPartsWithAStableMessageId) {
+    SmtpServer server;
+    ASSERT_TRUE(server.ready()) << "aiosmtpd did not start (python3-aiosmtpd installed?): "
+                                << server.error();
+    Channels channels(quick());
+    Notification n = email_to(server);
+    n.summary = "Zoë handed “Acme” to Dana";
+    Outcome o = send_and_wait(channels.email(), n);
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    EXPECT_EQ(o.status, 250);
+    n.attempt = 2;
+    n.now += 5min;
+    o = send_and_wait(channels.email(), n);
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+
+    const json messages = server.messages();
+    ASSERT_TRUE(messages.is_array());
+    ASSERT_EQ(messages.size(), 2u) << messages.dump();
+    for (const auto& m : messages) {
+        SCOPED_TRACE(m.dump());
+        const json& h = m["headers"];
+        EXPECT_EQ(h["From"], "Baton <baton@example.com>");
+        EXPECT_EQ(h["To"], "Dana Scully <dana@example.com>");
+        EXPECT_EQ(h["Subject"], "Zoë handed “Acme” to Dana");
+        EXPECT_EQ(h["Message-ID"], "<dlv_42_7@example.com>");
+        EXPECT_EQ(h["MIME-Version"], "1.0");
+        EXPECT_EQ(h["X-MailFrom"], "baton@example.com");
+        EXPECT_EQ(h["X-RcptTo"], "dana@example.com");
+        EXPECT_EQ(m["content_type"], "multipart/alternative");
+        EXPECT_TRUE(m["defects"].empty());
+        const json* text = part(m, "text/plain");
+        const json* html = part(m, "text/html");
+        ASSERT_NE(text, nullptr);
+        ASSERT_NE(html, nullptr);
+        EXPECT_EQ((*text)["charset"], "utf-8");
+        const std::string t = (*text)["text"], x = (*html)["text"];
+        EXPECT_NE(t.find("Done means: The client has a welcome email"), std::string::npos);
+        EXPECT_NE(t.find("[x] Send the welcome email"), std::string::npos);
+        EXPECT_NE(t.find("Accept by Mon 23 Nov 2026, 09:30 UTC"), std::string::npos);
+        EXPECT_NE(t.find("Accept: https://baton.example.com/a/42?t=abc"), std::string::npos);
+        EXPECT_NE(t.find("Done: https://baton.example.com/d/42?t=def"), std::string::npos);
+        EXPECT_NE(t.find("Open: https://baton.example.com/handoffs/42"), std::string::npos);
+        EXPECT_NE(x.find("<a href=\"https://baton.example.com/a/42?t=abc\">Accept</a>"),
+                  std::string::npos);
+        EXPECT_NE(x.find("<a href=\"https://baton.example.com/d/42?t=def\">Done</a>"),
+                  std::string::npos);
+        EXPECT_NE(x.find("<a href=\"https://baton.example.com/handoffs/42\">Open</a>"),
+                  std::string::npos);
+    }
+    EXPECT_EQ(messages[0]["headers"]["Message-ID"], messages[1]["headers"]["Message-ID"]);
+    EXPECT_NE(messages[0]["headers"]["Date"], messages[1]["headers"]["Date"]);
+}
+
+TEST(EmailOverSmtp, AnInjectedBccNeverBecomesARecipient) {
+    SmtpServer server;
+    ASSERT_TRUE(server.ready()) << server.error();
+    Channels channels(quick());
+    Notification n = email_to(server);
+    n.subject = "Welcome\r\nBcc: evil@x";
+    n.body = "Hello <b>Acme</b>,\n\nwhat happens next.";
+    n.target = "client@acme.example";
+    const Outcome o = send_and_wait(channels.email(), n);
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    const json messages = server.messages();
+    ASSERT_EQ(messages.size(), 1u);
+    const json& m = messages[0];
+    EXPECT_EQ(m["headers"]["Subject"], "Welcome Bcc: evil@x");
+    EXPECT_FALSE(m["headers"].contains("Bcc"));
+    EXPECT_EQ(m["headers"]["X-RcptTo"], "client@acme.example");
+    const json* html = part(m, "text/html");
+    ASSERT_NE(html, nullptr);
+    EXPECT_NE((*html)["text"].get<std::string>().find("Hello &lt;b&gt;Acme&lt;/b&gt;,"),
+              std::string::npos);
+    // The template's text as written, in the CRLF canonical form of MIME text.
+    EXPECT_EQ((*part(m, "text/plain"))["text"], "Hello <b>Acme</b>,\r\n\r\nwhat happens next.");
+}
+
+TEST(EmailOverSmtp, GuardAndDownServer) {
+    SmtpServer server;
+    ASSERT_TRUE(server.ready()) << server.error();
+    Channels channels(quick());
+    // Not allow-listed: refused before connecting, nothing delivered.
+    Outcome o = send_and_wait(channels.email(), email_to(server, {}));
+    EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+    EXPECT_EQ(o.detail.rfind("refused: 127.0.0.1 is a loopback address", 0), 0u) << o.detail;
+    EXPECT_TRUE(server.messages().empty());
+
+    // Nobody listening: the connection is refused, which is worth a retry.
+    Notification down = email_to(server);
+    auto config = std::make_shared<core::ChannelsConfig>(*down.config);
+    config->smtp->url = "smtp://127.0.0.1:" + std::to_string(free_port());
+    down.config = config;
+    o = send_and_wait(channels.email(), down);
+    EXPECT_EQ(o.kind, Kind::retry) << describe(o);
+}
+
+}  // namespace
+}  // namespace baton::channels
