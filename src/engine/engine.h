@@ -170,6 +170,14 @@ public:
     Result<LinkUse> peek_link(const std::string& token);  // verifies, performs nothing
     Result<core::Handoff> use_link(const std::string& token);
 
+    // Slack interactivity: the person whose Slack user id is `slack_user` (people.yaml
+    // `slack:`) performs `action_id` — "baton_accept" or "baton_done" — on handoff `id`, and
+    // the Slack message is updated through `response_url` by the dispatcher (an outbox row:
+    // the request itself never calls out). forbidden for an unknown Slack user.
+    Result<core::Handoff> act_from_slack(const std::string& slack_user,
+                                         const std::string& action_id, std::int64_t id,
+                                         const std::string& response_url);
+
     // The parsed channels.yaml (empty when none is stored).
     Result<std::shared_ptr<const core::ChannelsConfig>> channels_config();
 

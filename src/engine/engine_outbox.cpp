@@ -341,4 +341,49 @@ Result<core::Settlement> Engine::settle_delivery(const channels::Notification& n
     return s;
 }
 
+Result<core::Handoff> Engine::act_from_slack(const std::string& slack_user,
+                                             const std::string& action_id, std::int64_t id,
+                                             const std::string& response_url) {
+    core::Action action = core::Accept{};
+    if (action_id == "baton_done") {
+        action = core::Finish{};
+    } else if (action_id != "baton_accept") {
+        return make_error(ErrorCode::invalid_argument, "unknown Slack action `" + action_id + "`",
+                          "action_id");
+    }
+    const TimePoint now = clock_.now();
+    core::Handoff after;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        auto snap = snapshot(tx, false);
+        if (!snap) return snap.error();
+        const core::Person* person = nullptr;
+        for (const core::Person& p : (*snap)->directory->people()) {
+            if (!p.slack_id.empty() && p.slack_id == slack_user) person = &p;
+        }
+        if (person == nullptr) {
+            return make_error(ErrorCode::forbidden,
+                              "nobody in people.yaml has the Slack id `" + slack_user +
+                                  "`: add `slack: " + slack_user + "` to their entry",
+                              "user");
+        }
+        const core::Actor who{person->handle, person->role,
+                              (*snap)->directory->teams_of(person->handle)};
+        if (auto acted = act_in(tx, id, action, who, now, after); !acted) return acted;
+        if (response_url.empty()) return ok_status();
+        store::OutboxRecord row;
+        row.handoff_id = id;
+        row.channel = "slack";
+        row.target = response_url;
+        row.dedupe_key = "handoff:" + std::to_string(id) + ":rev:" +
+                         std::to_string(after.revision) + ":slack-response";
+        row.payload = {{"what", core::to_string(after.state)},
+                       {"actor", person->handle},
+                       {"replace_original", true}};
+        row.next_attempt_at = row.created_at = now;
+        return tx.insert_outbox({row});
+    });
+    if (!st) return st.error();
+    return after;
+}
+
 }  // namespace baton::engine
