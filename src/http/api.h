@@ -28,6 +28,9 @@ struct ApiOptions {
     std::size_t batch_events_max = 1000;  // CloudEvents batch mode
     // Where JSON request logs go (one line each); empty: nowhere.
     std::function<void(const std::string&)> log;
+    // Prometheus text appended to /metrics at scrape time (the scheduler's and the
+    // dispatcher's figures, which the http module does not know); may be empty.
+    std::function<std::string()> extra_metrics;
 };
 
 class Api {

@@ -39,6 +39,7 @@ void Api::add_ops_routes() {
                      extra += "# TYPE baton_write_queue_depth gauge\n";
                      extra += "baton_write_queue_depth " +
                               std::to_string(engine_.pending_writes()) + "\n";
+                     if (options_.extra_metrics) extra += options_.extra_metrics();
                      Response r;
                      r.content_type = "text/plain; version=0.0.4";
                      r.body = metrics_.render(extra);

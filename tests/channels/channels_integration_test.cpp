@@ -24,16 +24,18 @@
 #include "channels/text.h"
 #include "crypto/signatures.h"
 #include "e2e/run_process.h"
+#include "support/loopback.h"
 
 namespace baton::channels {
 namespace {
 
 using namespace std::chrono_literals;
+using baton::test::free_port;
+using baton::test::Receiver;
+using baton::test::SmtpServer;
 using nlohmann::json;
 using Kind = Outcome::Kind;
 
-const std::string python = BATON_PYTHON3;
-const std::string support = std::string(BATON_SOURCE_DIR) + "/tests/support/";
 
 // ---------------------------------------------------------------------------------------
 // Helpers
@@ -84,76 +86,12 @@ Outcome send_and_wait(Channel& channel, Notification n) {
     return outcomes.all().empty() ? Outcome{} : outcomes.all()[0].second;
 }
 
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t length = sizeof address;
-    EXPECT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    EXPECT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length), 0);
-    ::close(fd);
-    return ntohs(address.sin_port);
-}
-
-bool accepts(int port) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-    ::close(fd);
-    return ok;
-}
-
 ChannelOptions quick(Milliseconds transfer_timeout = 10s) {
     ChannelOptions o;
     o.transport.connect_timeout = 5s;
     o.transport.transfer_timeout = transfer_timeout;
     return o;
 }
-
-// The receiver, started once for the suite.
-class Receiver {
-  public:
-    Receiver() {
-        log_ = dir_ / "requests.jsonl";
-        baton::test::RunOptions options;
-        options.args = {support + "receiver.py", log_};
-        if (auto started = baton::test::Child::start(python, options)) {
-            child_.emplace(std::move(*started));
-        } else {
-            return;
-        }
-        const auto limit = std::chrono::steady_clock::now() + 30s;
-        while (port_ == 0 && std::chrono::steady_clock::now() < limit && child_->pump(100ms)) {
-            for (const auto& line : child_->take_lines()) port_ = std::atoi(line.c_str());
-        }
-    }
-    int port() const { return port_; }
-    std::string url(const std::string& path) const {
-        return "http://127.0.0.1:" + std::to_string(port_) + path;
-    }
-    // Every request recorded whose path starts with `prefix`, in arrival order.
-    std::vector<json> requests(const std::string& prefix) const {
-        std::vector<json> out;
-        for (const auto& line : baton::test::split_lines(baton::test::read_text(log_))) {
-            json r = json::parse(line, nullptr, false);
-            if (!r.is_discarded() && r["path"].get<std::string>().rfind(prefix, 0) == 0) {
-                out.push_back(r);
-            }
-        }
-        return out;
-    }
-    std::string error() const { return child_ ? child_->err() : "could not start"; }
-
-  private:
-    baton::test::TempDir dir_;
-    std::string log_;
-    std::optional<baton::test::Child> child_;
-    int port_ = 0;
-};
 
 class ChannelsOnTheWire : public ::testing::Test {
   protected:
@@ -470,48 +408,6 @@ TEST_F(ChannelsOnTheWire, OneSlackWebhookGetsOneMessagePerSecondInOrder) {
 
 // ---------------------------------------------------------------------------------------
 // Email through a real SMTP server
-
-class SmtpServer {
-  public:
-    SmtpServer() {
-        port_ = free_port();
-        baton::test::RunOptions options;
-        options.args = {"-m",
-                        "aiosmtpd",
-                        "-n",
-                        "-l",
-                        "127.0.0.1:" + std::to_string(port_),
-                        "-c",
-                        "aiosmtpd.handlers.Mailbox",
-                        maildir()};
-        if (auto started = baton::test::Child::start(python, options)) {
-            child_.emplace(std::move(*started));
-        }
-        const auto limit = std::chrono::steady_clock::now() + 30s;
-        while (child_ && !accepts(port_) && std::chrono::steady_clock::now() < limit) {
-            child_->pump(100ms);
-        }
-        ready_ = child_ && accepts(port_);
-    }
-    bool ready() const { return ready_; }
-    std::string error() const { return child_ ? child_->err() : "could not start"; }
-    std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
-    std::string maildir() const { return dir_ / "mail"; }
-    // The received messages as a mail client reads them.
-    json messages() const {
-        baton::test::RunOptions options;
-        options.args = {support + "read_maildir.py", maildir()};
-        const auto r = baton::test::run_process(python, options);
-        EXPECT_EQ(r.exit_code, 0) << r.err;
-        return json::parse(r.out, nullptr, false);
-    }
-
-  private:
-    baton::test::TempDir dir_;
-    int port_ = 0;
-    std::optional<baton::test::Child> child_;
-    bool ready_ = false;
-};
 
 Notification email_to(const SmtpServer& server, std::vector<std::string> allow = {"127.0.0.1"}) {
     Notification n = samples::sample_notification();
