@@ -137,6 +137,21 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
     return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// The guard again just before each request, on the connection it will use: libcurl keeps
+// connections open and reuses them, and a connection opened while an address was allowed
+// must not carry a request after the allow-list dropped it.
+int on_prerequest(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
+                  int /*local_port*/) {
+    auto* t = static_cast<Transfer*>(user);
+    const auto ip = parse_ip(primary_ip);
+    std::optional<std::string> why =
+        ip ? refusal(*ip, t->host, t->job->allow())
+           : std::optional<std::string>("refused: the connection has no IP address");
+    if (!why) return CURL_PREREQFUNC_OK;
+    if (!t->refusal) t->refusal = std::move(why);
+    return CURL_PREREQFUNC_ABORT;
+}
+
 TransferError error_kind(CURLcode code, const Transfer& t) {
     switch (code) {
         case CURLE_OK:
@@ -152,6 +167,8 @@ TransferError error_kind(CURLcode code, const Transfer& t) {
             return TransferError::login;
         case CURLE_COULDNT_CONNECT:
             return t.refusal ? TransferError::refused : TransferError::connection;
+        case CURLE_ABORTED_BY_CALLBACK:
+            return t.refusal ? TransferError::refused : TransferError::other;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
@@ -169,7 +186,9 @@ TransferError error_kind(CURLcode code, const Transfer& t) {
 
 // libcurl's message for the timeline, without the URL (a Slack webhook URL is a secret).
 std::string error_text(CURLcode code, const Transfer& t) {
-    if (t.refusal && code == CURLE_COULDNT_CONNECT) return *t.refusal;
+    if (t.refusal && (code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK)) {
+        return *t.refusal;
+    }
     std::string text = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
     const std::string& url = t.job->url();
     for (auto at = text.find(url); !url.empty() && at != std::string::npos; at = text.find(url)) {
@@ -211,6 +230,8 @@ void set_common(Transfer& t, const TransportOptions& options, const char* protoc
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prerequest);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);

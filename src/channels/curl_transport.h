@@ -3,8 +3,9 @@
 // endpoint (so a slow, paused or rate-limited endpoint delays only itself), a cap on what
 // is read of a response, and the SSRF guard on every connection: the URL is checked first
 // (url_guard.h), then each socket's address just before it connects (address.h), so that
-// DNS cannot steer a request to a private address. Redirects are never followed and
-// proxies from the environment are not used.
+// DNS cannot steer a request to a private address, and the connection's address once more
+// before each request, so that a kept-alive connection is judged by today's allow-list.
+// Redirects are never followed and proxies from the environment are not used.
 //
 // Ownership and threading: the transport owns its thread, its libcurl handles and every
 // request handed to it. post/send_mail/finish may be called from any thread, also from a

@@ -370,6 +370,20 @@ TEST_F(ChannelsOnTheWire, LoopbackOnlyWhenAllowListed) {
     EXPECT_EQ(receiver_->requests("/200/ssrf-loopback").size(), 1u);
 }
 
+TEST_F(ChannelsOnTheWire, AnOpenConnectionIsJudgedAgainOnReuse) {
+    // The first send opens a keep-alive connection while loopback is allowed; the second
+    // comes after the allow-list lost it and must not ride on that connection.
+    Channels channels(quick());
+    Outcome o = send_and_wait(channels.webhook(), webhook_to("/200/reuse"));
+    EXPECT_EQ(o.kind, Kind::delivered) << describe(o);
+    Notification later = webhook_to("/200/reuse");
+    std::const_pointer_cast<core::ChannelsConfig>(later.config)->allow.clear();
+    o = send_and_wait(channels.webhook(), later);
+    EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+    EXPECT_EQ(o.detail.rfind("refused: 127.0.0.1 is a loopback address", 0), 0u) << o.detail;
+    EXPECT_EQ(receiver_->requests("/200/reuse").size(), 1u);
+}
+
 TEST_F(ChannelsOnTheWire, ANameResolvingToLoopbackIsJudgedByItsAddress) {
     Channels channels(quick());
     const std::string url =
