@@ -26,6 +26,7 @@ struct CurlTransport::Job {
     Outcome outcome;  // Kind::finished: the answer, known already
     Done done;
     SteadyClock::time_point queued_at{};
+    std::uint64_t sequence = 0;  // arrival order, across endpoints
 
     const std::string& url() const { return kind == Kind::http ? http.url : mail.url; }
     const Pacing& pacing() const { return kind == Kind::http ? http.pacing : mail.pacing; }
@@ -204,6 +205,7 @@ struct CurlTransport::Loop {
     std::map<std::string, Endpoint> endpoints;             // by endpoint key
     std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // in flight
     std::size_t queued = 0;                                // in all endpoint queues
+    std::uint64_t sequence = 0;                            // of the last job queued
     SteadyClock::time_point last_sweep{};
 };
 
@@ -382,28 +384,43 @@ void start(Loop& loop, Endpoint& endpoint, const std::string& key, std::unique_p
     loop.transfers.emplace(easy, std::move(t));
 }
 
-// Starts what each endpoint's pace and the global cap allow; answers what waited too long.
+bool ready(const Endpoint& endpoint, SteadyClock::time_point now) {
+    if (endpoint.queue.empty()) return false;
+    const Pacing& pacing = endpoint.queue.front()->pacing();
+    return endpoint.in_flight < std::max<std::size_t>(1, pacing.in_flight_max) &&
+           now >= endpoint.next_start && now >= endpoint.paused_until;
+}
+
+// Answers what waited too long, then starts what each endpoint's pace and the global cap
+// allow, oldest first across endpoints, so that the cap delays requests in arrival order.
 void start_ready(Loop& loop, const TransportOptions& options) {
     const auto now = SteadyClock::now();
     for (auto& [key, endpoint] : loop.endpoints) {
-        while (!endpoint.queue.empty() && loop.transfers.size() < options.transfers_max) {
-            const Job& head = *endpoint.queue.front();
-            const bool expired = now - head.queued_at > options.queue_wait;
-            const Pacing& pacing = head.pacing();
-            const bool ready =
-                endpoint.in_flight < std::max<std::size_t>(1, pacing.in_flight_max) &&
-                now >= endpoint.next_start && now >= endpoint.paused_until;
-            if (!expired && !ready) break;
+        // A queue is in arrival order: only its head can be the oldest.
+        while (!endpoint.queue.empty() &&
+               now - endpoint.queue.front()->queued_at > options.queue_wait) {
             auto job = std::move(endpoint.queue.front());
             endpoint.queue.pop_front();
             --loop.queued;
-            if (expired) {
-                job->done(retry("waited too long for a busy or paused endpoint"));
-                continue;
-            }
-            endpoint.next_start = now + pacing.interval;
-            start(loop, endpoint, key, std::move(job), options);
+            job->done(retry("waited too long for a busy or paused endpoint"));
         }
+    }
+    while (loop.transfers.size() < options.transfers_max) {
+        std::pair<const std::string, Endpoint>* oldest = nullptr;
+        for (auto& entry : loop.endpoints) {
+            if (!ready(entry.second, now)) continue;
+            if (oldest == nullptr ||
+                entry.second.queue.front()->sequence < oldest->second.queue.front()->sequence) {
+                oldest = &entry;
+            }
+        }
+        if (oldest == nullptr) break;
+        Endpoint& endpoint = oldest->second;
+        auto job = std::move(endpoint.queue.front());
+        endpoint.queue.pop_front();
+        --loop.queued;
+        endpoint.next_start = now + job->pacing().interval;
+        start(loop, endpoint, oldest->first, std::move(job), options);
     }
 }
 
@@ -487,6 +504,7 @@ void CurlTransport::run() {
                 job->done(retry("too many messages waiting to be sent"));
             } else {
                 job->queued_at = SteadyClock::now();
+                job->sequence = ++loop.sequence;
                 const std::string key = endpoint_key(*job);
                 loop.endpoints[key].queue.push_back(std::move(job));
                 ++loop.queued;
