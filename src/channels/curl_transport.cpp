@@ -294,6 +294,8 @@ CurlTransport::CurlTransport(TransportOptions options)
 }
 
 CurlTransport::~CurlTransport() {
+    // Destroyed from its own callback, the thread could not be joined: a programmer error.
+    BATON_ASSERT(thread_.get_id() != std::this_thread::get_id());
     shutdown();
 }
 

@@ -11,7 +11,8 @@
 // request handed to it. post/send_mail/finish may be called from any thread, also from a
 // callback. `shutdown` (and the destructor) stops the thread: what is queued or in flight
 // is answered retry "shutting down", and what arrives later is answered so at once, on the
-// caller's thread.
+// caller's thread. A callback may send again or call `shutdown`, but must not destroy the
+// transport.
 #pragma once
 
 #include <cstddef>
