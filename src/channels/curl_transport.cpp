@@ -26,6 +26,7 @@ struct CurlTransport::Job {
     Outcome outcome;  // Kind::finished: the answer, known already
     Done done;
     SteadyClock::time_point queued_at{};
+    std::uint64_t sequence = 0;  // arrival order, across endpoints
 
     const std::string& url() const { return kind == Kind::http ? http.url : mail.url; }
     const Pacing& pacing() const { return kind == Kind::http ? http.pacing : mail.pacing; }
@@ -137,6 +138,21 @@ curl_socket_t on_open_socket(void* user, curlsocktype purpose, curl_sockaddr* ad
     return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
 }
 
+// The guard again just before each request, on the connection it will use: libcurl keeps
+// connections open and reuses them, and a connection opened while an address was allowed
+// must not carry a request after the allow-list dropped it.
+int on_prerequest(void* user, char* primary_ip, char* /*local_ip*/, int /*primary_port*/,
+                  int /*local_port*/) {
+    auto* t = static_cast<Transfer*>(user);
+    const auto ip = parse_ip(primary_ip);
+    std::optional<std::string> why =
+        ip ? refusal(*ip, t->host, t->job->allow())
+           : std::optional<std::string>("refused: the connection has no IP address");
+    if (!why) return CURL_PREREQFUNC_OK;
+    if (!t->refusal) t->refusal = std::move(why);
+    return CURL_PREREQFUNC_ABORT;
+}
+
 TransferError error_kind(CURLcode code, const Transfer& t) {
     switch (code) {
         case CURLE_OK:
@@ -152,6 +168,8 @@ TransferError error_kind(CURLcode code, const Transfer& t) {
             return TransferError::login;
         case CURLE_COULDNT_CONNECT:
             return t.refusal ? TransferError::refused : TransferError::connection;
+        case CURLE_ABORTED_BY_CALLBACK:
+            return t.refusal ? TransferError::refused : TransferError::other;
         case CURLE_COULDNT_RESOLVE_HOST:
         case CURLE_SEND_ERROR:
         case CURLE_RECV_ERROR:
@@ -169,7 +187,9 @@ TransferError error_kind(CURLcode code, const Transfer& t) {
 
 // libcurl's message for the timeline, without the URL (a Slack webhook URL is a secret).
 std::string error_text(CURLcode code, const Transfer& t) {
-    if (t.refusal && code == CURLE_COULDNT_CONNECT) return *t.refusal;
+    if (t.refusal && (code == CURLE_COULDNT_CONNECT || code == CURLE_ABORTED_BY_CALLBACK)) {
+        return *t.refusal;
+    }
     std::string text = t.error[0] != '\0' ? t.error : curl_easy_strerror(code);
     const std::string& url = t.job->url();
     for (auto at = text.find(url); !url.empty() && at != std::string::npos; at = text.find(url)) {
@@ -185,6 +205,7 @@ struct CurlTransport::Loop {
     std::map<std::string, Endpoint> endpoints;             // by endpoint key
     std::map<CURL*, std::unique_ptr<Transfer>> transfers;  // in flight
     std::size_t queued = 0;                                // in all endpoint queues
+    std::uint64_t sequence = 0;                            // of the last job queued
     SteadyClock::time_point last_sweep{};
 };
 
@@ -211,6 +232,8 @@ void set_common(Transfer& t, const TransportOptions& options, const char* protoc
     curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
     curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
+    curl_easy_setopt(e, CURLOPT_PREREQFUNCTION, on_prerequest);
+    curl_easy_setopt(e, CURLOPT_PREREQDATA, &t);
     curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
@@ -271,6 +294,8 @@ CurlTransport::CurlTransport(TransportOptions options)
 }
 
 CurlTransport::~CurlTransport() {
+    // Destroyed from its own callback, the thread could not be joined: a programmer error.
+    BATON_ASSERT(thread_.get_id() != std::this_thread::get_id());
     shutdown();
 }
 
@@ -361,28 +386,43 @@ void start(Loop& loop, Endpoint& endpoint, const std::string& key, std::unique_p
     loop.transfers.emplace(easy, std::move(t));
 }
 
-// Starts what each endpoint's pace and the global cap allow; answers what waited too long.
+bool ready(const Endpoint& endpoint, SteadyClock::time_point now) {
+    if (endpoint.queue.empty()) return false;
+    const Pacing& pacing = endpoint.queue.front()->pacing();
+    return endpoint.in_flight < std::max<std::size_t>(1, pacing.in_flight_max) &&
+           now >= endpoint.next_start && now >= endpoint.paused_until;
+}
+
+// Answers what waited too long, then starts what each endpoint's pace and the global cap
+// allow, oldest first across endpoints, so that the cap delays requests in arrival order.
 void start_ready(Loop& loop, const TransportOptions& options) {
     const auto now = SteadyClock::now();
     for (auto& [key, endpoint] : loop.endpoints) {
-        while (!endpoint.queue.empty() && loop.transfers.size() < options.transfers_max) {
-            const Job& head = *endpoint.queue.front();
-            const bool expired = now - head.queued_at > options.queue_wait;
-            const Pacing& pacing = head.pacing();
-            const bool ready =
-                endpoint.in_flight < std::max<std::size_t>(1, pacing.in_flight_max) &&
-                now >= endpoint.next_start && now >= endpoint.paused_until;
-            if (!expired && !ready) break;
+        // A queue is in arrival order: only its head can be the oldest.
+        while (!endpoint.queue.empty() &&
+               now - endpoint.queue.front()->queued_at > options.queue_wait) {
             auto job = std::move(endpoint.queue.front());
             endpoint.queue.pop_front();
             --loop.queued;
-            if (expired) {
-                job->done(retry("waited too long for a busy or paused endpoint"));
-                continue;
-            }
-            endpoint.next_start = now + pacing.interval;
-            start(loop, endpoint, key, std::move(job), options);
+            job->done(retry("waited too long for a busy or paused endpoint"));
         }
+    }
+    while (loop.transfers.size() < options.transfers_max) {
+        std::pair<const std::string, Endpoint>* oldest = nullptr;
+        for (auto& entry : loop.endpoints) {
+            if (!ready(entry.second, now)) continue;
+            if (oldest == nullptr ||
+                entry.second.queue.front()->sequence < oldest->second.queue.front()->sequence) {
+                oldest = &entry;
+            }
+        }
+        if (oldest == nullptr) break;
+        Endpoint& endpoint = oldest->second;
+        auto job = std::move(endpoint.queue.front());
+        endpoint.queue.pop_front();
+        --loop.queued;
+        endpoint.next_start = now + job->pacing().interval;
+        start(loop, endpoint, oldest->first, std::move(job), options);
     }
 }
 
@@ -466,6 +506,7 @@ void CurlTransport::run() {
                 job->done(retry("too many messages waiting to be sent"));
             } else {
                 job->queued_at = SteadyClock::now();
+                job->sequence = ++loop.sequence;
                 const std::string key = endpoint_key(*job);
                 loop.endpoints[key].queue.push_back(std::move(job));
                 ++loop.queued;

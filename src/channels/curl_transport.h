@@ -3,14 +3,16 @@
 // endpoint (so a slow, paused or rate-limited endpoint delays only itself), a cap on what
 // is read of a response, and the SSRF guard on every connection: the URL is checked first
 // (url_guard.h), then each socket's address just before it connects (address.h), so that
-// DNS cannot steer a request to a private address. Redirects are never followed and
-// proxies from the environment are not used.
+// DNS cannot steer a request to a private address, and the connection's address once more
+// before each request, so that a kept-alive connection is judged by today's allow-list.
+// Redirects are never followed and proxies from the environment are not used.
 //
 // Ownership and threading: the transport owns its thread, its libcurl handles and every
 // request handed to it. post/send_mail/finish may be called from any thread, also from a
 // callback. `shutdown` (and the destructor) stops the thread: what is queued or in flight
 // is answered retry "shutting down", and what arrives later is answered so at once, on the
-// caller's thread.
+// caller's thread. A callback may send again or call `shutdown`, but must not destroy the
+// transport.
 #pragma once
 
 #include <cstddef>
