@@ -64,4 +64,18 @@ std::vector<store::OutboxRecord> broadcast_rows(const core::Handoff& h, const co
     return rows;
 }
 
+Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team) {
+    core::TeamLoad load;
+    if (team.rule == core::AssignmentRule::round_robin) {
+        auto counter = tx.next_assignment(team.handle);
+        if (!counter) return counter.error();
+        load.round_robin_counter = *counter;
+    } else if (team.rule == core::AssignmentRule::least_loaded) {
+        auto counts = tx.open_handoff_counts(team.members);
+        if (!counts) return counts.error();
+        load.open_counts = std::move(counts).value();
+    }
+    return load;
+}
+
 }  // namespace baton::engine::detail

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/handoff.h"
+#include "core/owner.h"
 #include "core/people.h"
 #include "core/playbook.h"
 #include "core/template.h"
@@ -33,5 +34,10 @@ std::vector<store::OutboxRecord> notice_rows(const core::Handoff& h, const std::
 std::vector<store::OutboxRecord> broadcast_rows(const core::Handoff& h, const core::Playbook& pb,
                                                 const std::string& key, const std::string& what,
                                                 TimePoint now);
+
+// What a team's rule needs to pick one member: the round-robin counter (bumped: the pick
+// is made) or the open handoffs per member. Runs in the caller's write transaction, so a
+// refused action leaves the counter as it was.
+Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team);
 
 }  // namespace baton::engine::detail

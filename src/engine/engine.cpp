@@ -462,15 +462,9 @@ Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
 
     core::TeamLoad load;
     if (const core::Team* team = snap.directory->team(wanted.text)) {
-        if (team->rule == core::AssignmentRule::round_robin) {
-            auto counter = tx.next_assignment(team->handle);
-            if (!counter) return counter.error();
-            load.round_robin_counter = *counter;
-        } else if (team->rule == core::AssignmentRule::least_loaded) {
-            auto counts = tx.open_handoff_counts(team->members);
-            if (!counts) return counts.error();
-            load.open_counts = std::move(counts).value();
-        }
+        auto counted = detail::team_load(tx, *team);
+        if (!counted) return counted.error();
+        load = std::move(counted).value();
     }
     const core::OwnerResolution owner =
         core::resolve_owner(wanted.text, h.giver, *snap.directory, load);

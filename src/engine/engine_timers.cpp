@@ -21,17 +21,9 @@ Result<std::string> Engine::resolve_person(store::Transaction& tx, const Snapsho
     const core::Directory& directory = *snap.directory;
     const core::Team* team = directory.team(rendered);
     if (team == nullptr) return rendered;
-    core::TeamLoad load;
-    if (team->rule == core::AssignmentRule::round_robin) {
-        auto counter = tx.next_assignment(team->handle);
-        if (!counter) return counter.error();
-        load.round_robin_counter = *counter;
-    } else if (team->rule == core::AssignmentRule::least_loaded) {
-        auto counts = tx.open_handoff_counts(team->members);
-        if (!counts) return counts.error();
-        load.open_counts = std::move(counts).value();
-    }
-    return core::resolve_owner(rendered, "", directory, load).owner;
+    auto load = detail::team_load(tx, *team);
+    if (!load) return load.error();
+    return core::resolve_owner(rendered, "", directory, *load).owner;
 }
 
 Result<bool> Engine::fire_one(store::Transaction& tx, const Snapshot& snap,

@@ -5,23 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include "support/core_values.h"
+
 #include <string>
 #include <vector>
 
 namespace baton::core {
 namespace {
 
-TimePoint at(const char* rfc3339) {
-    const auto parsed = parse_rfc3339(rfc3339);
-    EXPECT_TRUE(parsed.has_value()) << rfc3339;
-    return parsed.value_or(TimePoint{});
-}
-
-Span span(const char* text) {
-    const auto parsed = parse_span(text);
-    EXPECT_TRUE(parsed.ok()) << text;
-    return parsed.ok() ? *parsed : Span{};
-}
+using testing::at;
+using testing::span;
 
 Playbook playbook() {
     Playbook pb;
