@@ -102,7 +102,8 @@ class Checkpoints : public ::testing::Test {
             auto lines = server_->take_lines();
             if (!lines.empty()) first = lines.front();
         }
-        static const std::regex listening(R"(^Baton is listening on http://127\.0\.0\.1:([0-9]+) .*$)");
+        static const std::regex listening(
+            R"(^Baton is listening on http://127\.0\.0\.1:([0-9]+) .*$)");
         std::smatch m;
         ASSERT_TRUE(std::regex_match(first, m, listening)) << first << server_->err();
         port_ = static_cast<unsigned short>(std::stoi(m[1]));
