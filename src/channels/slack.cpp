@@ -147,10 +147,33 @@ json slack_message(const Notification& n) {
             {"blocks", blocks}};
 }
 
+bool is_slack_response_url(const std::string& target) {
+    return target.rfind("https://", 0) == 0 || target.rfind("http://", 0) == 0;
+}
+
+json slack_response_message(const Notification& n) {
+    json message = slack_message(n);
+    message["replace_original"] = true;
+    return message;
+}
+
 SlackChannel::SlackChannel(Transport& transport, Milliseconds interval)
     : transport_(transport), interval_(interval) {}
 
 void SlackChannel::send(Notification n, std::function<void(Outcome)> done) {
+    HttpPost post;
+    post.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+    post.pacing = Pacing{.interval = interval_, .in_flight_max = limits::slack_in_flight_max};
+    post.allow = n.config->allow;
+    if (is_slack_response_url(n.target)) {
+        // Slack made this URL for one interaction; it is paced like a webhook, and guarded
+        // like any outbound URL (the transport checks post.allow), since it came in a request.
+        post.url = n.target;
+        post.body = slack_response_message(n).dump(-1, ' ', false,
+                                                   nlohmann::json::error_handler_t::replace);
+        transport_.post(std::move(post), std::move(done));
+        return;
+    }
     const auto found = n.config->slack.find(n.target);
     if (found == n.config->slack.end()) {
         Outcome o;
@@ -160,12 +183,8 @@ void SlackChannel::send(Notification n, std::function<void(Outcome)> done) {
         transport_.finish(std::move(o), std::move(done));
         return;
     }
-    HttpPost post;
     post.url = found->second.webhook;
-    post.headers = {{"Content-Type", "application/json; charset=utf-8"}};
     post.body = slack_message(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    post.pacing = Pacing{.interval = interval_, .in_flight_max = limits::slack_in_flight_max};
-    post.allow = n.config->allow;
     transport_.post(std::move(post), std::move(done));
 }
 

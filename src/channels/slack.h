@@ -12,6 +12,10 @@
 //
 // Ownership and threading: borrows the Transport, which must outlive it; `send` is
 // thread-safe and does not block. `slack_message` is a pure function.
+//
+// A target that is an http(s) URL is a Slack response_url: the message after a button
+// press goes there (replacing the original), through the same SSRF guard, instead of to
+// an incoming webhook.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -25,6 +29,13 @@ namespace baton::channels {
 // mrkdwn (&, <, >), so a subject cannot mention @channel or forge a link, and cut to the
 // Block Kit limits (channels/limits.h) with "…".
 nlohmann::json slack_message(const Notification& notification);
+
+// Whether a Slack notification's target is a response_url (an interactive message to
+// update, from POST /slack/actions) rather than a channel name of channels.yaml.
+bool is_slack_response_url(const std::string& target);
+// The body for a response_url: the same message, replacing the one whose button was
+// pressed, so that the channel shows the handoff's new state instead of a stale button.
+nlohmann::json slack_response_message(const Notification& notification);
 
 class SlackChannel final : public Channel {
   public:

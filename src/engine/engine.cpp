@@ -906,6 +906,16 @@ Result<std::optional<store::DocumentRecord>> Engine::sources_record() {
         [&](store::Transaction& tx) { return tx.current_document("sources"); });
 }
 
+Result<std::optional<store::DocumentRecord>> Engine::document_record(const std::string& kind) {
+    return read_value<std::optional<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_document(kind); });
+}
+
+Result<std::vector<store::DocumentRecord>> Engine::template_records() {
+    return read_value<std::vector<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_documents_with_prefix("template:"); });
+}
+
 Result<core::Source> Engine::source(const std::string& name) {
     std::shared_ptr<const core::SourceList> sources;
     Status st = store_.read([&](store::Transaction& tx) -> Status {

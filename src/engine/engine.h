@@ -116,6 +116,10 @@ public:
     Result<std::vector<store::PlaybookRecord>> playbook_records();
     Result<std::optional<store::DocumentRecord>> people_record();
     Result<std::optional<store::DocumentRecord>> sources_record();
+    // The current version of one stored document ("channels", "template:NAME"), and of
+    // every message template (kind "template:NAME"), in name order.
+    Result<std::optional<store::DocumentRecord>> document_record(const std::string& kind);
+    Result<std::vector<store::DocumentRecord>> template_records();
     // The inbound webhook source called `name` (not_found when there is none).
     Result<core::Source> source(const std::string& name);
     // Like apply, for one file, refusing with conflict (field "If-Match") when the
@@ -184,6 +188,8 @@ public:
     // For /readyz and /metrics.
     Status ready();
     Result<std::map<core::HandoffState, std::int64_t>> handoff_counts();
+    // Outbox rows by status ("pending", "delivered", "failed").
+    Result<std::map<std::string, std::int64_t>> outbox_counts();
     std::size_t pending_writes() const { return store_.pending_writes(); }
 
     // A consistent copy of the whole store into `path`.

@@ -62,6 +62,11 @@ Result<std::shared_ptr<const core::ChannelsConfig>> Engine::channels_in(store::T
     return channels_;
 }
 
+Result<std::map<std::string, std::int64_t>> Engine::outbox_counts() {
+    return read_value<std::map<std::string, std::int64_t>>(
+        [&](store::Transaction& tx) { return tx.count_outbox_by_status(); });
+}
+
 Result<std::shared_ptr<const core::ChannelsConfig>> Engine::channels_config() {
     std::shared_ptr<const core::ChannelsConfig> out;
     Status st = store_.read([&](store::Transaction& tx) -> Status {

@@ -26,10 +26,14 @@ struct ApiOptions {
     // revoked through this API is forgotten at once, one revoked elsewhere within this.
     std::chrono::milliseconds token_cache_ttl{1000};
     std::size_t batch_events_max = 1000;  // CloudEvents batch mode
+    // A Slack interactivity request (a form with the block_actions JSON) is a few KiB;
+    // beyond this it is refused (413) before its signature is even computed.
+    std::size_t slack_action_bytes_max = 64 * 1024;
     // Where JSON request logs go (one line each); empty: nowhere.
     std::function<void(const std::string&)> log;
-    // Prometheus text appended to /metrics at scrape time (the scheduler's and the
-    // dispatcher's figures, which the http module does not know); may be empty.
+    // More Prometheus text for /metrics, read at scrape time: the application adds what
+    // the API does not know (the dispatcher's and the scheduler's figures). Called from
+    // the server's workers, so it must be thread-safe; empty: nothing more.
     std::function<std::string()> extra_metrics;
 };
 
@@ -52,6 +56,9 @@ private:
     void add_config_routes();
     void add_ops_routes();
     void add_hook_routes();
+    void add_channel_routes();
+    void add_link_routes();
+    void add_slack_routes();
 
     Result<Principal> authenticate(const Request& request);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);

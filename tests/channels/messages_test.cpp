@@ -572,6 +572,35 @@ TEST(Routing, SlackWebhookEmail) {
     EXPECT_EQ(t.finished, 0);
 }
 
+TEST(Slack, ResponseUrlGetsTheMessageReplacingTheOriginal) {
+    EXPECT_TRUE(is_slack_response_url("https://hooks.slack.com/actions/T1/2/abc"));
+    EXPECT_TRUE(is_slack_response_url("http://127.0.0.1:9/actions"));
+    EXPECT_FALSE(is_slack_response_url("#ops"));
+    EXPECT_FALSE(is_slack_response_url("httpsish"));
+
+    Notification n = sample_notification();
+    n.handoff.state = core::HandoffState::accepted;
+    const json m = slack_response_message(n);
+    EXPECT_EQ(m.value("replace_original", false), true) << m;
+    json without = m;
+    without.erase("replace_original");
+    EXPECT_EQ(without, slack_message(n)) << "the same message as the channel's, replacing it";
+    EXPECT_FALSE(slack_message(n).contains("replace_original"));
+
+    // Sent to the response_url itself, not looked up in channels.yaml, and still guarded.
+    RecordingTransport t;
+    SlackChannel slack(t, std::chrono::milliseconds(1000));
+    n.target = "https://hooks.slack.com/actions/T1/2/abc";
+    n.config = samples::sample_config();
+    std::const_pointer_cast<core::ChannelsConfig>(n.config)->allow = {"10.0.0.1"};
+    EXPECT_EQ(send_one(slack, n).kind, Outcome::Kind::delivered);
+    ASSERT_EQ(t.posts.size(), 1u);
+    EXPECT_EQ(t.posts[0].url, n.target);
+    EXPECT_EQ(t.posts[0].allow, std::vector<std::string>{"10.0.0.1"});
+    EXPECT_EQ(json::parse(t.posts[0].body), m);
+    EXPECT_EQ(t.finished, 0);
+}
+
 TEST(Routing, MissingTargetsFailWithoutARequest) {
     RecordingTransport t;
     SlackChannel slack(t, std::chrono::milliseconds(1000));
