@@ -3,11 +3,15 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <array>
 #include <iostream>
 #include <mutex>
 
+#include "channels/channels.h"
 #include "cli/files.h"
 #include "core/duration.h"
+#include "engine/dispatcher.h"
+#include "engine/scheduler.h"
 #include "http/api.h"
 #include "http/server.h"
 
@@ -91,6 +95,67 @@ Result<http::ServerOptions> server_options(cli::Context& ctx, const cli::Args& a
     return o;
 }
 
+// Timer firing figures for /metrics: how many fired, and how late (a histogram).
+class TimerStats {
+public:
+    void record(const engine::Engine::TimerTick& tick) {
+        std::lock_guard lock(mutex_);
+        fired_ += tick.fired;
+        for (auto lag : tick.lags) {
+            const double s = std::chrono::duration<double>(lag).count();
+            for (std::size_t i = 0; i < buckets_s.size(); ++i) {
+                if (s <= buckets_s[i]) ++counts_[i];
+            }
+            ++lag_count_;
+            lag_sum_s_ += s;
+        }
+    }
+    std::string render() const {
+        std::lock_guard lock(mutex_);
+        std::string out = "# HELP baton_timers_fired_total Timers that reminded, escalated or "
+                          "marked a handoff overdue.\n# TYPE baton_timers_fired_total counter\n"
+                          "baton_timers_fired_total " + std::to_string(fired_) + "\n";
+        out += "# HELP baton_timer_lag_seconds How late a timer fired after it fell due.\n"
+               "# TYPE baton_timer_lag_seconds histogram\n";
+        for (std::size_t i = 0; i < buckets_s.size(); ++i) {
+            out += "baton_timer_lag_seconds_bucket{le=\"" + format_bound(buckets_s[i]) + "\"} " +
+                   std::to_string(counts_[i]) + "\n";
+        }
+        out += "baton_timer_lag_seconds_bucket{le=\"+Inf\"} " + std::to_string(lag_count_) + "\n";
+        out += "baton_timer_lag_seconds_sum " + std::to_string(lag_sum_s_) + "\n";
+        out += "baton_timer_lag_seconds_count " + std::to_string(lag_count_) + "\n";
+        return out;
+    }
+
+private:
+    static std::string format_bound(double v) {
+        std::string s = std::to_string(v);
+        while (s.size() > 1 && s.back() == '0') s.pop_back();
+        if (s.back() == '.') s.pop_back();
+        return s;
+    }
+    static constexpr std::array<double, 8> buckets_s = {0.1, 0.25, 0.5, 1, 2.5, 5, 30, 300};
+    mutable std::mutex mutex_;
+    std::int64_t fired_ = 0;
+    std::array<std::int64_t, 8> counts_{};
+    std::int64_t lag_count_ = 0;
+    double lag_sum_s_ = 0;
+};
+
+std::string delivery_metrics(const engine::Dispatcher& d) {
+    const auto c = d.counters();
+    std::string out =
+        "# HELP baton_deliveries_total Outbox delivery attempts by how they ended.\n"
+        "# TYPE baton_deliveries_total counter\n";
+    out += "baton_deliveries_total{result=\"delivered\"} " + std::to_string(c.delivered) + "\n";
+    out += "baton_deliveries_total{result=\"retry\"} " + std::to_string(c.retried) + "\n";
+    out += "baton_deliveries_total{result=\"failed\"} " + std::to_string(c.failed) + "\n";
+    out += "# HELP baton_deliveries_in_flight Messages sent and not yet settled.\n"
+           "# TYPE baton_deliveries_in_flight gauge\n"
+           "baton_deliveries_in_flight " + std::to_string(d.in_flight()) + "\n";
+    return out;
+}
+
 }  // namespace
 
 Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
@@ -126,6 +191,31 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
     signal(SIGPIPE, SIG_IGN);
 
+    // The checkpoints: the scheduler fires due timers; the dispatcher delivers the outbox
+    // through the channels. Both run beside the server and never inside a request.
+    engine::DispatcherOptions dispatch_options;
+    dispatch_options.poll = Milliseconds(1000);
+    if (auto t = setting(ctx, args, "--poll")) {
+        auto d = duration(*t, "--poll");
+        if (!d) return d.error();
+        dispatch_options.poll = *d;
+    }
+    if (auto t = setting(ctx, args, "--delivery-lease")) {
+        auto d = duration(*t, "--delivery-lease");
+        if (!d) return d.error();
+        dispatch_options.lease = *d;
+    }
+    channels::Channels channels;
+    engine::Dispatcher dispatcher(
+        **engine, engine::ChannelSet{&channels.slack(), &channels.email(), &channels.webhook()},
+        dispatch_options);
+    TimerStats timer_stats;
+    engine::Scheduler scheduler(**engine, {.batch_max = 500, .poll = dispatch_options.poll},
+                                [&](const engine::Engine::TimerTick& tick) {
+                                    timer_stats.record(tick);
+                                    dispatcher.wake();
+                                });
+    api_options.extra_metrics = [&] { return timer_stats.render() + delivery_metrics(dispatcher); };
     http::Api api(**engine, api_options);
     auto server = http::Server::start(
         *options, [&api](http::Request& r) { return api.handle(r); },
@@ -136,6 +226,8 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
             return api.handle_async(r, respond);
         });
     if (!server) return server.error();
+    dispatcher.start();
+    scheduler.start();
     const std::string host = options->address.find(':') != std::string::npos
                                  ? "[" + options->address + "]"
                                  : options->address;
@@ -144,6 +236,8 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
     int received = 0;
     sigwait(&stop_signals, &received);
     (*server)->stop();
+    scheduler.stop();
+    dispatcher.stop();
     return "Baton stopped (" + std::string(received == SIGTERM ? "SIGTERM" : "SIGINT") +
            "): every in-flight request was answered.\n";
 }

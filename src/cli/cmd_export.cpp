@@ -14,8 +14,8 @@ Result<std::string> run_export(Context& ctx, const Args& args) {
     if (!sources) return sources.error();
     if (sources->empty()) return make_error(ErrorCode::not_found, "nothing to export yet");
     if (ctx.remote()) {
-        ctx.err += "baton: note: sources.yaml is not exported through a server: its webhook "
-                   "secrets never leave it\n";
+        ctx.err += "baton: note: sources.yaml and channels.yaml are not exported through a "
+                   "server: their secrets never leave it\n";
     }
     std::string out;
     for (const auto& s : *sources) {
@@ -33,8 +33,8 @@ Result<std::string> run_export(Context& ctx, const Args& args) {
 
 CommandSpec export_command() {
     return {"export",
-            "write the current playbooks, people and sources back as YAML (with --server: "
-            "not sources, whose secrets stay on the server)",
+            "write the current playbooks, people, sources, channels and templates back as "
+            "files (with --server: not sources or channels, whose secrets stay on the server)",
             {{"DIR", OptionKind::positional, "the directory to write into", true}},
             run_export};
 }

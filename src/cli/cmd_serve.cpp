@@ -17,6 +17,10 @@ CommandSpec serve_command() {
              {"--read-timeout", OptionKind::value, "a duration such as 10s (default 10s)"},
              {"--idle-timeout", OptionKind::value, "a duration such as 60s (default 60s)"},
              {"--max-connections", OptionKind::value, "open connections (default 4096)"},
+             {"--poll", OptionKind::value,
+              "longest wait between looks at due timers and the outbox (default 1s)"},
+             {"--delivery-lease", OptionKind::value,
+              "how long a sent message is held before it may be sent again (default 10m)"},
              {"--quiet", OptionKind::flag, "no request log lines"}},
             [](Context& ctx, const Args& args) -> Result<std::string> {
                 if (!ctx.serve) {

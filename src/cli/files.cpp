@@ -37,11 +37,16 @@ bool is_yaml(const fs::path& p) {
     return p.extension() == ".yaml" || p.extension() == ".yml";
 }
 
-void add_yaml_files(const fs::path& dir, std::vector<std::string>& out) {
+bool is_message_template(const fs::path& p) {
+    return p.extension() == ".md" || p.extension() == ".txt";
+}
+
+void add_files(const fs::path& dir, bool (*wanted)(const fs::path&),
+               std::vector<std::string>& out) {
     std::error_code ec;
     std::vector<std::string> found;
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
-        if (entry.is_regular_file() && is_yaml(entry.path())) found.push_back(entry.path());
+        if (entry.is_regular_file() && wanted(entry.path())) found.push_back(entry.path());
     }
     std::sort(found.begin(), found.end());
     out.insert(out.end(), found.begin(), found.end());
@@ -55,9 +60,13 @@ Result<std::vector<engine::SourceFile>> collect_yaml(const std::vector<std::stri
         std::error_code ec;
         if (!fs::exists(p, ec)) return make_error(ErrorCode::not_found, "no such file: " + p);
         if (fs::is_directory(p, ec)) {
-            add_yaml_files(p, files);
+            // A workspace: its YAML files, playbooks/ and templates/.
+            add_files(p, is_yaml, files);
             if (fs::is_directory(fs::path(p) / "playbooks", ec)) {
-                add_yaml_files(fs::path(p) / "playbooks", files);
+                add_files(fs::path(p) / "playbooks", is_yaml, files);
+            }
+            if (fs::is_directory(fs::path(p) / "templates", ec)) {
+                add_files(fs::path(p) / "templates", is_message_template, files);
             }
         } else {
             files.push_back(p);

@@ -17,6 +17,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/diagnostic.h"
@@ -47,6 +48,17 @@ struct ChannelsConfig {
     std::string public_url;                           // base URL for links; may be empty
     std::string slack_signing_secret;                 // may be empty: /slack/actions refuses
 };
+
+// An email address with its optional display name, as in a From or To header:
+// "Baton <baton@example.com>", "\"Ops, EU\" <ops@example.com>" or "baton@example.com".
+struct Mailbox {
+    std::string name;  // may be empty; unquoted
+    std::string address;
+};
+// Parses one mailbox. The address needs one '@' with text on both sides and no spaces,
+// control characters or angle brackets; a control character anywhere (CR, LF) refuses it,
+// so that a parsed mailbox is always safe to put in a mail header.
+std::optional<Mailbox> parse_mailbox(std::string_view text);
 
 struct ChannelsParse {
     std::optional<ChannelsConfig> config;  // set only when `errors` is empty

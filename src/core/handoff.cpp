@@ -285,4 +285,26 @@ int open_checklist_items(const Handoff& h) {
                                           [](const ChecklistItem& i) { return !i.checked; }));
 }
 
+std::optional<Transition> tick_by_event(const Handoff& h, const std::string& event_type,
+                                        const std::string& source, TimePoint now) {
+    if (h.state != HandoffState::waiting && h.state != HandoffState::accepted) {
+        return std::nullopt;
+    }
+    Transition t{h, {}, TimerEffect::none, {}};
+    for (ChecklistItem& item : t.next.checklist) {
+        if (item.checked || !item.when || *item.when != event_type) continue;
+        item.checked = true;
+        item.checked_by = "baton";
+        item.checked_at = now;
+        t.appended.push_back(TimelineEntry{
+            now, "baton", "checked",
+            "Ticked \"" + item.text + "\" (" + std::to_string(item.number) + "): event " +
+                event_type + " from " + source,
+            {{"item", item.number}, {"event", event_type}, {"source", source}}});
+    }
+    if (t.appended.empty()) return std::nullopt;
+    t.next.updated_at = now;
+    return t;
+}
+
 }  // namespace baton::core

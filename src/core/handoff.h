@@ -152,6 +152,12 @@ struct Transition {
 Result<Transition> apply_action(const Handoff& handoff, const Action& action,
                                 const Actor& actor, TimePoint now);
 
+// An event ticks checklist items: every unticked item whose `when` is `event_type`, while
+// the handoff is waiting or accepted (the work got done, whoever did it). `source` names the
+// event ("crm/e-42") for the timeline. Nothing to tick: no value.
+std::optional<Transition> tick_by_event(const Handoff& handoff, const std::string& event_type,
+                                        const std::string& source, TimePoint now);
+
 // Derived flags (never stored).
 bool is_overdue_to_accept(const Handoff& h, TimePoint now);
 bool is_overdue_to_finish(const Handoff& h, TimePoint now);

@@ -16,7 +16,8 @@ inline constexpr std::size_t checkpoints_max = 10;
 inline constexpr std::size_t id_bytes_max = 64;
 inline constexpr std::size_t title_bytes_max = 200;
 inline constexpr std::size_t text_bytes_max = 2000;          // done:, checklist items
-inline constexpr std::size_t template_bytes_max = 1000;      // subject:, owner:, targets
+inline constexpr std::size_t template_bytes_max = 1000;
+inline constexpr std::size_t message_template_bytes_max = 16 * 1024;  // templates/NAME.md      // subject:, owner:, targets
 inline constexpr std::size_t people_max = 10000;
 inline constexpr std::size_t team_members_max = 1000;
 
@@ -46,7 +47,17 @@ inline constexpr long long duration_seconds_max = 366LL * 24 * 3600;
 // Reads.
 inline constexpr std::size_t list_page_max = 1000;
 
+// channels.yaml: the outside world a checkpoint reaches.
+inline constexpr std::size_t url_bytes_max = 2048;
+inline constexpr std::size_t channel_secret_bytes_max = 512;
+inline constexpr std::size_t slack_channels_max = 200;
+inline constexpr std::size_t outbound_webhooks_max = 200;
+inline constexpr std::size_t allow_entries_max = 100;
+inline constexpr std::size_t host_bytes_max = 253;  // a DNS name at its longest
+inline constexpr std::size_t slack_channel_name_bytes_max = 81;  // "#" and Slack's 80
+
 static_assert(template_bytes_max <= text_bytes_max);
 static_assert(condition_depth_max <= json_depth_max);
+static_assert(host_bytes_max < url_bytes_max);
 
 }  // namespace baton::limits

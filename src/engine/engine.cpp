@@ -9,8 +9,12 @@
 #include "core/limits.h"
 #include "core/owner.h"
 #include "core/template.h"
+#include "core/channels.h"
+#include "core/workspace.h"
 #include "crypto/crypto.h"
 #include "crypto/signatures.h"
+#include "engine/effects.h"
+#include "engine/snapshot.h"
 
 namespace baton::engine {
 
@@ -36,6 +40,36 @@ core::TemplateContext context_of(const core::Event& e, const std::string& time_t
 }
 
 }  // namespace
+
+std::vector<core::Diagnostic> lint_message_template(const SourceFile& f) {
+    std::vector<core::Diagnostic> out;
+    if (!core::valid_template_name(core::template_name(f.path))) {
+        out.push_back({f.path, 0, 0,
+                       "a template's file name is letters, digits, '-' and '_', then .md or "
+                       ".txt"});
+    }
+    if (f.text.size() > limits::message_template_bytes_max) {
+        out.push_back({f.path, 0, 0,
+                       "a template is at most " +
+                           std::to_string(limits::message_template_bytes_max) + " bytes"});
+        return out;
+    }
+    // Problems point at their line and column, like a playbook's.
+    for (const auto& problem : core::check_template(f.text)) {
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < problem.column && i < static_cast<int>(f.text.size()); ++i) {
+            if (f.text[static_cast<std::size_t>(i)] == '\n') {
+                ++line;
+                column = 1;
+            } else {
+                ++column;
+            }
+        }
+        out.push_back({f.path, line, column, problem.message});
+    }
+    return out;
+}
 
 bool is_people_file(const std::string& path) {
     const std::string name = base_name(path);
@@ -72,9 +106,18 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
             }
         }
     }
+    for (const auto& f : files) {
+        if (core::file_kind(f.path) == core::FileKind::channels) {
+            for (auto& d : core::parse_channels(f.text, f.path).errors) {
+                report.errors.push_back(std::move(d));
+            }
+        } else if (core::file_kind(f.path) == core::FileKind::message_template) {
+            for (auto& d : lint_message_template(f)) report.errors.push_back(std::move(d));
+        }
+    }
     std::vector<core::PlaybookSource> loaded;
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        if (core::file_kind(f.path) != core::FileKind::playbook) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         ++report.playbooks;
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
@@ -85,16 +128,6 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
     }
     return report;
 }
-
-struct Engine::Snapshot {
-    struct Entry {
-        std::shared_ptr<const core::Playbook> playbook;
-        int version = 0;
-    };
-    std::vector<Entry> playbooks;
-    std::shared_ptr<const core::Directory> directory;
-    std::shared_ptr<const core::SourceList> sources;
-};
 
 Engine::Engine(store::Store& store, const Clock& clock)
     : store_(store), clock_(clock), directory_(std::make_shared<core::Directory>()) {}
@@ -150,6 +183,9 @@ Result<std::shared_ptr<const Engine::Snapshot>> Engine::snapshot(store::Transact
     for (const auto& r : *records) {
         auto pb = playbook_version(tx, r.id, r.version);
         if (!pb) return pb.error();
+        for (const auto& item : (*pb)->checklist) {
+            if (item.when) snap->tick_types.insert(*item.when);
+        }
         snap->playbooks.push_back({std::move(pb).value(), r.version});
     }
     auto people = tx.current_document("people");
@@ -220,8 +256,8 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
         applied.clear();
         if (if_version) {
             int current = 0;
-            if (is_people_file(file.path) || core::is_sources_file(file.path)) {
-                auto doc = tx.current_document(is_people_file(file.path) ? "people" : "sources");
+            if (const std::string kind = core::document_kind(file.path); !kind.empty()) {
+                auto doc = tx.current_document(kind);
                 if (!doc) return doc.error();
                 current = doc->has_value() ? (*doc)->version : 0;
             } else {
@@ -261,7 +297,7 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     // Playbooks already stored count for `next:` across files, unless a file replaces them.
     std::set<std::string> applied_ids;
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        if (core::file_kind(f.path) != core::FileKind::playbook) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         if (parsed.playbook) applied_ids.insert(parsed.playbook->id);
     }
@@ -276,8 +312,7 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
     LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
     if (!lint.errors.empty()) return lint_error(lint.errors);
     for (const auto& f : files) {
-        if (is_people_file(f.path) || core::is_sources_file(f.path)) {
-            const std::string kind = is_people_file(f.path) ? "people" : "sources";
+        if (const std::string kind = core::document_kind(f.path); !kind.empty()) {
             auto before = tx.current_document(kind);
             if (!before) return before.error();
             auto version = tx.put_document(kind, f.text, now);
@@ -304,9 +339,16 @@ Result<std::vector<SourceFile>> Engine::current_sources() {
         auto people = tx.current_document("people");
         if (!people) return people.error();
         if (people->has_value()) out.push_back({"people.yaml", (*people)->text});
-        auto sources = tx.current_document("sources");
-        if (!sources) return sources.error();
-        if (sources->has_value()) out.push_back({"sources.yaml", (*sources)->text});
+        for (const char* kind : {"sources", "channels"}) {
+            auto doc = tx.current_document(kind);
+            if (!doc) return doc.error();
+            if (doc->has_value()) out.push_back({std::string(kind) + ".yaml", (*doc)->text});
+        }
+        auto templates = tx.current_documents_with_prefix("template:");
+        if (!templates) return templates.error();
+        for (const auto& t : *templates) {
+            out.push_back({"templates/" + t.kind.substr(9) + ".md", t.text});
+        }
         auto playbooks = tx.current_playbooks();
         if (!playbooks) return playbooks.error();
         for (const auto& r : *playbooks) out.push_back({"playbooks/" + r.id + ".yaml", r.yaml});
@@ -322,10 +364,7 @@ namespace baton::engine {
 
 namespace {
 
-core::TimelineEntry system_entry(TimePoint at, std::string kind, std::string text,
-                                 nlohmann::json data = nlohmann::json::object()) {
-    return core::TimelineEntry{at, "baton", std::move(kind), std::move(text), std::move(data)};
-}
+using detail::system_entry;
 
 // Notes a template value that was missing, once per path, on the timeline.
 void note_missing(std::vector<core::TimelineEntry>& timeline, TimePoint at, const char* field,
@@ -384,15 +423,9 @@ HandoffDraft draft_handoff(const core::Playbook& pb, const core::Event& event, T
 Status read_team_load(store::Transaction& tx, const core::Directory& directory,
                       const std::string& wanted, core::TeamLoad& load) {
     if (const core::Team* team = directory.team(wanted)) {
-        if (team->rule == core::AssignmentRule::round_robin) {
-            auto counter = tx.next_assignment(team->handle);
-            if (!counter) return counter.error();
-            load.round_robin_counter = *counter;
-        } else if (team->rule == core::AssignmentRule::least_loaded) {
-            auto counts = tx.open_handoff_counts(team->members);
-            if (!counts) return counts.error();
-            load.open_counts = std::move(counts).value();
-        }
+        auto counted = detail::team_load(tx, *team);
+        if (!counted) return counted.error();
+        load = std::move(counted).value();
     }
     return ok_status();
 }
@@ -514,6 +547,7 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
         if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
             return created;
         }
+        if (auto ticked = tick_checklists(tx, event, now); !ticked) return ticked;
         return tx.set_event_handoffs(event.source, event.id,
                                      static_cast<int>(out.handoff_ids.size()));
     });
@@ -562,8 +596,10 @@ Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePo
 
 Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                               const core::Playbook& pb, int version, const core::Event& event,
-                              TimePoint now, IngestResult& out) {
-    const HandoffDraft draft = draft_handoff(pb, event, now);
+                              TimePoint now, IngestResult& out,
+                              const std::string* subject_carried) {
+    HandoffDraft draft = draft_handoff(pb, event, now);
+    if (subject_carried != nullptr) draft.subject = *subject_carried;
     core::TeamLoad load;
     if (auto st = read_team_load(tx, *snap.directory, draft.wanted, load); !st) return st;
     HandoffPlan plan = finish_handoff(
@@ -726,6 +762,7 @@ Status Engine::store_planned(store::Transaction& tx, PlannedIngest& plan) {
             }
         }
     }
+    if (auto ticked = tick_checklists(tx, event, plan.now); !ticked) return ticked;
     return tx.set_event_handoffs(event.source, event.id,
                                  static_cast<int>(out.handoff_ids.size()));
 }
@@ -828,20 +865,27 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
             return st;
         }
     }
-    std::vector<store::OutboxRecord> rows;
-    for (const auto& notice : t.notices) {
-        store::OutboxRecord row;
-        row.handoff_id = before.id;
-        row.channel = "notice";
-        row.target = notice.to;
-        row.dedupe_key = "handoff:" + std::to_string(before.id) + ":" + notice.what + ":" +
-                         std::to_string(before.revision + 1);
-        row.payload = {{"what", notice.what},
-                       {"actor", t.appended.empty() ? std::string() : t.appended.front().actor}};
-        row.next_attempt_at = row.created_at = now;
-        rows.push_back(std::move(row));
+    auto snap = snapshot(tx, false);
+    if (!snap) return snap.error();
+    const std::string key = "handoff:" + std::to_string(before.id) + ":rev:" +
+                            std::to_string(before.revision + 1);
+    const std::string actor = t.appended.empty() ? std::string() : t.appended.front().actor;
+    std::vector<store::OutboxRecord> rows =
+        detail::notice_rows(t.next, key, t.notices, *(*snap)->directory, actor, now);
+    // The checkpoint channels hear the moves that matter to everyone watching: accepted,
+    // declined, done, cancelled.
+    if (t.next.state != before.state && t.next.state != core::HandoffState::waiting) {
+        for (auto& row : detail::broadcast_rows(t.next, **pb, key, core::to_string(t.next.state),
+                                                now)) {
+            rows.push_back(std::move(row));
+        }
     }
-    return tx.insert_outbox(rows);
+    if (auto st = tx.insert_outbox(rows); !st) return st;
+    if (t.next.state == core::HandoffState::done && before.state != core::HandoffState::done &&
+        (*pb)->next) {
+        return relay_next(tx, **snap, t.next, *(*pb)->next, now);
+    }
+    return ok_status();
 }
 
 Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
@@ -1131,6 +1175,16 @@ namespace baton::engine {
 Result<std::optional<store::DocumentRecord>> Engine::sources_record() {
     return read_value<std::optional<store::DocumentRecord>>(
         [&](store::Transaction& tx) { return tx.current_document("sources"); });
+}
+
+Result<std::optional<store::DocumentRecord>> Engine::document_record(const std::string& kind) {
+    return read_value<std::optional<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_document(kind); });
+}
+
+Result<std::vector<store::DocumentRecord>> Engine::template_records() {
+    return read_value<std::vector<store::DocumentRecord>>(
+        [&](store::Transaction& tx) { return tx.current_documents_with_prefix("template:"); });
 }
 
 Result<core::Source> Engine::source(const std::string& name) {

@@ -19,6 +19,9 @@
 #include <string>
 #include <vector>
 
+#include "channels/channel.h"
+#include "core/channels.h"
+#include "core/delivery.h"
 #include "core/event.h"
 #include "core/handoff.h"
 #include "core/people.h"
@@ -34,6 +37,9 @@ namespace baton::engine {
 // people.yaml (or people.yml) is the people file, sources.yaml the inbound webhook sources;
 // every other file is a playbook.
 bool is_people_file(const std::string& path);
+
+// Lints one message template (templates/NAME.md): its name, size and placeholders.
+std::vector<core::Diagnostic> lint_message_template(const SourceFile& f);
 
 struct LintReport {
     core::Diagnostics errors;
@@ -119,6 +125,10 @@ public:
     Result<std::vector<store::PlaybookRecord>> playbook_records();
     Result<std::optional<store::DocumentRecord>> people_record();
     Result<std::optional<store::DocumentRecord>> sources_record();
+    // The current version of one stored document ("channels", "template:NAME"), and of
+    // every message template (kind "template:NAME"), in name order.
+    Result<std::optional<store::DocumentRecord>> document_record(const std::string& kind);
+    Result<std::vector<store::DocumentRecord>> template_records();
     // The inbound webhook source called `name` (not_found when there is none).
     Result<core::Source> source(const std::string& name);
     // Like apply, for one file, refusing with conflict (field "If-Match") when the
@@ -130,9 +140,65 @@ public:
                                                                       const std::string& key);
     Status remember_answer(const store::IdempotencyRecord& record);
 
+    // The scheduler's step: fires the timers due at the clock's now, oldest first, at most
+    // `limit`, in one transaction. Each timer fires at most once (the store marks it), so a
+    // clock that jumps back fires nothing again, and one that jumps forward fires each
+    // timer it passed, once. `lags` are now − due_at of the fired timers.
+    struct TimerTick {
+        int fired = 0;  // timers that did something (reminded, escalated, overdue)
+        int spent = 0;  // timers found due whose handoff had moved on
+        std::vector<Milliseconds> lags;
+        std::optional<TimePoint> next_due;  // the earliest armed timer left
+    };
+    Result<TimerTick> fire_due_timers(std::size_t limit);
+
+    // The dispatcher's side of the outbox (dispatcher.h). lease_notifications leases the
+    // rows due now (at most `limit`, for `lease`) and resolves each into a Notification:
+    // the handoff, who it is for, the rendered template, the links. A row that cannot be
+    // resolved (a person without an email address, a missing template) fails at once, on
+    // its timeline. Without a channels.yaml nothing is leased: messages wait for one.
+    struct Lease {
+        std::vector<channels::Notification> notifications;
+        std::optional<TimePoint> next_due;
+        bool configured = true;
+    };
+    Result<Lease> lease_notifications(std::size_t limit, Milliseconds lease);
+    // Records how one attempt ended: delivered, retry later, or failed for good (then on
+    // the handoff's timeline, as a delivery is when it succeeds).
+    Result<core::Settlement> settle_delivery(const channels::Notification& n,
+                                             const channels::Outcome& outcome,
+                                             const core::RetryPolicy& policy, double jitter);
+
+    // One-click links (email): a signed, expiring, single-use token that performs `action`
+    // ("accept" or "done") on a handoff as `handle`. use_link verifies it, spends it and
+    // performs the action; a token used before is a conflict, an expired or forged one
+    // forbidden.
+    Result<std::string> make_link(std::int64_t handoff_id, const std::string& action,
+                                  const std::string& handle, TimePoint expires);
+    struct LinkUse {
+        std::int64_t handoff_id = 0;
+        std::string action;
+        std::string handle;
+    };
+    Result<LinkUse> peek_link(const std::string& token);  // verifies, performs nothing
+    Result<core::Handoff> use_link(const std::string& token);
+
+    // Slack interactivity: the person whose Slack user id is `slack_user` (people.yaml
+    // `slack:`) performs `action_id` — "baton_accept" or "baton_done" — on handoff `id`, and
+    // the Slack message is updated through `response_url` by the dispatcher (an outbox row:
+    // the request itself never calls out). forbidden for an unknown Slack user.
+    Result<core::Handoff> act_from_slack(const std::string& slack_user,
+                                         const std::string& action_id, std::int64_t id,
+                                         const std::string& response_url);
+
+    // The parsed channels.yaml (empty when none is stored).
+    Result<std::shared_ptr<const core::ChannelsConfig>> channels_config();
+
     // For /readyz and /metrics.
     Status ready();
     Result<std::map<core::HandoffState, std::int64_t>> handoff_counts();
+    // Outbox rows by status ("pending", "delivered", "failed").
+    Result<std::map<std::string, std::int64_t>> outbox_counts();
     std::size_t pending_writes() const { return store_.pending_writes(); }
 
     // A consistent copy of the whole store into `path`.
@@ -176,9 +242,30 @@ private:
     std::shared_ptr<PlannedIngest> plan_ingest(const core::Event& event, TimePoint now);
     bool has_snapshot();
     Status store_planned(store::Transaction& tx, PlannedIngest& plan);
+    // `subject_carried`, when given, is the subject a relay carries over (it wins over the
+    // playbook's subject template, so that one subject groups the whole relay).
     Status create_handoff(store::Transaction& tx, const Snapshot& snap,
                           const core::Playbook& pb, int version, const core::Event& event,
-                          TimePoint now, IngestResult& out);
+                          TimePoint now, IngestResult& out,
+                          const std::string* subject_carried = nullptr);
+    // `next:` — starts playbook `next_id` for a handoff that is done, carrying its subject
+    // and data, and notes the relay on both timelines.
+    Status relay_next(store::Transaction& tx, const Snapshot& snap, const core::Handoff& done,
+                      const std::string& next_id, TimePoint now);
+    // Ticks the checklist items that `event` completes on the open handoffs of its subject.
+    Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now);
+    // A person handle for `wanted` as a timer or escalation names it: a template rendered
+    // against the handoff, a team resolved by its rule; an unknown name is kept as written.
+    Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,
+                                       const core::Handoff& h, const std::string& wanted);
+    Result<std::shared_ptr<const core::ChannelsConfig>> channels_in(store::Transaction& tx);
+    Result<std::string> link_key(store::Transaction& tx, bool create);
+    Result<std::optional<channels::Notification>> resolve_row(
+        store::Transaction& tx, const store::OutboxRecord& row,
+        const std::shared_ptr<const core::ChannelsConfig>& config, TimePoint now);
+    // Fires one timer (already marked fired); false when its handoff had moved on.
+    Result<bool> fire_one(store::Transaction& tx, const Snapshot& snap,
+                          const store::TimerRecord& timer, TimePoint now);
     Status apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
                     TimePoint now, std::vector<AppliedFile>& applied);
     Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
@@ -204,6 +291,9 @@ private:
     // The parsed people, with the text they were parsed from.
     std::string directory_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
+    std::string channels_text_ /* GUARDED_BY(cache_mutex_) */;
+    std::shared_ptr<const core::ChannelsConfig> channels_ /* GUARDED_BY(cache_mutex_) */;
+    std::string link_key_ /* GUARDED_BY(cache_mutex_) */;  // loaded once, never changes
     std::string sources_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::SourceList> sources_ /* GUARDED_BY(cache_mutex_) */;
     // Set when a planned ingest found the configuration changed: the next plan refreshes

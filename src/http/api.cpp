@@ -27,6 +27,9 @@ void Api::add_routes() {
     add_config_routes();
     add_ops_routes();
     add_hook_routes();
+    add_channel_routes();
+    add_link_routes();
+    add_slack_routes();
 }
 
 Result<nlohmann::json> json_body(const Request& request) {

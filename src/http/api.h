@@ -28,8 +28,15 @@ struct ApiOptions {
     // revoked through this API is forgotten at once, one revoked elsewhere within this.
     std::chrono::milliseconds token_cache_ttl{1000};
     std::size_t batch_events_max = 1000;  // CloudEvents batch mode
+    // A Slack interactivity request (a form with the block_actions JSON) is a few KiB;
+    // beyond this it is refused (413) before its signature is even computed.
+    std::size_t slack_action_bytes_max = 64 * 1024;
     // Where JSON request logs go (one line each); empty: nowhere.
     std::function<void(const std::string&)> log;
+    // More Prometheus text for /metrics, read at scrape time: the application adds what
+    // the API does not know (the dispatcher's and the scheduler's figures). Called from
+    // the server's workers, so it must be thread-safe; empty: nothing more.
+    std::function<std::string()> extra_metrics;
 };
 
 class Api {
@@ -58,6 +65,9 @@ private:
     void add_config_routes();
     void add_ops_routes();
     void add_hook_routes();
+    void add_channel_routes();
+    void add_link_routes();
+    void add_slack_routes();
 
     // Authentication, rate and role for `route`: the refusal, or nothing (and `caller`
     // set) when the request may go on.

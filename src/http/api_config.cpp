@@ -1,6 +1,8 @@
 // Playbooks, people and tokens: read by anyone with a token, changed by admins. PUT takes
 // the YAML itself (or {"yaml": …}), lints it with the same linter as the CLI, and honours
 // If-Match against the ETag of the current version.
+#include "core/channels.h"
+#include "core/workspace.h"
 #include "engine/json_views.h"
 #include "http/api.h"
 #include "http/problem.h"
@@ -41,10 +43,14 @@ Result<std::optional<int>> if_match(const Request& r) {
     return std::optional<int>(std::stoi(v.substr(1)));
 }
 
-// Lint errors as a problem with every located message.
-Response lint_problem(const Error& error) {
+// Lint errors as a problem with every located message. Playbooks and people answer 400
+// (as they always have); channels.yaml and templates answer 422 (`lint_status`).
+Response lint_problem(const Error& error, int lint_status = 400) {
     Response r = problem_from(error);
     if (error.code != ErrorCode::invalid_argument) return r;
+    if (lint_status != r.status) {
+        r = problem(lint_status, "Unprocessable Content", error.message, error.field);
+    }
     auto body = nlohmann::json::parse(r.body);
     body["errors"] = nlohmann::json::array();
     std::size_t start = 0;
@@ -59,12 +65,12 @@ Response lint_problem(const Error& error) {
     return r;
 }
 
-Response put_answer(const Result<engine::AppliedFile>& applied) {
+Response put_answer(const Result<engine::AppliedFile>& applied, int lint_status = 400) {
     if (!applied) {
         if (applied.error().field == "If-Match") {
             return problem(412, "Precondition Failed", applied.error().message, "If-Match");
         }
-        return lint_problem(applied.error());
+        return lint_problem(applied.error(), lint_status);
     }
     Response r = json_response(200, {{"id", applied->id},
                                      {"version", applied->version},
@@ -73,7 +79,141 @@ Response put_answer(const Result<engine::AppliedFile>& applied) {
     return r;
 }
 
+// What a redacted secret reads as: it is set, and that is all the API says.
+constexpr const char* redacted = "•••";
+
+std::string redact_secret(const std::string& secret) { return secret.empty() ? "" : redacted; }
+
+// The URL's scheme://host:port and, when `keep_path`, its path; user:password@ and (when
+// not kept) the path, query and fragment become •••. A Slack incoming-webhook URL is a
+// bearer secret in its path; an SMTP URL may carry a password in its user info.
+std::string redact_url(const std::string& url, bool keep_path) {
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string::npos) return url.empty() ? "" : redacted;
+    const std::size_t host_start = scheme_end + 3;
+    const auto authority_end = url.find_first_of("/?#", host_start);
+    std::string authority = url.substr(host_start, authority_end == std::string::npos
+                                                       ? std::string::npos
+                                                       : authority_end - host_start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority = std::string(redacted) + "@" + authority.substr(at + 1);
+    }
+    std::string out = url.substr(0, host_start) + authority;
+    if (authority_end == std::string::npos) return out;
+    return out + (keep_path ? url.substr(authority_end) : std::string("/") + redacted);
+}
+
+// channels.yaml as JSON with every secret replaced: the SMTP password (and any user info
+// in its URL), the outbound webhooks' secrets, the Slack signing secret and the Slack
+// webhook URLs' paths. The YAML itself is never served: it holds all of them.
+nlohmann::json redacted_channels(const core::ChannelsConfig& c) {
+    nlohmann::json out = nlohmann::json::object();
+    if (c.smtp) {
+        out["smtp"] = {{"url", redact_url(c.smtp->url, true)},
+                       {"from", c.smtp->from},
+                       {"username", c.smtp->username},
+                       {"password", redact_secret(c.smtp->password)}};
+    }
+    out["slack"] = nlohmann::json::object();
+    for (const auto& [name, endpoint] : c.slack) {
+        out["slack"][name] = {{"webhook", redact_url(endpoint.webhook, false)}};
+    }
+    out["webhooks"] = nlohmann::json::object();
+    for (const auto& [name, endpoint] : c.webhooks) {
+        out["webhooks"][name] = {{"url", redact_url(endpoint.url, true)},
+                                 {"secret", redact_secret(endpoint.secret)}};
+    }
+    out["allow"] = c.allow;
+    out["public_url"] = c.public_url;
+    out["slack_signing_secret"] = redact_secret(c.slack_signing_secret);
+    return out;
+}
+
+// The template's name from the URL, checked: it becomes a stored document's name.
+Result<std::string> template_param(const Params& p) {
+    const std::string& name = p.at("name");
+    if (!core::valid_template_name(name)) {
+        return make_error(ErrorCode::invalid_argument,
+                          "a template's name is letters, digits, '-' and '_'", "name");
+    }
+    return name;
+}
+
 }  // namespace
+
+void Api::add_channel_routes() {
+    router_.add({"GET", "/v1/channels", Access::read,
+                 "channels.yaml, with every secret redacted",
+                 [this](const Request&, const Params&, const Principal&) {
+                     auto doc = engine_.document_record("channels");
+                     if (!doc) return problem_from(doc.error());
+                     if (!doc->has_value()) {
+                         return json_response(
+                             200, {{"version", 0}, {"redacted", true}, {"channels", nullptr}});
+                     }
+                     auto parsed = core::parse_channels((*doc)->text, "channels.yaml");
+                     if (!parsed.config) {
+                         return problem(500, "Internal Server Error",
+                                        "the stored channels.yaml no longer parses");
+                     }
+                     Response out = json_response(
+                         200, {{"version", (*doc)->version},
+                               {"applied_at", format_rfc3339((*doc)->applied_at)},
+                               {"redacted", true},
+                               {"channels", redacted_channels(*parsed.config)}});
+                     out.headers.set("ETag", etag((*doc)->version));
+                     return out;
+                 }});
+    router_.add({"PUT", "/v1/channels", Access::admin, "Lint and store channels.yaml",
+                 [this](const Request& req, const Params&, const Principal&) {
+                     auto yaml = yaml_of(req);
+                     if (!yaml) return problem_from(yaml.error());
+                     auto version = if_match(req);
+                     if (!version) return problem_from(version.error());
+                     return put_answer(engine_.put_source({"channels.yaml", *yaml}, *version),
+                                       422);
+                 }});
+    router_.add({"GET", "/v1/templates", Access::read, "The current message templates",
+                 [this](const Request&, const Params&, const Principal&) {
+                     auto records = engine_.template_records();
+                     if (!records) return problem_from(records.error());
+                     nlohmann::json items = nlohmann::json::array();
+                     for (const auto& t : *records) {
+                         items.push_back({{"name", t.kind.substr(std::string("template:").size())},
+                                          {"version", t.version},
+                                          {"applied_at", format_rfc3339(t.applied_at)}});
+                     }
+                     return json_response(200, {{"items", items}});
+                 }});
+    router_.add({"GET", "/v1/templates/{name}", Access::read,
+                 "One message template's current text (Markdown)",
+                 [this](const Request&, const Params& p, const Principal&) {
+                     auto name = template_param(p);
+                     if (!name) return problem_from(name.error());
+                     auto doc = engine_.document_record("template:" + *name);
+                     if (!doc) return problem_from(doc.error());
+                     if (!doc->has_value()) {
+                         return problem(404, "Not Found", "no message template `" + *name + "`",
+                                        "name");
+                     }
+                     Response out;
+                     out.content_type = "text/markdown; charset=utf-8";
+                     out.body = (*doc)->text;
+                     out.headers.set("ETag", etag((*doc)->version));
+                     return out;
+                 }});
+    router_.add({"PUT", "/v1/templates/{name}", Access::admin,
+                 "Lint and store a message template (the body is its Markdown text)",
+                 [this](const Request& req, const Params& p, const Principal&) {
+                     auto name = template_param(p);
+                     if (!name) return problem_from(name.error());
+                     auto version = if_match(req);
+                     if (!version) return problem_from(version.error());
+                     return put_answer(
+                         engine_.put_source({"templates/" + *name + ".md", req.body}, *version),
+                         422);
+                 }});
+}
 
 void Api::add_config_routes() {
     router_.add({"GET", "/v1/playbooks", Access::read, "The current playbooks",

@@ -39,6 +39,23 @@ void Api::add_ops_routes() {
                      extra += "# TYPE baton_write_queue_depth gauge\n";
                      extra += "baton_write_queue_depth " +
                               std::to_string(engine_.pending_writes()) + "\n";
+                     extra += "# HELP baton_outbox_messages Outbox messages by status.\n";
+                     extra += "# TYPE baton_outbox_messages gauge\n";
+                     if (auto counts = engine_.outbox_counts()) {
+                         // Every status, even at zero, so that a rate or an alert on one
+                         // has a series from the start.
+                         for (const char* status : {"pending", "delivered", "failed"}) {
+                             const auto found = counts->find(status);
+                             extra += std::string("baton_outbox_messages{status=\"") + status +
+                                      "\"} " +
+                                      std::to_string(found == counts->end() ? 0 : found->second) +
+                                      "\n";
+                         }
+                     }
+                     if (options_.extra_metrics) {
+                         extra += options_.extra_metrics();
+                         if (!extra.empty() && extra.back() != '\n') extra += '\n';
+                     }
                      Response r;
                      r.content_type = "text/plain; version=0.0.4";
                      r.body = metrics_.render(extra);

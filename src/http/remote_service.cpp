@@ -6,6 +6,7 @@
 #include "core/event.h"
 #include "core/playbook.h"
 #include "core/sources.h"
+#include "core/workspace.h"
 #include "engine/engine.h"
 #include "engine/json_views.h"
 
@@ -85,6 +86,7 @@ ErrorCode error_code_for_status(int status) {
         case 409:
         case 412: return ErrorCode::conflict;
         case 413: return ErrorCode::limit_exceeded;
+        case 422: return ErrorCode::invalid_argument;  // lint errors of channels, templates
         case 429:
         case 503: return ErrorCode::unavailable;
         default: return ErrorCode::internal;
@@ -135,6 +137,15 @@ Result<json> RemoteService::get(const std::string& target) {
     return call(request);
 }
 
+Result<std::string> RemoteService::get_text(const std::string& target) {
+    ClientRequest request;
+    request.target = target;
+    auto response = client_->send(request);
+    if (!response) return response.error();
+    if (response->status < 200 || response->status > 299) return error_from(*response);
+    return std::move(response->body);
+}
+
 Result<json> RemoteService::post(const std::string& target, const json& body, bool retry_safe) {
     return call({.method = "POST", .target = target, .body = body.dump(),
                  .retry_safe = retry_safe});
@@ -163,7 +174,7 @@ Status RemoteService::lint_like_the_server(const std::vector<engine::SourceFile>
     // The stored playbooks that the files do not replace count for `next:` across files.
     std::vector<std::string> replaced;
     for (const auto& f : files) {
-        if (engine::is_people_file(f.path) || core::is_sources_file(f.path)) continue;
+        if (core::file_kind(f.path) != core::FileKind::playbook) continue;
         auto parsed = core::parse_playbook(f.text, f.path);
         if (parsed.playbook) replaced.push_back(parsed.playbook->id);
     }
@@ -196,19 +207,26 @@ Status RemoteService::lint_like_the_server(const std::vector<engine::SourceFile>
 
 Result<engine::AppliedFile> RemoteService::put_file(const engine::SourceFile& file) {
     std::string target;
-    if (engine::is_people_file(file.path)) {
-        target = "/v1/people";
-    } else if (core::is_sources_file(file.path)) {
-        target = "/v1/sources";
-    } else {
-        auto parsed = core::parse_playbook(file.text, file.path);
-        if (!parsed.playbook) return lint_failure(parsed.errors);
-        target = "/v1/playbooks/" + percent_encode(parsed.playbook->id);
+    std::string content_type = "application/yaml";
+    switch (core::file_kind(file.path)) {
+        case core::FileKind::people: target = "/v1/people"; break;
+        case core::FileKind::sources: target = "/v1/sources"; break;
+        case core::FileKind::channels: target = "/v1/channels"; break;
+        case core::FileKind::message_template:
+            target = "/v1/templates/" + percent_encode(core::template_name(file.path));
+            content_type = "text/markdown; charset=utf-8";
+            break;
+        case core::FileKind::playbook: {
+            auto parsed = core::parse_playbook(file.text, file.path);
+            if (!parsed.playbook) return lint_failure(parsed.errors);
+            target = "/v1/playbooks/" + percent_encode(parsed.playbook->id);
+            break;
+        }
     }
     auto answer = call({.method = "PUT",
                         .target = target,
                         .body = file.text,
-                        .content_type = "application/yaml"});
+                        .content_type = content_type});
     if (!answer) return answer.error();
     try {
         return engine::AppliedFile{file.path, answer->at("id").get<std::string>(),
@@ -225,19 +243,17 @@ Result<std::vector<engine::AppliedFile>> RemoteService::apply(
     if (auto st = lint_like_the_server(files); !st) return st.error();
     std::vector<std::optional<engine::AppliedFile>> applied(files.size());
     std::vector<std::string> stored;
-    // People first, then sources: the server checks each playbook against the stored
-    // people. The answers keep the order of the files, as the engine's do.
-    std::vector<std::size_t> people, sources, playbooks;
+    // People first, then sources, channels and templates: the server checks each playbook
+    // against the stored people. The answers keep the order of the files, as the engine's do.
+    std::vector<std::size_t> people, documents, playbooks;
     for (std::size_t i = 0; i < files.size(); ++i) {
-        if (engine::is_people_file(files[i].path)) {
-            people.push_back(i);
-        } else if (core::is_sources_file(files[i].path)) {
-            sources.push_back(i);
-        } else {
-            playbooks.push_back(i);
+        switch (core::file_kind(files[i].path)) {
+            case core::FileKind::people: people.push_back(i); break;
+            case core::FileKind::playbook: playbooks.push_back(i); break;
+            default: documents.push_back(i);
         }
     }
-    for (const auto* group : {&people, &sources}) {
+    for (const auto* group : {&people, &documents}) {
         for (std::size_t i : *group) {
             auto a = put_file(files[i]);
             if (!a) return with_progress(a.error(), stored);
@@ -284,6 +300,17 @@ Result<std::vector<engine::SourceFile>> RemoteService::current_sources() {
     if (!version.is_number_integer()) return malformed("GET /v1/people has no version");
     // Version 0: no people.yaml is stored.
     if (version.get<std::int64_t>() > 0) out.push_back({"people.yaml", yaml.get<std::string>()});
+    auto templates = get("/v1/templates");
+    if (!templates) return templates.error();
+    const json names = templates->value("items", json());
+    if (!names.is_array()) return malformed("GET /v1/templates has no items");
+    for (const auto& item : names) {
+        const json name = item.value("name", json());
+        if (!name.is_string()) return malformed("a template without a name");
+        auto text = get_text("/v1/templates/" + percent_encode(name.get<std::string>()));
+        if (!text) return text.error();
+        out.push_back({"templates/" + name.get<std::string>() + ".md", std::move(*text)});
+    }
     auto list = get("/v1/playbooks");
     if (!list) return list.error();
     const json items = list->value("items", json());

@@ -8,8 +8,10 @@
 // the code of its status and the problem's detail as its message; a server that cannot be
 // reached is `unavailable` ("cannot reach URL: reason"). `apply` lints the files together
 // first (as the engine does, against the server's stored people and playbooks) and then
-// PUTs them one by one; `current_sources` leaves out sources.yaml, whose secrets never
-// leave the server; `backup` is refused (it runs on the server's machine).
+// PUTs them one by one (people.yaml, sources.yaml, channels.yaml and templates/NAME.md to
+// their routes, then the playbooks); `current_sources` leaves out sources.yaml and
+// channels.yaml, whose secrets never leave the server (GET /v1/channels is redacted), and
+// brings the message templates; `backup` is refused (it runs on the server's machine).
 //
 // Ownership: owns its HttpClient; borrows the clock, which must outlive it. Threading: not
 // thread-safe (one connection), like the client.
@@ -27,9 +29,9 @@
 
 namespace baton::http {
 
-// The error code for an HTTP status that is not a success: 400 invalid_argument, 401 and
-// 403 forbidden, 404 not_found, 409 and 412 conflict, 413 limit_exceeded, 429 and 503
-// unavailable, anything else internal.
+// The error code for an HTTP status that is not a success: 400 and 422 invalid_argument,
+// 401 and 403 forbidden, 404 not_found, 409 and 412 conflict, 413 limit_exceeded, 429 and
+// 503 unavailable, anything else internal.
 ErrorCode error_code_for_status(int status);
 
 class RemoteService final : public engine::Service {
@@ -62,6 +64,8 @@ private:
     // Sends a request; a 2xx answer's JSON body, or the Error the answer stands for.
     Result<nlohmann::json> call(const ClientRequest& request);
     Result<nlohmann::json> get(const std::string& target);
+    // A 2xx answer's body as it is (a template's Markdown), or the Error it stands for.
+    Result<std::string> get_text(const std::string& target);
     Result<nlohmann::json> post(const std::string& target, const nlohmann::json& body,
                                 bool retry_safe = true);
     Error error_from(const Response& response) const;

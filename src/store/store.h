@@ -89,6 +89,8 @@ struct OutboxRecord {
     int attempts = 0;
     TimePoint next_attempt_at{};
     TimePoint created_at{};
+    std::string last_error;                // the last failed attempt's detail, or empty
+    std::optional<TimePoint> delivered_at;  // set when status is delivered
 };
 
 struct HandoffFilter {
@@ -154,6 +156,10 @@ public:
     virtual Result<int> put_document(const std::string& kind, const std::string& text,
                                      TimePoint now) = 0;
     virtual Result<std::optional<DocumentRecord>> current_document(const std::string& kind) = 0;
+    // The current version of every document whose kind starts with `prefix` ("template:"),
+    // in kind order.
+    virtual Result<std::vector<DocumentRecord>> current_documents_with_prefix(
+        const std::string& prefix) = 0;
 
     // Handoffs. insert_handoff assigns the id and stores the checklist and the timeline
     // entries the value carries. update_handoff rewrites the mutable fields and the
@@ -180,6 +186,30 @@ public:
     virtual Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) = 0;
     virtual Status insert_outbox(const std::vector<OutboxRecord>& rows) = 0;
     virtual Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) = 0;
+
+    // The scheduler. due_timers: armed timers (not fired, not cancelled) due at or before
+    // `now`, in due order, at most `limit`. fire_timer marks one fired at `at` and answers
+    // false when it had already fired or been cancelled, so that it fires at most once
+    // however often it is found due. next_timer_due: the earliest armed timer's due time.
+    virtual Result<std::vector<TimerRecord>> due_timers(TimePoint now, std::size_t limit) = 0;
+    virtual Result<bool> fire_timer(std::int64_t timer_id, TimePoint at) = 0;
+    virtual Result<std::optional<TimePoint>> next_timer_due() = 0;
+
+    // The dispatcher. lease_outbox takes pending rows due at or before `now`, oldest due
+    // first, at most `limit`, and leases each: attempts + 1 and next_attempt_at =
+    // `lease_until`, so that no dispatcher takes it again while it is in flight; if the
+    // process dies before settle_outbox, the lease runs out and the row is due again (at
+    // least once, with the same row id as delivery id). settle_outbox records an attempt's
+    // end: status pending (retry at next_attempt_at), delivered or failed; not_found for an
+    // unknown id.
+    virtual Result<std::vector<OutboxRecord>> lease_outbox(TimePoint now, TimePoint lease_until,
+                                                           std::size_t limit) = 0;
+    virtual Status settle_outbox(std::int64_t id, const std::string& status,
+                                 TimePoint next_attempt_at, const std::string& last_error,
+                                 std::optional<TimePoint> delivered_at) = 0;
+    virtual Result<std::optional<TimePoint>> next_outbox_due() = 0;
+    // Outbox rows per status (pending, delivered, failed; zero when none), for /metrics.
+    virtual Result<std::map<std::string, std::int64_t>> count_outbox_by_status() = 0;
 
     // A number that changes whenever a playbook or document gets a new version, so that
     // callers can cache what they parsed from them (0 for an empty store).

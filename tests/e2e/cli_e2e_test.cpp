@@ -567,16 +567,25 @@ TEST_F(Cli, OwnerAcceptsChecksAndFinishes) {
     h = show(1);
     EXPECT_EQ(h.at("state"), "done");
     EXPECT_TRUE(h.at("closed_at").is_string());
-    const json& done = h.at("timeline").back();
+    // The done entry, then the relay to the next playbook (`next: kickoff-prep`).
+    const json& timeline = h.at("timeline");
+    ASSERT_GE(timeline.size(), 2u);
+    const json& done = timeline[timeline.size() - 2];
     EXPECT_EQ(done.at("kind"), "done");
     EXPECT_EQ(done.at("data"),
               (json{{"forced", true}, {"reason", "booked by phone"}, {"open_items", 1}}));
+    const json& relayed = timeline.back();
+    EXPECT_EQ(relayed.at("kind"), "relayed");
+    EXPECT_EQ(relayed.at("data").at("playbook"), "kickoff-prep");
+    const json next = show(relayed.at("data").at("to").get<int>());
+    EXPECT_EQ(next.at("playbook"), "kickoff-prep");
+    EXPECT_EQ(next.at("subject"), h.at("subject"));
 
     refused({"accept", "1", "--as", "dana"}, exit_conflict, "it is done");
     refused({"cancel", "1"}, exit_conflict, "it is done");
     EXPECT_EQ(timeline_kinds(show(1)),
               (std::vector<std::string>{"created", "assigned", "accepted", "checked", "checked",
-                                        "checked", "unchecked", "done"}));
+                                        "checked", "unchecked", "done", "relayed"}));
 }
 
 TEST_F(Cli, DeclineReassignCommentAndCancel) {
@@ -888,7 +897,9 @@ TEST_F(Cli, ExportWritesWhatWasAppliedAndItLintsClean) {
                          {"playbooks/ready-to-client.yaml",
                           example("playbooks/ready-to-client.yaml")},
                          {"playbooks/sold-to-onboarding.yaml",
-                          example("playbooks/sold-to-onboarding.yaml")}}));
+                          example("playbooks/sold-to-onboarding.yaml")},
+                         {"templates/client-next-step.md",
+                          example("templates/client-next-step.md")}}));
     const auto lint = bare({"lint", out});
     EXPECT_EQ(lint.exit_code, exit_ok) << describe(lint);
 

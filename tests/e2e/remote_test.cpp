@@ -296,7 +296,8 @@ TEST_F(Remote, ExportWritesTheSameFilesButKeepsSourcesOnTheServer) {
     expected.erase(expected.find("wrote out/sources.yaml\n"),
                    std::string("wrote out/sources.yaml\n").size());
     EXPECT_EQ(r.out, expected);
-    EXPECT_NE(r.err.find("sources.yaml is not exported through a server"), std::string::npos)
+    EXPECT_NE(r.err.find("sources.yaml and channels.yaml are not exported through a server"),
+              std::string::npos)
         << r.err;
     EXPECT_FALSE(fs::exists(tmp_ / "r/out/sources.yaml"));
     for (const char* file : {"people.yaml", "playbooks/sold-to-onboarding.yaml",
@@ -333,6 +334,26 @@ accept_within: 1h
     const auto r = same({"ari", {"apply", tmp_ / "batch"}, ""}, exit_ok);
     EXPECT_NE(r.out.find("a-first version 1 (stored)"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("z-second version 1 (stored)"), std::string::npos) << r.out;
+}
+
+TEST_F(Remote, ApplySendsChannelsAndTemplatesAndExportBringsTemplatesBack) {
+    fs::create_directories(tmp_ / "cfg/templates");
+    write_text(tmp_ / "cfg/channels.yaml",
+               "public_url: \"https://baton.example.com\"\nslack_signing_secret: s3cr3t\n");
+    const std::string hello = "Subject: Hello, {{subject}}\n\nWe have it.\n";
+    write_text(tmp_ / "cfg/templates/hello.md", hello);
+    const auto r = same({"ari", {"apply", tmp_ / "cfg"}, ""}, exit_ok);
+    EXPECT_NE(r.out.find("channels version 1 (stored)"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("template:hello version 1 (stored)"), std::string::npos) << r.out;
+    // A broken template is refused with the same located error both ways.
+    write_text(tmp_ / "cfg/templates/hello.md", "Hello {{data.\n");
+    same({"ari", {"apply", tmp_ / "cfg/templates/hello.md"}, ""}, exit_invalid);
+
+    fs::create_directories(tmp_ / "r");
+    const auto exported = remote({"ari", {"export", "out"}, ""}, tmp_ / "r");
+    ASSERT_EQ(exported.exit_code, exit_ok) << describe(exported);
+    EXPECT_EQ(read_text(tmp_ / "r/out/templates/hello.md"), hello);
+    EXPECT_FALSE(fs::exists(tmp_ / "r/out/channels.yaml"));
 }
 
 TEST_F(Remote, ABadOrRevokedOrMissingTokenIsForbidden) {

@@ -403,7 +403,8 @@ TEST_F(EngineTest, AcceptStopsTheAcceptSideAndTheGiverHearsBack) {
     ASSERT_TRUE(outbox.ok());
     bool giver_told = false;
     for (const auto& row : *outbox) {
-        giver_told = giver_told || (row.channel == "notice" && row.target == "sales" &&
+        // The giver is the sales team: each of its members is told.
+        giver_told = giver_told || (row.channel == "notice" && row.target == "sam" &&
                                     row.payload.value("what", "") == "accepted");
     }
     EXPECT_TRUE(giver_told);

@@ -320,12 +320,16 @@ void make_v1_database(const std::string& path) {
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
     ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
-    ASSERT_EQ(sqlite_schema_version(), 2);
+    ASSERT_EQ(sqlite_schema_version(), 3);
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
     {
         RawDb raw(path());
-        EXPECT_EQ(raw.text("PRAGMA user_version"), "2");
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "3");
+        // Version 3: the outbox records deliveries.
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('outbox') "
+                           "WHERE name IN ('last_error', 'delivered_ms')"),
+                  "2");
     }
     std::int64_t config = 0;
     std::map<core::HandoffState, std::int64_t> counts;

@@ -842,6 +842,164 @@ TEST_P(StoreContract, OutboxIgnoresADuplicateDedupeKey) {
     EXPECT_EQ(refused.error().code, ErrorCode::invalid_argument);
 }
 
+TEST_P(StoreContract, DocumentsByPrefixAreTheCurrentVersionOfEach) {
+    ASSERT_OK(store_->write([&](Transaction& tx) -> Status {
+        for (const auto& [kind, text] : std::vector<std::pair<std::string, std::string>>{
+                 {"template:b", "b1"}, {"template:a", "a1"}, {"template:b", "b2"},
+                 {"people", "people: []"}, {"templatex", "not a template"}}) {
+            auto v = tx.put_document(kind, text, at(1));
+            if (!v) return v.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(docs, in_read([&](Transaction& tx) {
+        return tx.current_documents_with_prefix("template:");
+    }));
+    ASSERT_EQ(docs.size(), 2u);
+    EXPECT_EQ(docs[0].kind, "template:a");
+    EXPECT_EQ(docs[1].kind, "template:b");
+    EXPECT_EQ(docs[1].text, "b2");
+    EXPECT_EQ(docs[1].version, 2);
+}
+
+// --- the scheduler and the dispatcher ------------------------------------------------------
+
+TEST_P(StoreContract, DueTimersComeInDueOrderAndFireOnce) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    const std::vector<TimerRecord> timers = {
+        {0, id, TimerKind::escalate, 1, at(300), std::nullopt, false, "ops-manager"},
+        {0, id, TimerKind::remind, 1, at(100), std::nullopt, false, "ana"},
+        {0, id, TimerKind::accept_due, 0, at(200), std::nullopt, false, "ana"},
+        {0, id, TimerKind::done_due, 0, at(50), at(60), false, "ana"},       // fired
+        {0, id, TimerKind::remind, 2, at(150), std::nullopt, true, "ana"},   // cancelled
+    };
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_timers(timers); }));
+    ASSIGN_OR_FAIL(next, in_read([&](Transaction& tx) { return tx.next_timer_due(); }));
+    ASSERT_TRUE(next.has_value());
+    EXPECT_TRUE(*next == at(100));  // fired and cancelled timers do not count
+
+    ASSIGN_OR_FAIL(due, in_read([&](Transaction& tx) { return tx.due_timers(at(250), 10); }));
+    ASSERT_EQ(due.size(), 2u);
+    EXPECT_EQ(due[0].kind, TimerKind::remind);
+    EXPECT_EQ(due[1].kind, TimerKind::accept_due);
+    ASSIGN_OR_FAIL(one, in_read([&](Transaction& tx) { return tx.due_timers(at(1000), 1); }));
+    ASSERT_EQ(one.size(), 1u);
+    EXPECT_EQ(one[0].id, due[0].id);
+
+    ASSIGN_OR_FAIL(first, in_write([&](Transaction& tx) { return tx.fire_timer(due[0].id, at(101)); }));
+    EXPECT_TRUE(first);
+    ASSIGN_OR_FAIL(again, in_write([&](Transaction& tx) { return tx.fire_timer(due[0].id, at(102)); }));
+    EXPECT_FALSE(again);  // at most once
+    ASSIGN_OR_FAIL(stored, in_read([&](Transaction& tx) { return tx.timers_of(id); }));
+    for (const auto& t : stored) {
+        if (t.id == due[0].id) {
+            EXPECT_TRUE(t.fired_at == std::optional<TimePoint>(at(101)));
+        }
+    }
+    // A cancelled timer never fires.
+    std::int64_t cancelled_id = 0;
+    for (const auto& t : stored) {
+        if (t.cancelled) cancelled_id = t.id;
+    }
+    ASSERT_NE(cancelled_id, 0);
+    ASSIGN_OR_FAIL(cancelled, in_write([&](Transaction& tx) { return tx.fire_timer(cancelled_id, at(103)); }));
+    EXPECT_FALSE(cancelled);
+
+    ASSIGN_OR_FAIL(rest, in_read([&](Transaction& tx) { return tx.due_timers(at(1000), 10); }));
+    ASSERT_EQ(rest.size(), 2u);
+    EXPECT_EQ(rest[0].kind, TimerKind::accept_due);
+    ASSERT_OK(store_->write([&](Transaction& tx) -> Status {
+        for (const auto& t : rest) {
+            auto fired = tx.fire_timer(t.id, at(400));
+            if (!fired) return fired.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(none, in_read([&](Transaction& tx) { return tx.next_timer_due(); }));
+    EXPECT_FALSE(none.has_value());
+    Status read_only = store_->read([&](Transaction& tx) -> Status {
+        auto fired = tx.fire_timer(due[0].id, at(1));
+        return fired ? ok_status() : Status(fired.error());
+    });
+    EXPECT_FALSE(read_only.ok());
+}
+
+TEST_P(StoreContract, OutboxLeasesRunOutAndSettle) {
+    ASSIGN_OR_FAIL(id, insert(bare_handoff()));
+    std::vector<OutboxRecord> rows;
+    for (int i = 0; i < 3; ++i) {
+        OutboxRecord o;
+        o.handoff_id = id;
+        o.channel = "slack";
+        o.target = "#ops";
+        o.dedupe_key = "lease:" + std::to_string(i);
+        o.next_attempt_at = at(10 * (3 - i));  // the last one is due first
+        o.created_at = at(1);
+        rows.push_back(o);
+    }
+    ASSERT_OK(store_->write([&](Transaction& tx) { return tx.insert_outbox(rows); }));
+    ASSIGN_OR_FAIL(next, in_read([&](Transaction& tx) { return tx.next_outbox_due(); }));
+    ASSERT_TRUE(next.has_value());
+    EXPECT_TRUE(*next == at(10));
+
+    ASSIGN_OR_FAIL(leased, in_write([&](Transaction& tx) {
+        return tx.lease_outbox(at(20), at(1000), 10);
+    }));
+    ASSERT_EQ(leased.size(), 2u);  // the one due at 30 is not due yet
+    EXPECT_EQ(leased[0].dedupe_key, "lease:2");
+    EXPECT_EQ(leased[0].attempts, 1);
+    EXPECT_TRUE(leased[0].next_attempt_at == at(1000));
+    // While leased, nobody else takes them.
+    ASSIGN_OR_FAIL(during, in_write([&](Transaction& tx) {
+        return tx.lease_outbox(at(500), at(2000), 10);
+    }));
+    ASSERT_EQ(during.size(), 1u);
+    EXPECT_EQ(during[0].dedupe_key, "lease:0");
+
+    // One is delivered, one goes back for a retry, one fails for good.
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.settle_outbox(leased[0].id, "delivered", at(21), "", at(21));
+    }));
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.settle_outbox(leased[1].id, "pending", at(60), "HTTP 500", std::nullopt);
+    }));
+    ASSERT_OK(store_->write([&](Transaction& tx) {
+        return tx.settle_outbox(during[0].id, "failed", at(500), "HTTP 410", std::nullopt);
+    }));
+    ASSIGN_OR_FAIL(stored, in_read([&](Transaction& tx) { return tx.outbox_of(id); }));
+    ASSERT_EQ(stored.size(), 3u);
+    EXPECT_EQ(stored[2].status, "delivered");
+    EXPECT_TRUE(stored[2].delivered_at == std::optional<TimePoint>(at(21)));
+    EXPECT_EQ(stored[1].status, "pending");
+    EXPECT_EQ(stored[1].last_error, "HTTP 500");
+    EXPECT_EQ(stored[1].attempts, 1);
+    EXPECT_EQ(stored[0].status, "failed");
+    EXPECT_EQ(stored[0].last_error, "HTTP 410");
+
+    ASSIGN_OR_FAIL(retry, in_write([&](Transaction& tx) {
+        return tx.lease_outbox(at(60), at(3000), 10);
+    }));
+    ASSERT_EQ(retry.size(), 1u);
+    EXPECT_EQ(retry[0].id, leased[1].id);  // the same row: the same delivery id
+    EXPECT_EQ(retry[0].attempts, 2);
+
+    ASSIGN_OR_FAIL(counts, in_read([&](Transaction& tx) { return tx.count_outbox_by_status(); }));
+    EXPECT_EQ(counts["pending"], 1);
+    EXPECT_EQ(counts["delivered"], 1);
+    EXPECT_EQ(counts["failed"], 1);
+
+    Status unknown = store_->write([&](Transaction& tx) {
+        return tx.settle_outbox(987654, "delivered", at(1), "", at(1));
+    });
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+    Status bad = store_->write([&](Transaction& tx) {
+        return tx.settle_outbox(leased[1].id, "sent", at(1), "", std::nullopt);
+    });
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().code, ErrorCode::invalid_argument);
+}
+
 // --- owner resolution ---------------------------------------------------------------------
 
 TEST_P(StoreContract, AssignmentCountersStartAtZeroPerTeam) {

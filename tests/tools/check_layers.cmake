@@ -3,8 +3,9 @@
 #   engine   on core and the Store interface only (not an implementation)
 #   cli      on core and engine (never the store)
 #   store    on core
+#   channels on core and crypto (never the store, the engine or a shell)
 # and third-party libraries stay in their module (yaml-cpp in core's loaders, sqlite3 in
-# store/sqlite, date/tz in core's calendar, CLI11 in cli).
+# store/sqlite, date/tz in core's calendar, CLI11 in cli, libcurl in channels).
 cmake_minimum_required(VERSION 3.25)
 set(failures "")
 
@@ -52,11 +53,12 @@ check_module(store FORBID "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
 check_module(engine FORBID "\"store/sqlite" "\"store/postgres" "\"cli/" "\"http/" "\"app/")
 check_module(cli FORBID "\"store/" "\"http/" "\"channels/" "\"app/")
 check_module(http FORBID "\"store/" "\"cli/" "\"channels/" "\"app/")
+check_module(channels FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"app/")
 check_module(crypto FORBID "\"store/" "\"engine/" "\"cli/" "\"http/" "\"channels/" "\"app/")
 
 confine("sqlite3\\.h" "src/store/sqlite/")
 confine("yaml-cpp" "src/core/yaml_support" "src/core/playbook_loader" "src/core/people_loader"
-        "src/core/sources_loader")
+        "src/core/sources_loader" "src/core/channels_loader")
 confine("date/" "src/core/calendar")
 confine("CLI/" "src/cli/")
 confine("libpq|pqxx" "src/store/postgres/")

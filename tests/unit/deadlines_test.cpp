@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/core_values.h"
+
 #include <string>
 #include <vector>
 
@@ -14,17 +16,8 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-TimePoint at(const char* rfc3339) {
-    const auto parsed = parse_rfc3339(rfc3339);
-    EXPECT_TRUE(parsed.has_value()) << rfc3339;
-    return parsed.value_or(TimePoint{});
-}
-
-Span span(const char* text) {
-    const auto parsed = parse_span(text);
-    EXPECT_TRUE(parsed.ok()) << text;
-    return parsed.ok() ? *parsed : Span{};
-}
+using testing::at;
+using testing::span;
 
 Calendar london_weekdays() {
     const auto hours_ = parse_weekly_hours("Mon-Fri 09:00-17:00");

@@ -287,7 +287,8 @@ TEST(RemoteClient, StatusesBecomeErrorCodes) {
         {409, ErrorCode::conflict},         {412, ErrorCode::conflict},
         {413, ErrorCode::limit_exceeded},   {429, ErrorCode::unavailable},
         {503, ErrorCode::unavailable},      {500, ErrorCode::internal},
-        {422, ErrorCode::internal},         {502, ErrorCode::internal}};
+        {422, ErrorCode::invalid_argument}, {418, ErrorCode::internal},
+        {502, ErrorCode::internal}};
     for (const auto& [status, code] : table) {
         EXPECT_EQ(error_code_for_status(status), code) << status;
     }

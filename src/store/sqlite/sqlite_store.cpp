@@ -188,6 +188,23 @@ public:
         return value;
     }
 
+    // The first column of the only row as a time, or none when it is NULL (a MIN over no
+    // rows).
+    Result<std::optional<TimePoint>> single_opt_time() {
+        auto row = step();
+        if (!row) return row.error();
+        if (!*row) return corrupt("sqlite: expected one row from " + sql_excerpt(stmt()));
+        std::optional<TimePoint> value;
+        const int type = sqlite3_column_type(stmt(), 0);
+        if (type == SQLITE_INTEGER) {
+            value = from_unix_ms(sqlite3_column_int64(stmt(), 0));
+        } else if (type != SQLITE_NULL) {
+            return corrupt("sqlite: expected an integer or NULL from " + sql_excerpt(stmt()));
+        }
+        if (auto done = run(); !done) return done.error();
+        return value;
+    }
+
     sqlite3_stmt* stmt() const { return statement_->stmt_; }
 
 private:
@@ -542,7 +559,16 @@ CREATE TRIGGER documents_bump_config AFTER INSERT ON documents
 BEGIN UPDATE meta SET value = value + 1 WHERE name = 'config_version'; END;
 )sql";
 
-constexpr std::array<std::string_view, 2> migrations = {migration_1, migration_2};
+// Version 3: what the dispatcher records about deliveries (the last error of a failed
+// attempt and when a row was delivered), and the order in which it takes due rows.
+constexpr std::string_view migration_3 = R"sql(
+ALTER TABLE outbox ADD COLUMN last_error TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN delivered_ms INTEGER;
+DROP INDEX outbox_pending;
+CREATE INDEX outbox_pending ON outbox (next_attempt_ms, id) WHERE status = 'pending';
+)sql";
+
+constexpr std::array<std::string_view, 3> migrations = {migration_1, migration_2, migration_3};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -629,7 +655,7 @@ constexpr const char* timer_columns =
 
 constexpr const char* outbox_columns =
     "id, handoff_id, channel, target, dedupe_key, payload, status, attempts, next_attempt_ms, "
-    "created_ms";
+    "created_ms, last_error, delivered_ms";
 
 // The SQL form of core::is_overdue (see HandoffFilter::overdue_at); NULL deadlines compare
 // as unknown, which WHERE treats as false.
@@ -722,6 +748,8 @@ Result<OutboxRecord> read_outbox(const Query& q) {
     o.attempts = r.i32();
     o.next_attempt_at = r.time();
     o.created_at = r.time();
+    o.last_error = r.text();
+    o.delivered_at = r.opt_time();
     if (auto s = r.finish(); !s) return s.error();
     return o;
 }
@@ -779,6 +807,8 @@ public:
     Result<int> put_document(const std::string& kind, const std::string& text,
                              TimePoint now) override;
     Result<std::optional<DocumentRecord>> current_document(const std::string& kind) override;
+    Result<std::vector<DocumentRecord>> current_documents_with_prefix(
+        const std::string& prefix) override;
 
     Result<std::int64_t> insert_handoff(const core::Handoff& handoff) override;
     Status update_handoff(const core::Handoff& handoff) override;
@@ -793,6 +823,16 @@ public:
     Result<std::vector<TimerRecord>> timers_of(std::int64_t handoff_id) override;
     Status insert_outbox(const std::vector<OutboxRecord>& rows) override;
     Result<std::vector<OutboxRecord>> outbox_of(std::int64_t handoff_id) override;
+    Result<std::vector<TimerRecord>> due_timers(TimePoint now, std::size_t limit) override;
+    Result<bool> fire_timer(std::int64_t timer_id, TimePoint at) override;
+    Result<std::optional<TimePoint>> next_timer_due() override;
+    Result<std::vector<OutboxRecord>> lease_outbox(TimePoint now, TimePoint lease_until,
+                                                   std::size_t limit) override;
+    Status settle_outbox(std::int64_t id, const std::string& status, TimePoint next_attempt_at,
+                         const std::string& last_error,
+                         std::optional<TimePoint> delivered_at) override;
+    Result<std::optional<TimePoint>> next_outbox_due() override;
+    Result<std::map<std::string, std::int64_t>> count_outbox_by_status() override;
 
     Result<std::int64_t> config_version() override;
 
@@ -988,6 +1028,17 @@ Result<std::optional<PlaybookRecord>> SqliteTransaction::playbook(const std::str
     return std::optional<PlaybookRecord>(std::move(rows->front()));
 }
 
+Result<DocumentRecord> read_document(const Query& query) {
+    Row r(query, "documents");
+    DocumentRecord d;
+    d.kind = r.text();
+    d.version = r.i32();
+    d.text = r.text();
+    d.applied_at = r.time();
+    if (auto s = r.finish(); !s) return s.error();
+    return d;
+}
+
 Result<std::optional<DocumentRecord>> SqliteTransaction::current_document(
     const std::string& kind) {
     auto q = c_.query(
@@ -995,19 +1046,21 @@ Result<std::optional<DocumentRecord>> SqliteTransaction::current_document(
         "ORDER BY version DESC LIMIT 1");
     if (!q) return q.error();
     q->bind_text(kind);
-    auto rows = collect<DocumentRecord>(*q, [](const Query& query) -> Result<DocumentRecord> {
-        Row r(query, "documents");
-        DocumentRecord d;
-        d.kind = r.text();
-        d.version = r.i32();
-        d.text = r.text();
-        d.applied_at = r.time();
-        if (auto s = r.finish(); !s) return s.error();
-        return d;
-    });
+    auto rows = collect<DocumentRecord>(*q, read_document);
     if (!rows) return rows.error();
     if (rows->empty()) return std::optional<DocumentRecord>();
     return std::optional<DocumentRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<DocumentRecord>> SqliteTransaction::current_documents_with_prefix(
+    const std::string& prefix) {
+    auto q = c_.query(
+        "SELECT kind, version, text, applied_ms FROM documents d "
+        "WHERE substr(kind, 1, length(?1)) = ?1 "
+        "AND version = (SELECT MAX(version) FROM documents WHERE kind = d.kind) ORDER BY kind");
+    if (!q) return q.error();
+    q->bind_text(prefix);
+    return collect<DocumentRecord>(*q, read_document);
 }
 
 // --- handoffs
@@ -1334,6 +1387,119 @@ Result<std::vector<OutboxRecord>> SqliteTransaction::outbox_of(std::int64_t hand
     if (!q) return q.error();
     q->bind_i64(handoff_id);
     return collect<OutboxRecord>(*q, read_outbox);
+}
+
+// --- the scheduler and the dispatcher
+
+Result<std::vector<TimerRecord>> SqliteTransaction::due_timers(TimePoint now,
+                                                               std::size_t limit) {
+    // The partial index timers_due holds exactly the armed timers, in due order.
+    auto q = c_.query(std::string("SELECT ") + timer_columns +
+                      " FROM timers WHERE fired_ms IS NULL AND cancelled = 0 AND due_ms <= ? "
+                      "ORDER BY due_ms, id LIMIT ?");
+    if (!q) return q.error();
+    q->bind_time(now).bind_i64(page_limit(limit));
+    return collect<TimerRecord>(*q, read_timer);
+}
+
+Result<bool> SqliteTransaction::fire_timer(std::int64_t timer_id, TimePoint at) {
+    if (auto s = require_writable("fire_timer"); !s) return s.error();
+    auto q = c_.query(
+        "UPDATE timers SET fired_ms = ? WHERE id = ? AND fired_ms IS NULL AND cancelled = 0 "
+        "RETURNING id");
+    if (!q) return q.error();
+    q->bind_time(at).bind_i64(timer_id);
+    auto row = q->step();
+    if (!row) return row.error();
+    const bool fired = *row;
+    if (fired) {
+        // Drain the statement so that the update completes before the next one.
+        auto end = q->step();
+        if (!end) return end.error();
+    }
+    return fired;
+}
+
+Result<std::optional<TimePoint>> SqliteTransaction::next_timer_due() {
+    auto q = c_.query(
+        "SELECT MIN(due_ms) FROM timers WHERE fired_ms IS NULL AND cancelled = 0");
+    if (!q) return q.error();
+    return q->single_opt_time();
+}
+
+Result<std::vector<OutboxRecord>> SqliteTransaction::lease_outbox(TimePoint now,
+                                                                  TimePoint lease_until,
+                                                                  std::size_t limit) {
+    if (auto s = require_writable("lease_outbox"); !s) return s.error();
+    std::vector<OutboxRecord> rows;
+    {
+        auto q = c_.query(std::string("SELECT ") + outbox_columns +
+                          " FROM outbox WHERE status = 'pending' AND next_attempt_ms <= ? "
+                          "ORDER BY next_attempt_ms, id LIMIT ?");
+        if (!q) return q.error();
+        q->bind_time(now).bind_i64(page_limit(limit));
+        auto due = collect<OutboxRecord>(*q, read_outbox);
+        if (!due) return due.error();
+        rows = std::move(due).value();
+    }
+    for (OutboxRecord& o : rows) {
+        auto q = c_.query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_ms = ? WHERE id = ?");
+        if (!q) return q.error();
+        q->bind_time(lease_until).bind_i64(o.id);
+        if (auto s = q->run(); !s) return s.error();
+        o.attempts += 1;
+        o.next_attempt_at = lease_until;
+    }
+    return rows;
+}
+
+Status SqliteTransaction::settle_outbox(std::int64_t id, const std::string& status,
+                                        TimePoint next_attempt_at,
+                                        const std::string& last_error,
+                                        std::optional<TimePoint> delivered_at) {
+    if (auto s = require_writable("settle_outbox"); !s) return s;
+    if (status != "pending" && status != "delivered" && status != "failed") {
+        return make_error(ErrorCode::invalid_argument,
+                          "an outbox status is pending, delivered or failed, not '" + status + "'",
+                          "status");
+    }
+    auto q = c_.query(
+        "UPDATE outbox SET status = ?, next_attempt_ms = ?, last_error = ?, delivered_ms = ? "
+        "WHERE id = ? RETURNING id");
+    if (!q) return q.error();
+    q->bind_text(status).bind_time(next_attempt_at).bind_text(last_error);
+    q->bind_opt_time(delivered_at).bind_i64(id);
+    auto row = q->step();
+    if (!row) return row.error();
+    if (!*row) {
+        return make_error(ErrorCode::not_found, "no outbox row " + std::to_string(id), "id");
+    }
+    auto end = q->step();
+    if (!end) return end.error();
+    return ok_status();
+}
+
+Result<std::optional<TimePoint>> SqliteTransaction::next_outbox_due() {
+    auto q = c_.query("SELECT MIN(next_attempt_ms) FROM outbox WHERE status = 'pending'");
+    if (!q) return q.error();
+    return q->single_opt_time();
+}
+
+Result<std::map<std::string, std::int64_t>> SqliteTransaction::count_outbox_by_status() {
+    std::map<std::string, std::int64_t> counts{{"pending", 0}, {"delivered", 0}, {"failed", 0}};
+    auto q = c_.query("SELECT status, COUNT(*) FROM outbox GROUP BY status");
+    if (!q) return q.error();
+    for (;;) {
+        auto row = q->step();
+        if (!row) return row.error();
+        if (!*row) return counts;
+        Row r(*q, "outbox");
+        const std::string status = r.text();
+        const std::int64_t count = r.i64();
+        if (auto s = r.finish(); !s) return s.error();
+        counts[status] = count;
+    }
 }
 
 // --- owner resolution

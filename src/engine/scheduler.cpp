@@ -1,0 +1,51 @@
+#include "engine/scheduler.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace baton::engine {
+
+Scheduler::Scheduler(Engine& engine, SchedulerOptions options,
+                     std::function<void(const Engine::TimerTick&)> on_tick)
+    : engine_(engine), options_(options), on_tick_(std::move(on_tick)) {}
+
+Scheduler::~Scheduler() { stop(); }
+
+void Scheduler::start() {
+    BATON_ASSERT(!thread_.joinable());
+    thread_ = std::thread([this] { run(); });
+}
+
+void Scheduler::stop() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Scheduler::run() {
+    for (;;) {
+        Milliseconds sleep = options_.poll;
+        auto tick = engine_.fire_due_timers(options_.batch_max);
+        if (!tick) {
+            // The store is unavailable: the timers stay due and fire on a later pass.
+            std::fprintf(stderr, "baton: scheduler: %s\n", tick.error().message.c_str());
+        } else {
+            if (on_tick_ && (tick->fired > 0 || tick->spent > 0)) on_tick_(*tick);
+            const std::size_t handled = static_cast<std::size_t>(tick->fired + tick->spent);
+            if (handled >= options_.batch_max) {
+                sleep = Milliseconds(0);  // more are due: go on at once
+            } else if (tick->next_due) {
+                sleep = std::clamp(*tick->next_due - engine_.now(), Milliseconds(0), options_.poll);
+            }
+        }
+        std::unique_lock lock(mutex_);
+        if (stopping_) return;
+        if (sleep > Milliseconds(0)) changed_.wait_for(lock, sleep, [&] { return stopping_; });
+        if (stopping_) return;
+    }
+}
+
+}  // namespace baton::engine
