@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <future>
 
 #include "engine/engine.h"
 #include "store/sqlite/sqlite_store.h"
@@ -303,6 +304,26 @@ TEST_F(SchedulerTest, AnEventTicksTheChecklistItemOfItsSubject) {
     ASSERT_TRUE(engine_->ingest(signed_event).ok());
     EXPECT_FALSE(show(other).checklist[1].checked);
     EXPECT_EQ(entries(show(id), "checked"), 1);  // already ticked: not twice
+}
+
+TEST_F(SchedulerTest, TheAsynchronousIntakeTicksChecklistItemsToo) {
+    const auto id = deal("d1");
+    // The HTTP intake's path: planned outside the write, committed on the store's thread.
+    core::Event signed_event;
+    signed_event.id = "s-async";
+    signed_event.type = "contract.signed";
+    signed_event.source = "docusign";
+    signed_event.time = clock_.now();
+    signed_event.subject = "Acme";
+    std::promise<Result<engine::IngestResult>> answered;
+    engine_->ingest_async(signed_event, [&](Result<engine::IngestResult> r) {
+        answered.set_value(std::move(r));
+    });
+    auto result = answered.get_future().get();
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    const core::Handoff h = show(id);
+    EXPECT_TRUE(h.checklist[1].checked);
+    EXPECT_EQ(entries(h, "checked"), 1);
 }
 
 }  // namespace
