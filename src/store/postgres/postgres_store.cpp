@@ -1834,6 +1834,12 @@ Result<std::string> describe_postgres_url(const std::string& url) {
         if (o->val != nullptr) parts[o->keyword] = o->val;
     }
     PQconninfoFree(options);
+    // libpq would only notice a bad port when connecting, and answer unavailable.
+    if (parts["port"].find_first_not_of("0123456789,") != std::string::npos) {
+        return make_error(ErrorCode::invalid_argument,
+                          "not a PostgreSQL connection URL: invalid port '" + parts["port"] + "'",
+                          "db");
+    }
     // Only these, and never the password (nor anything else, such as sslpassword).
     std::string out = "postgres://";
     if (!parts["user"].empty()) out += parts["user"] + "@";
