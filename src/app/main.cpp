@@ -1,6 +1,6 @@
 // The baton binary: the only place that wires the modules together — the store (SQLite, or
-// PostgreSQL for a postgres:// URL), the system clock, the engine, the CLI, and for the CLI's remote mode the HTTP client's
-// RemoteService. It prints what the CLI returns.
+// PostgreSQL for a postgres:// URL), the system clock, the engine, the CLI, and for the
+// CLI's remote mode the HTTP client's RemoteService. It prints what the CLI returns.
 #include <unistd.h>
 
 #include <cstdlib>

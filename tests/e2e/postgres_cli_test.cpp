@@ -53,10 +53,10 @@ TEST_F(PostgresCli, ApplyEmitListAcceptAndShow) {
     ok({"apply", examples + "/people.yaml", examples + "/playbooks"});
     ok({"emit", "deal.won", "--id", "d-1", "--source", "crm", "--subject", "Zed Corp", "--data",
         R"({"company":"Zed Corp","amount":5000,"pipeline":"services"})"});
-    const json dup = json::parse(ok({"--json", "emit", "deal.won", "--id", "d-1", "--source",
-                                     "crm", "--data",
-                                     R"({"company":"Zed Corp","amount":5000,"pipeline":"services"})"}),
-                                 nullptr, false);
+    const std::string data = R"({"company":"Zed Corp","amount":5000,"pipeline":"services"})";
+    const json dup = json::parse(
+        ok({"--json", "emit", "deal.won", "--id", "d-1", "--source", "crm", "--data", data}),
+        nullptr, false);
     EXPECT_EQ(dup.value("duplicate", false), true) << dup.dump();
 
     // BATON_DB names the database as well as --db does.

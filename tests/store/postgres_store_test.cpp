@@ -152,7 +152,8 @@ TEST_F(PostgresStoreTest, DescribeAndErrorsNeverShowThePassword) {
         "postgres://baton@127.0.0.1:" + std::to_string(cluster_->port()) + "/" + db_;
     EXPECT_EQ(store->describe(), expected);
     EXPECT_EQ(store->describe().find(cluster_->password()), std::string::npos);
-    ASSERT_OK(describe_postgres_url("postgresql://ana:s3cret@db.example:6543/baton?sslmode=require"));
+    ASSERT_OK(
+        describe_postgres_url("postgresql://ana:s3cret@db.example:6543/baton?sslmode=require"));
     EXPECT_EQ(*describe_postgres_url("postgresql://ana:s3cret@db.example:6543/baton"),
               "postgres://ana@db.example:6543/baton");
     EXPECT_EQ(*describe_postgres_url("postgres://ana@db.example/baton?password=s3cret"),

@@ -1698,7 +1698,9 @@ Status run_callback(const TransactionFn& fn, Transaction& tx) {
 class PostgresStore final : public Store {
 public:
     PostgresStore(PostgresOptions options, std::string describe)
-        : options_(std::move(options)), describe_(std::move(describe)), pool_(options_, describe_) {}
+        : options_(std::move(options)),
+          describe_(std::move(describe)),
+          pool_(options_, describe_) {}
 
     Status open(TimePoint now);
     Status write(const TransactionFn& fn) override;
