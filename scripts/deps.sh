@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git python3
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
-  libsqlite3-dev sqlite3 libssl-dev libsodium-dev libfmt-dev libspdlog-dev
+  libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev libsodium-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev python3-aiosmtpd
   libgtest-dev libgmock-dev libbenchmark-dev
 )

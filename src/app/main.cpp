@@ -1,6 +1,6 @@
-// The baton binary: the only place that wires the modules together — the SQLite store,
-// the system clock, the engine, the CLI, and for the CLI's remote mode the HTTP client's
-// RemoteService. It prints what the CLI returns.
+// The baton binary: the only place that wires the modules together — the store (SQLite, or
+// PostgreSQL for a postgres:// URL), the system clock, the engine, the CLI, and for the
+// CLI's remote mode the HTTP client's RemoteService. It prints what the CLI returns.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "engine/engine.h"
 #include "http/remote_service.h"
+#include "store/postgres/postgres_store.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace {
@@ -18,21 +19,24 @@ namespace {
 using baton::ErrorCode;
 using baton::make_error;
 
-baton::Result<baton::engine::Opened> open_engine(const std::string& url, bool create,
-                                                 const baton::engine::Clock& clock) {
+// The store a database URL names: sqlite:PATH (or sqlite://PATH), or postgres://... /
+// postgresql://... (the schema is created or migrated at open; `create` only matters for a
+// SQLite file, which is not created by commands that expect a workspace).
+baton::Result<std::unique_ptr<baton::store::Store>> open_store(const std::string& url,
+                                                               bool create) {
+    if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
+        return baton::store::open_postgres({.url = url});
+    }
     std::string path;
     if (url.rfind("sqlite://", 0) == 0) {
         path = url.substr(9);
     } else if (url.rfind("sqlite:", 0) == 0) {
         path = url.substr(7);
-    } else if (url.rfind("postgres://", 0) == 0 || url.rfind("postgresql://", 0) == 0) {
-        return make_error(ErrorCode::invalid_argument,
-                          "this baton is built with the SQLite store only; PostgreSQL support "
-                          "comes with the PostgreSQL store",
-                          "db");
     } else {
+        // Not echoed: a mistyped PostgreSQL URL may carry a password.
         return make_error(ErrorCode::invalid_argument,
-                          "unsupported database URL `" + url + "`; use sqlite:PATH", "db");
+                          "unsupported database URL; use sqlite:PATH or postgres://USER@HOST/DB",
+                          "db");
     }
     if (path.empty()) return make_error(ErrorCode::invalid_argument, "empty database path", "db");
     std::error_code ec;
@@ -43,7 +47,12 @@ baton::Result<baton::engine::Opened> open_engine(const std::string& url, bool cr
                               "or BATON_HOME, or a database with --db or BATON_DB)",
                           "db");
     }
-    auto store = baton::store::open_sqlite({.path = path});
+    return baton::store::open_sqlite({.path = path});
+}
+
+baton::Result<baton::engine::Opened> open_engine(const std::string& url, bool create,
+                                                 const baton::engine::Clock& clock) {
+    auto store = open_store(url, create);
     if (!store) return store.error();
     baton::engine::Opened opened;
     opened.store = std::move(store).value();
