@@ -191,6 +191,10 @@ public:
                                          const std::string& action_id, std::int64_t id,
                                          const std::string& response_url);
 
+    // Housekeeping: forgets stored Idempotency-Key answers older than `ttl`, and spent
+    // one-click links once they could no longer be used anyway; at most `limit` a call.
+    Result<std::int64_t> expire_idempotency(Milliseconds ttl, std::size_t limit);
+
     // The parsed channels.yaml (empty when none is stored).
     Result<std::shared_ptr<const core::ChannelsConfig>> channels_config();
 

@@ -391,4 +391,19 @@ Result<core::Handoff> Engine::act_from_slack(const std::string& slack_user,
     return after;
 }
 
+Result<std::int64_t> Engine::expire_idempotency(Milliseconds ttl, std::size_t limit) {
+    const TimePoint now = clock_.now();
+    // A spent link is kept a day past the longest a link lives, so it can never be replayed.
+    const TimePoint links_before = now - link_lifetime - Milliseconds(86'400'000);
+    std::int64_t removed = 0;
+    Status st = store_.write([&](store::Transaction& tx) -> Status {
+        auto n = tx.expire_idempotency(now - ttl, links_before, limit);
+        if (!n) return n.error();
+        removed = *n;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return removed;
+}
+
 }  // namespace baton::engine

@@ -25,8 +25,26 @@ void Scheduler::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void Scheduler::housekeep() {
+    constexpr std::size_t batch = 1000;
+    for (int round = 0; round < 100; ++round) {  // at most 100,000 a turn: never hog the store
+        auto removed = engine_.expire_idempotency(options_.idempotency_ttl, batch);
+        if (!removed) {
+            std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
+            return;
+        }
+        if (static_cast<std::size_t>(*removed) < batch) return;
+    }
+}
+
 void Scheduler::run() {
+    auto next_housekeeping = std::chrono::steady_clock::now();
     for (;;) {
+        if (options_.housekeeping > Milliseconds(0) &&
+            std::chrono::steady_clock::now() >= next_housekeeping) {
+            housekeep();
+            next_housekeeping = std::chrono::steady_clock::now() + options_.housekeeping;
+        }
         Milliseconds sleep = options_.poll;
         auto tick = engine_.fire_due_timers(options_.batch_max);
         if (!tick) {

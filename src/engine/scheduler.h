@@ -21,6 +21,10 @@ namespace baton::engine {
 struct SchedulerOptions {
     std::size_t batch_max = 500;  // timers per transaction
     Milliseconds poll{250};       // the longest sleep between looks at the timers
+    // Housekeeping, every `housekeeping` (0: never): stored Idempotency-Key answers older
+    // than `idempotency_ttl` are forgotten, a batch at a time.
+    Milliseconds housekeeping{600'000};
+    Milliseconds idempotency_ttl{86'400'000};
 };
 
 class Scheduler {
@@ -38,6 +42,7 @@ public:
 
 private:
     void run();
+    void housekeep();
 
     Engine& engine_;
     const SchedulerOptions options_;

@@ -66,7 +66,8 @@ Result<std::vector<core::Event>> events_of(const Request& r, TimePoint now,
         if (body->empty()) return make_error(ErrorCode::invalid_argument, "the batch is empty");
         if (body->size() > batch_max) {
             return make_error(ErrorCode::limit_exceeded,
-                              "a batch holds at most " + std::to_string(batch_max) + " events");
+                              "a batch holds at most " + std::to_string(batch_max) + " events",
+                              "batch");
         }
         for (auto& item : *body) items.push_back(std::move(item));
     } else {
@@ -92,9 +93,18 @@ nlohmann::json result_json(const core::Event& e, const engine::IngestResult& r) 
 
 }  // namespace
 
+// A batch with too many events is a body too large for this route (413), unlike a field
+// over its limit inside one event (400).
+Response events_problem(const Error& e) {
+    if (e.code == ErrorCode::limit_exceeded && e.field == "batch") {
+        return problem(413, "Content Too Large", e.message, "batch");
+    }
+    return problem_from(e);
+}
+
 Response Api::post_events(const Request& request) {
     auto events = events_of(request, engine_.now(), options_.batch_events_max);
-    if (!events) return problem_from(events.error());
+    if (!events) return events_problem(events.error());
     nlohmann::json results = nlohmann::json::array();
     std::int64_t stored = 0, duplicates = 0;
     for (const auto& event : *events) {
@@ -119,7 +129,7 @@ Response Api::post_events(const Request& request) {
 bool Api::post_event_async(const Request& request, const Respond& respond) {
     auto events = events_of(request, engine_.now(), options_.batch_events_max);
     if (!events) {
-        respond([r = problem_from(events.error())] { return r; });
+        respond([r = events_problem(events.error())] { return r; });
         return true;
     }
     if (events->size() != 1) return false;

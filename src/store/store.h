@@ -233,6 +233,11 @@ public:
     virtual Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
                                                                  const std::string& key) = 0;
     virtual Status put_idempotency(const IdempotencyRecord& record) = 0;
+    // Forgets stored answers created before `before` whose scope is not "link", and spent
+    // one-click links (scope "link") created before `links_before`: at most `limit`, oldest
+    // first. Answers how many were removed.
+    virtual Result<std::int64_t> expire_idempotency(TimePoint before, TimePoint links_before,
+                                                    std::size_t limit) = 0;
 };
 
 using TransactionFn = std::function<Status(Transaction&)>;

@@ -326,6 +326,22 @@ TEST_F(DispatcherTest, OneClickLinksActOnceAsTheirPersonAndOnlyUntilTheyExpire) 
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, ErrorCode::conflict);
 
+    // Housekeeping forgets old answers, but never a spent link that could still be used.
+    clock_.advance(hours(48));
+    auto expired_keys = engine_->expire_idempotency(hours(24), 1000);
+    ASSERT_TRUE(expired_keys.ok());
+    EXPECT_EQ(*expired_keys, 0);
+    auto replay = engine_->use_link(token);
+    ASSERT_FALSE(replay.ok());
+    EXPECT_EQ(replay.error().code, ErrorCode::conflict);
+    clock_.advance(hours(24 * 7));
+    auto forgotten = engine_->expire_idempotency(hours(24), 1000);
+    ASSERT_TRUE(forgotten.ok());
+    EXPECT_EQ(*forgotten, 1);
+    auto too_late = engine_->use_link(token);  // past its lifetime: refused all the same
+    ASSERT_FALSE(too_late.ok());
+    EXPECT_EQ(too_late.error().code, ErrorCode::forbidden);
+
     auto late = engine_->make_link(id, "done", "dana", clock_.now() + hours(1));
     ASSERT_TRUE(late.ok());
     clock_.advance(hours(2));

@@ -410,6 +410,17 @@ TEST_F(HttpApi, CloudEventBatchModeAnswersEachEvent) {
     expect_problem(call("POST", "/v1/events", "dana", batch.dump(), type), 400, "[1].type");
     expect_problem(call("POST", "/v1/events", "dana", R"({"type":"x"})", type), 400);
     expect_problem(call("POST", "/v1/events", "dana", "[]", type), 400);
+
+    // More events than a batch holds: the body is too large for the route (413), and
+    // nothing of it is stored.
+    json big = json::array();
+    for (int i = 0; i < 1001; ++i) {
+        big.push_back({{"specversion", "1.0"}, {"type", "t"}, {"source", "big"},
+                       {"id", "big-" + std::to_string(i)}});
+    }
+    expect_problem(call("POST", "/v1/events", "dana", big.dump(), type), 413, "batch");
+    const auto stored = call("GET", "/v1/events?type=t", "dana");
+    EXPECT_EQ(json::parse(stored.body).at("items").size(), 0u) << describe(stored);
 }
 
 TEST_F(HttpApi, EventsRefuseBadInputWithAProblem) {

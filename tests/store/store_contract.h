@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -860,6 +861,39 @@ TEST_P(StoreContract, DocumentsByPrefixAreTheCurrentVersionOfEach) {
     EXPECT_EQ(docs[1].kind, "template:b");
     EXPECT_EQ(docs[1].text, "b2");
     EXPECT_EQ(docs[1].version, 2);
+}
+
+TEST_P(StoreContract, OldIdempotencyAnswersExpireAndSpentLinksLastLonger) {
+    ASSERT_OK(store_->write([&](Transaction& tx) -> Status {
+        for (const auto& [scope, key, ms] :
+             std::vector<std::tuple<std::string, std::string, std::int64_t>>{
+                 {"t1", "old", 100}, {"t1", "new", 900}, {"t2", "old", 200},
+                 {"link", "spent-long-ago", 50}, {"link", "spent-lately", 300}}) {
+            IdempotencyRecord r = make_idempotency(scope, key);
+            r.created_at = at(ms);
+            if (auto s = tx.put_idempotency(r); !s) return s;
+        }
+        return ok_status();
+    }));
+    // Answers before 500 go; links only before 100.
+    ASSIGN_OR_FAIL(first, in_write([&](Transaction& tx) {
+        return tx.expire_idempotency(at(500), at(100), 2);
+    }));
+    EXPECT_EQ(first, 2);  // the limit, oldest first: link@50, t1/old@100
+    ASSIGN_OR_FAIL(rest, in_write([&](Transaction& tx) {
+        return tx.expire_idempotency(at(500), at(100), 100);
+    }));
+    EXPECT_EQ(rest, 1);  // t2/old@200
+    auto kept = [&](const std::string& scope, const std::string& key) {
+        auto r = in_read([&](Transaction& tx) { return tx.idempotency(scope, key); });
+        EXPECT_TRUE(r.ok());
+        return r.ok() && r->has_value();
+    };
+    EXPECT_FALSE(kept("t1", "old"));
+    EXPECT_FALSE(kept("t2", "old"));
+    EXPECT_FALSE(kept("link", "spent-long-ago"));
+    EXPECT_TRUE(kept("t1", "new"));
+    EXPECT_TRUE(kept("link", "spent-lately"));  // a link outlives an answer of its age
 }
 
 // --- the scheduler and the dispatcher ------------------------------------------------------

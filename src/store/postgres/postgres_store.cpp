@@ -875,6 +875,8 @@ public:
     Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
                                                          const std::string& key) override;
     Status put_idempotency(const IdempotencyRecord& record) override;
+    Result<std::int64_t> expire_idempotency(TimePoint before, TimePoint links_before,
+                                            std::size_t limit) override;
 
 private:
     Status require_writable(const char* method) const {
@@ -1597,6 +1599,18 @@ Status PgTransaction::put_idempotency(const IdempotencyRecord& record) {
                           "idempotency key '" + record.key + "' is already stored", "key");
     }
     return ok_status();
+}
+
+Result<std::int64_t> PgTransaction::expire_idempotency(TimePoint before, TimePoint links_before,
+                                                      std::size_t limit) {
+    if (auto s = require_writable("expire_idempotency"); !s) return s.error();
+    auto r = run(
+        "DELETE FROM idempotency WHERE (scope, key) IN (SELECT scope, key FROM idempotency "
+        "WHERE created_ms < CASE WHEN scope = 'link' THEN $2::bigint ELSE $1::bigint END "
+        "ORDER BY created_ms LIMIT $3 FOR UPDATE SKIP LOCKED)",
+        Params().time(before).time(links_before).i64(page_limit(limit)));
+    if (!r) return r.error();
+    return static_cast<std::int64_t>(affected(*r));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -849,6 +849,8 @@ public:
     Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
                                                          const std::string& key) override;
     Status put_idempotency(const IdempotencyRecord& record) override;
+    Result<std::int64_t> expire_idempotency(TimePoint before, TimePoint links_before,
+                                            std::size_t limit) override;
 
 private:
     Status require_writable(const char* method) const {
@@ -1686,6 +1688,21 @@ Status SqliteTransaction::put_idempotency(const IdempotencyRecord& record) {
                           "idempotency key '" + record.key + "' is already stored", "key");
     }
     return ok_status();
+}
+
+Result<std::int64_t> SqliteTransaction::expire_idempotency(TimePoint before,
+                                                          TimePoint links_before,
+                                                          std::size_t limit) {
+    if (auto s = require_writable("expire_idempotency"); !s) return s.error();
+    // idempotency_by_created keeps this an index range scan, however many keys are kept.
+    auto q = c_.query(
+        "DELETE FROM idempotency WHERE (scope, key) IN (SELECT scope, key FROM idempotency "
+        "WHERE created_ms < CASE WHEN scope = 'link' THEN ?2 ELSE ?1 END "
+        "ORDER BY created_ms LIMIT ?3)");
+    if (!q) return q.error();
+    q->bind_time(before).bind_time(links_before).bind_i64(page_limit(limit));
+    if (auto s = q->run(); !s) return s.error();
+    return static_cast<std::int64_t>(sqlite3_changes64(c_.db()));
 }
 
 // ---------------------------------------------------------------------------------------
