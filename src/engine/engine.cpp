@@ -525,6 +525,20 @@ Status insert_plan(store::Transaction& tx, HandoffPlan& plan, IngestResult& out)
 
 }  // namespace
 
+// Stores the event; false (with the first time's handoffs in `out`) when (source, id) was
+// stored before: a duplicate creates nothing.
+Result<bool> Engine::store_event(store::Transaction& tx, const core::Event& event, TimePoint now,
+                                 IngestResult& out) {
+    auto inserted = tx.insert_event(event, now);
+    if (!inserted) return inserted.error();
+    if (*inserted) return true;
+    out.duplicate = true;
+    auto ids = tx.handoffs_of_event(event.source, event.id);
+    if (!ids) return ids.error();
+    out.handoff_ids = std::move(ids).value();
+    return false;
+}
+
 Result<IngestResult> Engine::ingest(const core::Event& event) {
     if (auto st = core::validate_event(event); !st) return st.error();
     const TimePoint now = clock_.now();
@@ -535,15 +549,9 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     bool snapshot_was_stale = false;
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         out = IngestResult{};
-        auto inserted = tx.insert_event(event, now);
-        if (!inserted) return inserted.error();
-        if (!*inserted) {
-            out.duplicate = true;
-            auto ids = tx.handoffs_of_event(event.source, event.id);
-            if (!ids) return ids.error();
-            out.handoff_ids = std::move(ids).value();
-            return ok_status();
-        }
+        auto fresh = store_event(tx, event, now, out);
+        if (!fresh) return fresh.error();
+        if (!*fresh) return ok_status();
         if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
             return created;
         }
@@ -726,15 +734,9 @@ Status Engine::store_planned(store::Transaction& tx, PlannedIngest& plan) {
     IngestResult& out = plan.out;
     out = IngestResult{};
     const core::Event& event = plan.event;
-    auto inserted = tx.insert_event(event, plan.now);
-    if (!inserted) return inserted.error();
-    if (!*inserted) {
-        out.duplicate = true;
-        auto ids = tx.handoffs_of_event(event.source, event.id);
-        if (!ids) return ids.error();
-        out.handoff_ids = std::move(ids).value();
-        return ok_status();
-    }
+    auto fresh = store_event(tx, event, plan.now, out);
+    if (!fresh) return fresh.error();
+    if (!*fresh) return ok_status();
     auto version = tx.config_version();
     if (!version) return version.error();
     if (!plan.snapshot || *version != plan.config_version) {

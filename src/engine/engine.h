@@ -252,6 +252,8 @@ private:
                           const core::Playbook& pb, int version, const core::Event& event,
                           TimePoint now, IngestResult& out,
                           const std::string* subject_carried = nullptr);
+    Result<bool> store_event(store::Transaction& tx, const core::Event& event, TimePoint now,
+                             IngestResult& out);
     // `next:` — starts playbook `next_id` for a handoff that is done, carrying its subject
     // and data, and notes the relay on both timelines.
     Status relay_next(store::Transaction& tx, const Snapshot& snap, const core::Handoff& done,
