@@ -25,6 +25,7 @@
 #include "crypto/signatures.h"
 #include "e2e/run_process.h"
 #include "http/http_client.h"
+#include "http/problem_checks.h"
 
 namespace baton::test {
 namespace {
@@ -34,36 +35,6 @@ using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string describe(const HttpResponse& r) {
-    std::string out = "HTTP " + std::to_string(r.status) + " " + r.reason + "\n";
-    for (const auto& [n, v] : r.headers) out += n + ": " + v + "\n";
-    return out + "\n" + r.body.substr(0, 2000);
-}
-
-json body_json(const HttpResponse& r) {
-    return json::parse(r.body, nullptr, false);
-}
-
-
-// RFC 9457: application/problem+json with type, title, status, detail and, when one input is
-// at fault, the field that is.
-void expect_problem(const HttpResponse& r, int status, const std::string& field = "") {
-    EXPECT_EQ(r.status, status) << describe(r);
-    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/problem+json") << describe(r);
-    const json p = body_json(r);
-    ASSERT_TRUE(p.is_object()) << describe(r);
-    EXPECT_TRUE(p.contains("type") && p["type"].is_string()) << describe(r);
-    EXPECT_TRUE(p.contains("title") && p["title"].is_string() &&
-                !p["title"].get<std::string>().empty())
-        << describe(r);
-    EXPECT_EQ(p.value("status", 0), status) << describe(r);
-    EXPECT_TRUE(p.contains("detail") && p["detail"].is_string() &&
-                !p["detail"].get<std::string>().empty())
-        << describe(r);
-    if (!field.empty()) {
-        EXPECT_EQ(p.value("field", ""), field) << describe(r);
-    }
-}
 
 // A `baton serve` child: its pid, the port it printed and its captured output.
 struct ServerProcess {

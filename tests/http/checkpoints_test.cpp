@@ -26,6 +26,7 @@
 #include "engine/clock.h"
 #include "engine/engine.h"
 #include "http/http_client.h"
+#include "http/problem_checks.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace baton::test {
@@ -52,25 +53,6 @@ webhooks:
 public_url: "https://baton.example.com"
 slack_signing_secret: ")") + signing_secret + "\"\n";
 
-std::string describe(const HttpResponse& r) {
-    std::string out = "HTTP " + std::to_string(r.status) + " " + r.reason + "\n";
-    for (const auto& [n, v] : r.headers) out += n + ": " + v + "\n";
-    return out + "\n" + r.body.substr(0, 2000);
-}
-
-json body_json(const HttpResponse& r) { return json::parse(r.body, nullptr, false); }
-
-void expect_problem(const HttpResponse& r, int status, const std::string& field = "") {
-    EXPECT_EQ(r.status, status) << describe(r);
-    EXPECT_EQ(r.header("Content-Type").value_or(""), "application/problem+json") << describe(r);
-    const json p = body_json(r);
-    ASSERT_TRUE(p.is_object()) << describe(r);
-    EXPECT_EQ(p.value("status", 0), status) << describe(r);
-    EXPECT_FALSE(p.value("detail", "").empty()) << describe(r);
-    if (!field.empty()) {
-        EXPECT_EQ(p.value("field", ""), field) << describe(r);
-    }
-}
 
 bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
