@@ -764,7 +764,9 @@ Status Engine::store_planned(store::Transaction& tx, PlannedIngest& plan) {
             }
         }
     }
-    if (auto ticked = tick_checklists(tx, event, plan.now); !ticked) return ticked;
+    // The planned snapshot is current unless the plan went stale: then ask the store.
+    const Snapshot* current = plan.stale ? nullptr : plan.snapshot.get();
+    if (auto ticked = tick_checklists(tx, event, plan.now, current); !ticked) return ticked;
     return tx.set_event_handoffs(event.source, event.id,
                                  static_cast<int>(out.handoff_ids.size()));
 }

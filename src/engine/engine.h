@@ -259,7 +259,9 @@ private:
     Status relay_next(store::Transaction& tx, const Snapshot& snap, const core::Handoff& done,
                       const std::string& next_id, TimePoint now);
     // Ticks the checklist items that `event` completes on the open handoffs of its subject.
-    Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now);
+    // `current` is the configuration `tx` sees, when the caller has it (else it is read).
+    Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
+                           const Snapshot* current = nullptr);
     // A person handle for `wanted` as a timer or escalation names it: a template rendered
     // against the handoff, a team resolved by its rule; an unknown name is kept as written.
     Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,

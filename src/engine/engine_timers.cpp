@@ -142,13 +142,19 @@ Status Engine::relay_next(store::Transaction& tx, const Snapshot& snap, const co
                                {{"to", next}, {"playbook", pb.id}})});
 }
 
-Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now) {
+Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
+                               const Snapshot* current) {
     if (!event.subject || event.subject->empty()) return ok_status();
-    // Only event types that some playbook's checklist names are looked for (one cached
-    // snapshot check); every other event costs nothing here.
-    auto snap = snapshot(tx, false);
-    if (!snap) return snap.error();
-    if ((*snap)->tick_types.count(event.type) == 0) return ok_status();
+    // Only event types that some playbook's checklist names are looked for; every other
+    // event costs one set look-up here.
+    std::shared_ptr<const Snapshot> read;
+    if (current == nullptr) {
+        auto snap = snapshot(tx, false);
+        if (!snap) return snap.error();
+        read = std::move(snap).value();
+        current = read.get();
+    }
+    if (current->tick_types.count(event.type) == 0) return ok_status();
     store::HandoffFilter f;
     f.subject = *event.subject;
     f.limit = limits::list_page_max;
