@@ -238,6 +238,8 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
     (*server)->stop();
     scheduler.stop();
     dispatcher.stop();
+    // Answer what the channels still hold while the dispatcher is alive to hear it.
+    channels.shutdown();
     return "Baton stopped (" + std::string(received == SIGTERM ? "SIGTERM" : "SIGINT") +
            "): every in-flight request was answered.\n";
 }

@@ -11,6 +11,8 @@ Channels::Channels(ChannelOptions options)
 // The transport is a member declared first, so it would be destroyed last; stopping it
 // here answers what is pending while the channels still exist, for a callback that sends
 // again.
+void Channels::shutdown() { transport_.shutdown(); }
+
 Channels::~Channels() {
     transport_.shutdown();
 }

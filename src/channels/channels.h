@@ -33,6 +33,10 @@ class Channels {
   public:
     explicit Channels(ChannelOptions options = {});
     ~Channels();
+    // Stops the transport: every send still queued or in flight is answered now (retry,
+    // "shutting down"), on the caller's thread. Idempotent; the destructor calls it. Call
+    // it before destroying whatever the answers' callbacks refer to.
+    void shutdown();
     Channels(const Channels&) = delete;
     Channels& operator=(const Channels&) = delete;
 

@@ -19,10 +19,20 @@ void Dispatcher::stop(Milliseconds grace) {
     {
         std::unique_lock lock(mutex_);
         if (stopping_ && !thread_.joinable()) return;
-        stopping_ = true;
+        draining_ = true;
         // Messages in flight get `grace` to finish, so that their outcome is recorded now
-        // rather than after their lease.
-        changed_.wait_for(lock, grace, [&] { return in_flight_.empty(); });
+        // rather than after their lease; the thread keeps settling them meanwhile (or, with
+        // no thread, the waits below do).
+        const auto deadline = std::chrono::steady_clock::now() + grace;
+        while (!in_flight_.empty() && std::chrono::steady_clock::now() < deadline) {
+            if (!thread_.joinable()) {
+                lock.unlock();
+                settle_finished();
+                lock.lock();
+            }
+            changed_.wait_for(lock, Milliseconds(20));
+        }
+        stopping_ = true;
     }
     changed_.notify_all();
     if (thread_.joinable()) thread_.join();
@@ -75,7 +85,7 @@ Result<int> Dispatcher::pass() {
     std::size_t room = 0;
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) return 0;
+        if (stopping_ || draining_) return 0;
         room = options_.in_flight_max - std::min(options_.in_flight_max, in_flight_.size());
     }
     if (room == 0) return 0;

@@ -51,8 +51,10 @@ public:
     Dispatcher& operator=(const Dispatcher&) = delete;
 
     void start();
-    // Stops taking rows, waits up to `grace` for messages in flight, and stops the thread.
-    // What was not settled is sent again after its lease.
+    // Stops taking rows, waits up to `grace` for messages in flight (still recording how
+    // they end), and stops the thread. What was not settled is sent again after its lease.
+    // The channels may still answer sends afterwards (into a queue nobody reads): shut them
+    // down before destroying the dispatcher.
     void stop(Milliseconds grace = Milliseconds(5000));
     void wake();  // new rows may be due
 
@@ -88,6 +90,7 @@ private:
     std::condition_variable changed_;
     std::deque<Finished> finished_ /* GUARDED_BY(mutex_) */;
     std::set<std::int64_t> in_flight_ /* GUARDED_BY(mutex_) */;
+    bool draining_ = false /* GUARDED_BY(mutex_) */;  // stop(): lease nothing more
     bool stopping_ = false /* GUARDED_BY(mutex_) */;
     bool woken_ = false /* GUARDED_BY(mutex_) */;
     std::optional<TimePoint> next_due_ /* GUARDED_BY(mutex_) */;

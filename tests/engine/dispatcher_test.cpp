@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_clock.h"
@@ -55,6 +56,31 @@ private:
     std::mutex mutex_;
     std::vector<channels::Outcome> script_;
     std::vector<channels::Notification> sent_;
+};
+
+// Holds every send until the test answers it, like an endpoint that is slow to reply.
+class HeldChannel final : public channels::Channel {
+public:
+    void send(channels::Notification, std::function<void(channels::Outcome)> done) override {
+        std::lock_guard lock(mutex_);
+        held_.push_back(std::move(done));
+    }
+    std::size_t held() {
+        std::lock_guard lock(mutex_);
+        return held_.size();
+    }
+    void answer_all(channels::Outcome outcome) {
+        std::vector<std::function<void(channels::Outcome)>> held;
+        {
+            std::lock_guard lock(mutex_);
+            held.swap(held_);
+        }
+        for (auto& done : held) done(outcome);
+    }
+
+private:
+    std::mutex mutex_;
+    std::vector<std::function<void(channels::Outcome)>> held_;
 };
 
 const char* kPeople = R"(
@@ -349,6 +375,32 @@ TEST_F(DispatcherTest, OneClickLinksActOnceAsTheirPersonAndOnlyUntilTheyExpire) 
     ASSERT_FALSE(expired.ok());
     EXPECT_EQ(expired.error().code, ErrorCode::forbidden);
     EXPECT_NE(expired.error().message.find("expired"), std::string::npos);
+}
+
+TEST_F(DispatcherTest, StoppingWaitsForMessagesInFlightAndRecordsHowTheyEnded) {
+    configure();
+    const auto id = ready("r1");
+    HeldChannel held;
+    engine::DispatcherOptions options;
+    options.poll = Milliseconds(20);
+    engine::Dispatcher dispatcher(*engine_, engine::ChannelSet{&held, &held, nullptr}, options);
+    dispatcher.start();
+    for (int i = 0; i < 500 && held.held() < 3; ++i) std::this_thread::sleep_for(Milliseconds(10));
+    ASSERT_EQ(held.held(), 3u);
+    // The endpoint answers while the dispatcher is stopping: the answers are recorded.
+    std::thread late([&] {
+        std::this_thread::sleep_for(Milliseconds(100));
+        held.answer_all({Kind::delivered, std::nullopt, 200, "HTTP 200"});
+    });
+    const auto stopping = std::chrono::steady_clock::now();
+    dispatcher.stop(seconds(60));
+    const auto took = std::chrono::steady_clock::now() - stopping;
+    late.join();
+    // It stopped once the last answer was recorded, not at the end of its grace (the
+    // margin is for slow machines: the answer comes after 0.1 s).
+    EXPECT_LT(took, seconds(50));
+    for (const auto& row : outbox(id)) EXPECT_EQ(row.status, "delivered") << row.channel;
+    EXPECT_EQ(dispatcher.counters().delivered, 3u);
 }
 
 }  // namespace
