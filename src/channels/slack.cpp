@@ -14,25 +14,7 @@ using nlohmann::json;
 
 // Slack's mrkdwn treats &, < and > as control characters (links, mentions); nothing else
 // needs escaping (api.slack.com/reference/surfaces/formatting#escaping).
-std::string mrkdwn_escape(std::string_view text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
+std::string mrkdwn_escape(std::string_view text) { return escape_markup(text, false); }
 
 // Escaped, then cut to `chars_max` characters with "…" — never inside an entity, which
 // would leave a stray "&am" in the channel.

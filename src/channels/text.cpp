@@ -57,32 +57,23 @@ std::string truncate_chars(std::string_view text, std::size_t chars_max) {
     return std::string(text.substr(0, at)) + "…";
 }
 
-std::string html_escape(std::string_view text) {
+std::string escape_markup(std::string_view text, bool quotes) {
     std::string out;
     out.reserve(text.size());
     for (char c : text) {
         switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out += c;
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"': out += quotes ? "&quot;" : "\""; break;
+            case '\'': out += quotes ? "&#39;" : "'"; break;
+            default: out += c;
         }
     }
     return out;
 }
+
+std::string html_escape(std::string_view text) { return escape_markup(text, true); }
 
 std::string single_line(std::string_view text) {
     std::string out;

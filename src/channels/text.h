@@ -20,6 +20,9 @@ std::string truncate_chars(std::string_view text, std::size_t chars_max);
 
 // &, <, >, " and ' as entities.
 std::string html_escape(std::string_view text);
+// &, < and > as entities, and with `quotes` also " and ' (HTML attributes); Slack's mrkdwn
+// needs only the first three.
+std::string escape_markup(std::string_view text, bool quotes);
 // Control characters (CR and LF among them) become spaces, runs of them one space.
 std::string single_line(std::string_view text);
 // An absolute http:// or https:// URL without spaces or control characters: the only links

@@ -91,17 +91,23 @@ protected:
     }
 
     std::int64_t deal(const std::string& id) {
-        core::Event e;
-        e.id = id;
-        e.type = "deal.won";
-        e.source = "crm";
-        e.time = clock_.now();
-        e.subject = "Acme";
-        e.data = {{"company", "Acme"}};
-        auto r = engine_->ingest(e);
+        auto r = engine_->ingest(event(id, "deal.won", "crm", "Acme"));
         EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
         EXPECT_EQ(r->handoff_ids.size(), 1u);
         return r->handoff_ids.at(0);
+    }
+
+    // An event of `type` about `subject`, at the clock's now.
+    core::Event event(const std::string& id, const std::string& type, const std::string& source,
+                      const std::string& subject) {
+        core::Event e;
+        e.id = id;
+        e.type = type;
+        e.source = source;
+        e.time = clock_.now();
+        e.subject = subject;
+        e.data = {{"company", subject}};
+        return e;
     }
 
     engine::Engine::TimerTick tick() {
@@ -274,12 +280,7 @@ TEST_F(SchedulerTest, TimersThatFellDueWhileDownFireOnceAtStart) {
 
 TEST_F(SchedulerTest, AnEventTicksTheChecklistItemOfItsSubject) {
     const auto id = deal("d1");
-    core::Event signed_event;
-    signed_event.id = "s1";
-    signed_event.type = "contract.signed";
-    signed_event.source = "docusign";
-    signed_event.time = clock_.now();
-    signed_event.subject = "Acme";
+    core::Event signed_event = event("s1", "contract.signed", "docusign", "Acme");
     ASSERT_TRUE(engine_->ingest(signed_event).ok());
     core::Handoff h = show(id);
     EXPECT_FALSE(h.checklist[0].checked);
@@ -288,18 +289,9 @@ TEST_F(SchedulerTest, AnEventTicksTheChecklistItemOfItsSubject) {
     EXPECT_EQ(entries(h, "checked"), 1);
 
     // Another subject ticks nothing.
-    const auto other = [&] {
-        core::Event e;
-        e.id = "d2";
-        e.type = "deal.won";
-        e.source = "crm";
-        e.time = clock_.now();
-        e.subject = "Globex";
-        e.data = {{"company", "Globex"}};
-        auto r = engine_->ingest(e);
-        EXPECT_TRUE(r.ok());
-        return r->handoff_ids.at(0);
-    }();
+    auto globex = engine_->ingest(event("d2", "deal.won", "crm", "Globex"));
+    ASSERT_TRUE(globex.ok());
+    const auto other = globex->handoff_ids.at(0);
     signed_event.id = "s2";
     ASSERT_TRUE(engine_->ingest(signed_event).ok());
     EXPECT_FALSE(show(other).checklist[1].checked);
@@ -309,12 +301,7 @@ TEST_F(SchedulerTest, AnEventTicksTheChecklistItemOfItsSubject) {
 TEST_F(SchedulerTest, TheAsynchronousIntakeTicksChecklistItemsToo) {
     const auto id = deal("d1");
     // The HTTP intake's path: planned outside the write, committed on the store's thread.
-    core::Event signed_event;
-    signed_event.id = "s-async";
-    signed_event.type = "contract.signed";
-    signed_event.source = "docusign";
-    signed_event.time = clock_.now();
-    signed_event.subject = "Acme";
+    const core::Event signed_event = event("s-async", "contract.signed", "docusign", "Acme");
     std::promise<Result<engine::IngestResult>> answered;
     engine_->ingest_async(signed_event, [&](Result<engine::IngestResult> r) {
         answered.set_value(std::move(r));

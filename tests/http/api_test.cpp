@@ -26,6 +26,7 @@
 #include "e2e/run_process.h"
 #include "http/http_client.h"
 #include "http/problem_checks.h"
+#include "http/workspace_setup.h"
 
 namespace baton::test {
 namespace {
@@ -61,20 +62,8 @@ done_within: 1h
 class HttpApi : public ::testing::Test {
   protected:
     void SetUp() override {
-        RunOptions init;
-        init.args = {"init", ws_};
-        const auto r = run_baton(init);
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-        for (const char* handle : {"ari", "dana", "lee", "val"}) {
-            RunOptions o;
-            o.args = {"--workspace", ws_, "--json", "token", "create", handle};
-            const auto t = run_baton(o);
-            ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
-            const json j = json::parse(t.out, nullptr, false);
-            ASSERT_TRUE(j.is_object()) << t.out;
-            ASSERT_EQ(j.value("handle", ""), handle);
-            tokens_[handle] = j.at("token").get<std::string>();
-        }
+        ASSERT_NO_FATAL_FAILURE(
+            init_workspace_with_tokens(ws_, {"ari", "dana", "lee", "val"}, tokens_));
         main_ = start_server({"--quiet"});
         ASSERT_NE(main_, nullptr);
         port_ = main_->port;

@@ -27,6 +27,7 @@
 #include "engine/engine.h"
 #include "http/http_client.h"
 #include "http/problem_checks.h"
+#include "http/workspace_setup.h"
 #include "store/sqlite/sqlite_store.h"
 
 namespace baton::test {
@@ -61,17 +62,8 @@ bool contains(const std::string& text, const std::string& part) {
 class Checkpoints : public ::testing::Test {
   protected:
     void SetUp() override {
-        RunOptions init;
-        init.args = {"init", ws_};
-        const auto r = run_baton(init);
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
-        for (const char* handle : {"ari", "dana", "lee", "val"}) {
-            RunOptions o;
-            o.args = {"--workspace", ws_, "--json", "token", "create", handle};
-            const auto t = run_baton(o);
-            ASSERT_EQ(t.exit_code, 0) << t.out << t.err;
-            tokens_[handle] = json::parse(t.out).at("token").get<std::string>();
-        }
+        ASSERT_NO_FATAL_FAILURE(
+            init_workspace_with_tokens(ws_, {"ari", "dana", "lee", "val"}, tokens_));
         RunOptions o;
         o.args = {"--workspace", ws_, "serve", "--listen", "127.0.0.1:0", "--quiet"};
         auto child = Child::start(baton_binary(), o);
