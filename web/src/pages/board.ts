@@ -1,0 +1,422 @@
+// The board: Waiting · Accepted · Done (the last 7 days), a card per handoff, filters kept in
+// the URL, and live updates from the tab's stream. Built for 10,000 open handoffs: the list
+// is paged 1,000 at a time, each column is built in a DocumentFragment and appended once,
+// and the cards use `content-visibility: auto` so the browser lays out only what is seen.
+
+import { h, replace } from '../h';
+import { get, messageOf, query } from '../api';
+import * as session from '../session';
+import { subscribe } from '../stream';
+import { navigate, type Context, type Page } from '../router';
+import { deadlineChip, heldText, ms } from '../time';
+import { alertRegion, empty, handoffPath, link, pageHeader } from '../ui';
+import type { Handoff, HandoffPage, People, PlaybookRef } from '../types';
+
+const recent_done_ms = 7 * 24 * 3600 * 1000;
+const page_limit = 1000;
+const search_debounce_ms = 300;
+
+type Column = 'waiting' | 'accepted' | 'done';
+const columns: { state: Column; title: string; none: string }[] = [
+  { state: 'waiting', title: 'Waiting', none: 'Nothing is waiting to be accepted.' },
+  { state: 'accepted', title: 'Accepted', none: 'Nothing is in progress.' },
+  { state: 'done', title: 'Done', none: 'Nothing was finished in the last 7 days.' },
+];
+
+interface Filters {
+  playbook: string;
+  owner: string;
+  team: string;
+  overdue: boolean;
+  mine: boolean;
+  q: string;
+}
+
+function filtersOf(q: URLSearchParams): Filters {
+  return {
+    playbook: q.get('playbook') ?? '',
+    owner: q.get('owner') ?? '',
+    team: q.get('team') ?? '',
+    overdue: q.get('overdue') === 'true',
+    mine: q.get('mine') === 'true',
+    q: q.get('q') ?? '',
+  };
+}
+
+function anyFilter(f: Filters): boolean {
+  return Boolean(f.playbook || f.owner || f.team || f.overdue || f.mine || f.q);
+}
+
+interface CardRef {
+  h: Handoff;
+  el: HTMLLIElement;
+  chip: HTMLElement;
+  held: HTMLElement;
+  column: Column;
+}
+
+export function renderBoard(root: HTMLElement, ctx: Context): Page {
+  let filters = filtersOf(ctx.query);
+  let people: People | null = null;
+  let generation = 0;
+  let baseSeq = 0;
+  let loading = true;
+  const pending: [Handoff, number][] = [];
+  const cards = new Map<number, CardRef>();
+  const alert = alertRegion();
+
+  // The filter form; every change goes into the URL (pushState), and the URL drives the load.
+  const playbookSelect = h('select', { id: 'f-playbook', name: 'playbook' });
+  const ownerSelect = h('select', { id: 'f-owner', name: 'owner' });
+  const teamSelect = h('select', { id: 'f-team', name: 'team' });
+  const overdueBox = h('input', { id: 'f-overdue', type: 'checkbox', name: 'overdue' });
+  const mineBox = h('input', { id: 'f-mine', type: 'checkbox', name: 'mine' });
+  const search = h('input', { id: 'f-q', type: 'search', name: 'q', placeholder: 'Subject…',
+                              autocomplete: 'off' });
+  const clear = h('a', { href: '/', class: 'clear-filters' }, 'Clear filters');
+  let searchTimer = 0;
+  for (const select of [playbookSelect, ownerSelect, teamSelect]) {
+    select.addEventListener('change', pushFilters);
+  }
+  overdueBox.addEventListener('change', pushFilters);
+  mineBox.addEventListener('change', pushFilters);
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = window.setTimeout(pushFilters, search_debounce_ms);
+  });
+  const form = h('form', { class: 'filters', role: 'search', 'aria-label': 'Filter the board',
+                           onsubmit: (e: SubmitEvent) => { e.preventDefault(); pushFilters(); } },
+    field('f-q', 'Search subjects', search),
+    field('f-playbook', 'Playbook', playbookSelect),
+    field('f-owner', 'Owner', ownerSelect),
+    field('f-team', 'Team', teamSelect),
+    h('div', { class: 'checks' },
+      h('label', { for: 'f-overdue', class: 'check' }, overdueBox, ' Overdue'),
+      h('label', { for: 'f-mine', class: 'check' }, mineBox, ' Mine')),
+    clear);
+
+  const status = h('p', { class: 'board-status muted', 'aria-live': 'polite' });
+  const notice = h('div', { class: 'board-notice' });
+  const lists = new Map<Column, HTMLOListElement>();
+  const counts = new Map<Column, HTMLElement>();
+  const nones = new Map<Column, HTMLElement>();
+  const grid = h('div', { class: 'columns' }, columns.map((c) => {
+    const list = h('ol', { class: 'cards', 'aria-labelledby': `col-${c.state}` });
+    const count = h('span', { class: 'count' }, '0');
+    const none = h('p', { class: 'column-empty muted', hidden: true }, c.none);
+    lists.set(c.state, list);
+    counts.set(c.state, count);
+    nones.set(c.state, none);
+    return h('section', { class: `column column-${c.state}`, 'data-column': c.state },
+      h('h2', { id: `col-${c.state}` }, c.title, ' ', count), none, list);
+  }));
+
+  root.append(pageHeader('Board', status), form, alert, notice, grid);
+  syncForm();
+  fillOptions();
+  void load();
+
+  const unsubscribe = subscribeLater();
+  const tick = window.setInterval(refreshTimes, 60_000);
+
+  function field(id: string, label: string, control: HTMLElement): HTMLElement {
+    return h('div', { class: 'field' }, h('label', { for: id }, label), control);
+  }
+
+  function pushFilters(): void {
+    const url = '/' + query({
+      playbook: playbookSelect.value, owner: ownerSelect.value, team: teamSelect.value,
+      overdue: overdueBox.checked, mine: mineBox.checked, q: search.value.trim(),
+    });
+    if (url !== location.pathname + location.search) navigate(url);
+  }
+
+  function syncForm(): void {
+    setOptions(playbookSelect, 'Every playbook', [], filters.playbook);
+    setOptions(ownerSelect, 'Everyone', [], filters.owner);
+    setOptions(teamSelect, 'Every team', [], filters.team);
+    overdueBox.checked = filters.overdue;
+    mineBox.checked = filters.mine;
+    if (document.activeElement !== search) search.value = filters.q;
+    clear.hidden = !anyFilter(filters);
+    if (people || playbookNames.length) fillSelects();
+  }
+
+  let playbookNames: string[] = [];
+  function fillOptions(): void {
+    get<{ items: PlaybookRef[] }>('/v1/playbooks').then((answer) => {
+      playbookNames = answer.items.map((p) => p.id).sort();
+      fillSelects();
+    }).catch(() => undefined);
+    loadPeople().then(fillSelects).catch(() => undefined);
+  }
+
+  function fillSelects(): void {
+    setOptions(playbookSelect, 'Every playbook', playbookNames, filters.playbook);
+    if (people) {
+      setOptions(ownerSelect, 'Everyone',
+                 people.people.map((p) => [p.handle, p.name ? `${p.name} (${p.handle})` : p.handle]),
+                 filters.owner);
+      setOptions(teamSelect, 'Every team', people.teams.map((t) => teamName(t)), filters.team);
+    }
+  }
+
+  async function loadPeople(): Promise<People> {
+    if (!people) people = await get<People>('/v1/people');
+    return people;
+  }
+
+  function subscribeLater(): () => void {
+    let off: (() => void) | null = null;
+    let cancelled = false;
+    const wait = window.setInterval(() => {
+      if (loading) return;
+      clearInterval(wait);
+      if (!cancelled) off = subscribe(baseSeq, { handoff: onHandoff, reset: () => void load() });
+    }, 20);
+    return () => {
+      cancelled = true;
+      clearInterval(wait);
+      off?.();
+    };
+  }
+
+  async function load(): Promise<void> {
+    const mine = ++generation;
+    loading = true;
+    alert.clear();
+    status.textContent = 'Loading…';
+    const since = new Date(Date.now() - recent_done_ms).toISOString();
+    const common = {
+      playbook: filters.playbook, owner: filters.owner, team: filters.team,
+      overdue: filters.overdue, mine: filters.mine, q: filters.q,
+    };
+    try {
+      if (filters.team) await loadPeople().catch(() => null);
+      const [waiting, accepted, done] = await Promise.all([
+        fetchAll({ ...common, state: 'waiting' }),
+        fetchAll({ ...common, state: 'accepted' }),
+        fetchAll({ ...common, state: 'done', closed_since: since }),
+      ]);
+      if (mine !== generation) return;
+      baseSeq = Math.min(waiting.seq, accepted.seq, done.seq);
+      draw({ waiting: waiting.items, accepted: accepted.items, done: done.items });
+      loading = false;
+      for (const [hf, seq] of pending.splice(0)) onHandoff(hf, seq);
+    } catch (error) {
+      if (mine !== generation) return;
+      loading = false;
+      status.textContent = '';
+      alert.show(messageOf(error));
+    }
+  }
+
+  async function fetchAll(params: Record<string, string | boolean>):
+      Promise<{ items: Handoff[]; seq: number }> {
+    const items: Handoff[] = [];
+    let cursor: string | null = null;
+    let seq = Number.MAX_SAFE_INTEGER;
+    do {
+      const page: HandoffPage = await get<HandoffPage>(
+        '/v1/handoffs' + query({ ...params, limit: page_limit, cursor }));
+      for (const item of page.items) items.push(item);
+      if (typeof page.change_seq === 'number') seq = Math.min(seq, page.change_seq);
+      cursor = page.next_cursor;
+    } while (cursor);
+    return { items, seq: seq === Number.MAX_SAFE_INTEGER ? 0 : seq };
+  }
+
+  function draw(byColumn: Record<Column, Handoff[]>): void {
+    performance.mark('board-fetched');
+    cards.clear();
+    const now = Date.now();
+    for (const c of columns) {
+      const items = byColumn[c.state].filter((x) => x.state === c.state);
+      items.sort((a, b) => sortKey(b) - sortKey(a));
+      const fragment = document.createDocumentFragment();
+      for (const item of items) fragment.appendChild(makeCard(item, c.state, now).el);
+      replace(lists.get(c.state)!, fragment);
+    }
+    updateCounts();
+    drawNotice();
+    root.dataset.board = 'drawn';
+    requestAnimationFrame(() => setTimeout(() => performance.mark('board-drawn'), 0));
+  }
+
+  function onHandoff(item: Handoff, seq: number): void {
+    if (loading) {
+      pending.push([item, seq]);
+      return;
+    }
+    if (seq && seq <= baseSeq) return;
+    const old = cards.get(item.id);
+    const column = columnOf(item);
+    if (!column || !matches(item)) {
+      if (old) {
+        old.el.remove();
+        cards.delete(item.id);
+        updateCounts();
+      }
+      return;
+    }
+    const fresh = makeCard(item, column, Date.now());
+    if (old) {
+      if (old.column === column) {
+        old.el.replaceWith(fresh.el);
+        updateCounts();
+        return;
+      }
+      old.el.remove();
+    }
+    insertSorted(lists.get(column)!, fresh.el, sortKey(item));
+    updateCounts();
+    drawNotice();
+  }
+
+  function columnOf(item: Handoff): Column | null {
+    if (item.state === 'waiting' || item.state === 'accepted') return item.state;
+    if (item.state === 'done') {
+      const closed = ms(item.closed_at);
+      return closed !== null && Date.now() - closed <= recent_done_ms ? 'done' : null;
+    }
+    return null;
+  }
+
+  // The filters, applied to a card that arrives on the stream (the server applied them to
+  // the list already).
+  function matches(item: Handoff): boolean {
+    if (filters.playbook && item.playbook !== filters.playbook) return false;
+    if (filters.owner && item.owner !== filters.owner) return false;
+    if (filters.mine && item.owner !== session.current()?.handle) return false;
+    if (filters.overdue && !item.overdue_to_accept && !item.overdue_to_finish) return false;
+    if (filters.team) {
+      const team = people?.teams.find((t) => teamName(t) === filters.team);
+      if (!team || !team.members.includes(item.owner)) return false;
+    }
+    if (filters.q) {
+      const text = `${item.subject} ${item.title}`.toLowerCase();
+      if (!text.includes(filters.q.toLowerCase())) return false;
+    }
+    return true;
+  }
+
+  function makeCard(item: Handoff, column: Column, now: number): CardRef {
+    const chipInfo = deadlineChip(item, now);
+    const chip = h('span', { class: `chip ${chipInfo ? chipInfo.state : 'none'}` },
+      chipInfo ? chipInfo.text : 'no deadline');
+    const held = h('span', { class: 'held' }, heldText(item, now));
+    const total = item.checklist.length;
+    const checked = item.checklist.filter((c) => c.checked).length;
+    const el = h('li', { class: 'card', 'data-id': item.id, 'data-state': item.state },
+      h('h3', null, h('a', { href: handoffPath(item.id) }, item.subject || item.title)),
+      h('p', { class: 'meta' }, item.playbook, ' · ',
+        item.unowned || !item.owner ? 'unowned' : item.owner),
+      h('p', { class: 'row' }, chip,
+        item.escalation_level > 0
+          ? h('span', { class: 'badge', title: 'Escalation level' },
+              `escalated · level ${item.escalation_level}`)
+          : null),
+      h('p', { class: 'row muted' }, held,
+        total > 0 ? h('span', { class: 'progress', 'aria-label':
+          `checklist ${checked} of ${total} done` }, `☑ ${checked}/${total}`) : null));
+    el.dataset.sort = String(sortKey(item));
+    const ref: CardRef = { h: item, el, chip, held, column };
+    cards.set(item.id, ref);
+    return ref;
+  }
+
+  function refreshTimes(): void {
+    const now = Date.now();
+    for (const ref of cards.values()) {
+      const chipInfo = deadlineChip(ref.h, now);
+      ref.chip.textContent = chipInfo ? chipInfo.text : 'no deadline';
+      ref.chip.className = `chip ${chipInfo ? chipInfo.state : 'none'}`;
+      ref.held.textContent = heldText(ref.h, now);
+    }
+  }
+
+  function updateCounts(): void {
+    let total = 0;
+    for (const c of columns) {
+      const n = lists.get(c.state)!.childElementCount;
+      total += n;
+      counts.get(c.state)!.textContent = String(n);
+      nones.get(c.state)!.hidden = n > 0;
+    }
+    status.textContent = total === 1 ? '1 handoff' : `${total} handoffs`;
+  }
+
+  // With nothing on the board, say why and what to do next.
+  function drawNotice(): void {
+    const total = cards.size;
+    if (total > 0) {
+      replace(notice);
+      return;
+    }
+    if (anyFilter(filters)) {
+      replace(notice, empty(h('p', null, 'No handoffs match these filters. ',
+                                link('/', 'Clear the filters'), ' to see every handoff.')));
+      return;
+    }
+    get<{ items: PlaybookRef[] }>('/v1/playbooks').then((answer) => {
+      if (cards.size > 0) return;
+      if (answer.items.length === 0) {
+        replace(notice, empty(
+          h('h2', null, 'No playbooks yet'),
+          h('p', null, 'Create one in three moves: name the handoff moment (“when a deal is ',
+            'won…”), pick the owner of done, and add one visible checkpoint.'),
+          h('p', null, link('/playbooks/new', 'Create a playbook'))));
+      } else {
+        replace(notice, empty(
+          h('h2', null, 'No handoffs yet'),
+          h('p', null, 'A handoff starts when an event a playbook names arrives: from a ',
+            'webhook, the API (POST /v1/events) or ', h('code', null, 'baton emit'),
+            '. It appears here at once.')));
+      }
+    }).catch(() => undefined);
+  }
+
+  return {
+    update(next: Context): void {
+      filters = filtersOf(next.query);
+      syncForm();
+      void load();
+    },
+    dispose(): void {
+      generation++;
+      clearInterval(tick);
+      clearTimeout(searchTimer);
+      unsubscribe();
+    },
+  };
+}
+
+// Waiting and accepted: the newest first; done: the most recently finished first.
+function sortKey(item: Handoff): number {
+  if (item.state === 'done') return ms(item.closed_at) ?? item.id;
+  return item.id;
+}
+
+function insertSorted(list: HTMLOListElement, el: HTMLLIElement, key: number): void {
+  for (let child = list.firstElementChild; child; child = child.nextElementSibling) {
+    if (Number((child as HTMLElement).dataset.sort) < key) {
+      list.insertBefore(el, child);
+      return;
+    }
+  }
+  list.appendChild(el);
+}
+
+function teamName(t: { name?: string; handle?: string }): string {
+  return t.handle ?? t.name ?? '';
+}
+
+function setOptions(select: HTMLSelectElement, all: string,
+                    options: (string | [string, string])[], selected: string): void {
+  const items = options.map((o) => (typeof o === 'string' ? [o, o] : o));
+  if (selected && !items.some(([value]) => value === selected)) items.push([selected, selected]);
+  replace(select, h('option', { value: '' }, all),
+    items.map(([value, text]) => h('option', { value, selected: value === selected }, text)));
+  select.value = selected;
+}
+

@@ -1,0 +1,180 @@
+// The shapes of the API's answers (docs/api.md), as the board reads them.
+
+export interface Session {
+  handle: string;
+  name: string;
+  role: 'admin' | 'member' | 'viewer';
+  csrf: string;
+}
+
+export interface ChecklistItem {
+  n: number;
+  text: string;
+  checked: boolean;
+  checked_by: string | null;
+  checked_at: string | null;
+}
+
+export type State = 'waiting' | 'accepted' | 'done' | 'declined' | 'cancelled';
+
+export interface Handoff {
+  id: number;
+  playbook: string;
+  playbook_version: number;
+  title: string;
+  subject: string;
+  state: State;
+  giver: string;
+  owner: string;
+  pending_from: string | null;
+  unowned: boolean;
+  done_definition: string;
+  checklist: ChecklistItem[];
+  created_at: string;
+  updated_at: string;
+  accepted_at: string | null;
+  closed_at: string | null;
+  accept_by: string | null;
+  done_by: string | null;
+  overdue_to_accept: boolean;
+  overdue_to_finish: boolean;
+  escalation_level: number;
+  event: { source: string; id: string };
+  data: unknown;
+}
+
+export interface TimelineEntry {
+  at: string;
+  actor: string;
+  kind: string;
+  text: string;
+  data: unknown;
+}
+
+export interface Delivery {
+  id: number;
+  channel: string;
+  target: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  last_error: string | null;
+  delivered_at: string | null;
+}
+
+export type Action = 'accept' | 'decline' | 'done' | 'cancel' | 'reassign' | 'comment' | 'check';
+
+export interface HandoffDetail extends Handoff {
+  timeline: TimelineEntry[];
+  deliveries?: Delivery[];
+  allowed_actions?: Action[];
+}
+
+export interface HandoffPage {
+  items: Handoff[];
+  next_cursor: string | null;
+  change_seq?: number;
+}
+
+export interface RelayLeg extends Handoff {
+  held_ms: number;
+}
+
+export interface Relay {
+  subject: string;
+  legs: RelayLeg[];
+  current: { handoff: number; holder: string; held_ms: number } | null;
+}
+
+export interface PlaybookRef {
+  id: string;
+  version: number;
+  file: string;
+  applied_at: string;
+}
+
+export interface PlaybookText extends PlaybookRef {
+  yaml: string;
+}
+
+export interface LintError {
+  file?: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+export interface PlaybookSummary {
+  id: string;
+  title?: string;
+  trigger: { on: string; when?: string };
+  owner: unknown;
+  accept_within?: string | null;
+  done_within?: string | null;
+  checkpoint?: unknown[];
+  checklist?: unknown[];
+  next?: string | null;
+  [key: string]: unknown;
+}
+
+export interface LintAnswer {
+  ok: boolean;
+  errors: LintError[];
+  playbook: PlaybookSummary | null;
+}
+
+export interface Person {
+  handle: string;
+  name: string;
+  email: string;
+  role: string;
+  teams?: string[];
+  tz?: string;
+}
+
+export interface Team {
+  name?: string;
+  handle?: string;
+  members: string[];
+  rule?: string;
+}
+
+export interface People {
+  version?: number;
+  people: Person[];
+  teams: Team[];
+}
+
+export interface ReportRow {
+  key: string;
+  count: number;
+  open: number;
+  accepted: number;
+  done: number;
+  declined: number;
+  cancelled: number;
+  overdue: number;
+  accept_p50_ms: number | null;
+  accept_p90_ms: number | null;
+  done_p50_ms: number | null;
+  done_p90_ms: number | null;
+  silent_delay_ms: number;
+}
+
+export interface Report {
+  since: string;
+  by: string;
+  rows: ReportRow[];
+}
+
+export interface SeriesDay {
+  day: string;
+  created: number;
+  done: number;
+  overdue: number;
+  declined: number;
+}
+
+export interface Series {
+  since: string;
+  days: SeriesDay[];
+}
