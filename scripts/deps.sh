@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages Baton needs to build and test, when missing.
+# Installs the Debian bookworm packages Baton needs to build and test, when missing
+# (chromium is for the board's browser tests).
 # Works as root or through sudo; does nothing when everything is already there.
 set -euo pipefail
 
@@ -8,8 +9,14 @@ packages=(
   libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
   libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev libsodium-dev libfmt-dev libspdlog-dev
   libcurl4-openssl-dev python3-aiosmtpd
-  libgtest-dev libgmock-dev libbenchmark-dev
+  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+  chromium
 )
+# The board is built with Node.js and npm (web/): Debian's when none is on PATH already
+# (Debian bookworm's Node 18 runs the pinned esbuild, TypeScript and playwright-core).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
