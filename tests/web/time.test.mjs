@@ -15,14 +15,17 @@ function handoff(fields) {
            ...fields };
 }
 
-test('durations read as a person says them, rounded down', () => {
+test('durations read as a person says them, to the nearest unit', () => {
   assert.equal(time.duration(0), 'under a minute');
   assert.equal(time.duration(59_999), 'under a minute');
   assert.equal(time.duration(M), '1 min');
   assert.equal(time.duration(59 * M), '59 min');
-  assert.equal(time.duration(3 * H + 59 * M), '3 h');
+  assert.equal(time.duration(59 * M + 40_000), '1 h');
+  assert.equal(time.duration(3 * H + 20 * M), '3 h');
+  assert.equal(time.duration(3 * H + 59 * M), '4 h');
   assert.equal(time.duration(47 * H), '47 h');
   assert.equal(time.duration(50 * H), '2 d');
+  assert.equal(time.duration(84 * H), '4 d');
   assert.equal(time.duration(-5 * H), 'under a minute');
 });
 

@@ -7,13 +7,16 @@ const minute = 60_000;
 const hour = 60 * minute;
 const day = 24 * hour;
 
-// "under a minute", "12 min", "3 h", "2 d" — rounded down, as a person says it.
+// "under a minute", "12 min", "3 h", "2 d" — to the nearest unit, as a person says it
+// (1 h 59 min left is "2 h", not "1 h").
 export function duration(ms: number): string {
   const abs = Math.max(0, ms);
   if (abs < minute) return 'under a minute';
-  if (abs < hour) return `${Math.floor(abs / minute)} min`;
-  if (abs < 48 * hour) return `${Math.floor(abs / hour)} h`;
-  return `${Math.floor(abs / day)} d`;
+  const minutes = Math.round(abs / minute);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.round(abs / hour);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.round(abs / day)} d`;
 }
 
 export function ms(iso: string | null | undefined): number | null {

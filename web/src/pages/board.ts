@@ -58,6 +58,7 @@ interface CardRef {
 export function renderBoard(root: HTMLElement, ctx: Context): Page {
   let filters = filtersOf(ctx.query);
   let people: People | null = null;
+  let playbookNames: string[] = [];
   let generation = 0;
   let baseSeq = 0;
   let loading = true;
@@ -142,7 +143,6 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     if (people || playbookNames.length) fillSelects();
   }
 
-  let playbookNames: string[] = [];
   function fillOptions(): void {
     get<{ items: PlaybookRef[] }>('/v1/playbooks').then((answer) => {
       playbookNames = answer.items.map((p) => p.id).sort();
