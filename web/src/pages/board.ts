@@ -15,6 +15,9 @@ import type { Handoff, HandoffPage, People, PlaybookRef } from '../types';
 const recent_done_ms = 7 * 24 * 3600 * 1000;
 const page_limit = 1000;
 const search_debounce_ms = 300;
+// Cards drawn per column before the first paint, and per task after it.
+const first_draw_cards = 100;
+const chunk_cards = 500;
 
 type Column = 'waiting' | 'accepted' | 'done';
 const columns: { state: Column; title: string; none: string }[] = [
@@ -47,11 +50,12 @@ function anyFilter(f: Filters): boolean {
   return Boolean(f.playbook || f.owner || f.team || f.overdue || f.mine || f.q);
 }
 
+// A handoff on the board; el is null until its card is drawn.
 interface CardRef {
   h: Handoff;
-  el: HTMLLIElement;
-  chip: HTMLElement;
-  held: HTMLElement;
+  el: HTMLLIElement | null;
+  chip: HTMLElement | null;
+  held: HTMLElement | null;
   column: Column;
 }
 
@@ -226,21 +230,56 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     return { items, seq: seq === Number.MAX_SAFE_INTEGER ? 0 : seq };
   }
 
+  // The first cards of each column are drawn at once; the rest follow in chunks, each its
+  // own task, so the first screenful shows without waiting for 10,000 cards to be built.
   function draw(byColumn: Record<Column, Handoff[]>): void {
     performance.mark('board-fetched');
     cards.clear();
     const now = Date.now();
+    const later: CardRef[][] = [];
     for (const c of columns) {
       const items = byColumn[c.state].filter((x) => x.state === c.state);
       items.sort((a, b) => sortKey(b) - sortKey(a));
+      const refs = items.map((item) => entry(item, c.state));
       const fragment = document.createDocumentFragment();
-      for (const item of items) fragment.appendChild(makeCard(item, c.state, now).el);
+      for (const ref of refs.slice(0, first_draw_cards)) fragment.appendChild(render(ref, now));
       replace(lists.get(c.state)!, fragment);
+      later.push(refs.slice(first_draw_cards));
     }
     updateCounts();
     drawNotice();
     root.dataset.board = 'drawn';
     requestAnimationFrame(() => setTimeout(() => performance.mark('board-drawn'), 0));
+    drawRest(later.flatMap((refs, i) => refs.length ? [{ column: columns[i].state, refs }] : []),
+             generation);
+  }
+
+  function drawRest(queue: { column: Column; refs: CardRef[] }[], mine: number): void {
+    const step = () => {
+      if (mine !== generation) return;
+      let budget = chunk_cards;
+      const now = Date.now();
+      while (budget > 0 && queue.length > 0) {
+        const { column, refs } = queue[0];
+        const fragment = document.createDocumentFragment();
+        while (budget > 0 && refs.length > 0) {
+          const ref = refs.shift()!;
+          budget--;
+          // Skip a card the stream has since removed, moved or drawn.
+          if (cards.get(ref.h.id) !== ref || ref.column !== column || ref.el) continue;
+          fragment.appendChild(render(ref, now));
+        }
+        lists.get(column)!.appendChild(fragment);
+        if (refs.length === 0) queue.shift();
+      }
+      if (queue.length > 0) {
+        setTimeout(step, 0);
+      } else {
+        root.dataset.board = 'complete';
+        requestAnimationFrame(() => setTimeout(() => performance.mark('board-complete'), 0));
+      }
+    };
+    setTimeout(step, 0);
   }
 
   function onHandoff(item: Handoff, seq: number): void {
@@ -253,22 +292,25 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     const column = columnOf(item);
     if (!column || !matches(item)) {
       if (old) {
-        old.el.remove();
+        old.el?.remove();
         cards.delete(item.id);
         updateCounts();
+        drawNotice();
       }
       return;
     }
-    const fresh = makeCard(item, column, Date.now());
-    if (old) {
-      if (old.column === column) {
-        old.el.replaceWith(fresh.el);
-        updateCounts();
-        return;
+    if (old && old.column === column) {
+      old.h = item;
+      if (old.el) {
+        const before = old.el;
+        old.el = null;
+        before.replaceWith(render(old, Date.now()));
       }
-      old.el.remove();
+      return;
     }
-    insertSorted(lists.get(column)!, fresh.el, sortKey(item));
+    old?.el?.remove();
+    const ref = entry(item, column);
+    insertSorted(lists.get(column)!, render(ref, Date.now()), sortKey(item));
     updateCounts();
     drawNotice();
   }
@@ -300,14 +342,24 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     return true;
   }
 
-  function makeCard(item: Handoff, column: Column, now: number): CardRef {
+  function entry(item: Handoff, column: Column): CardRef {
+    const ref: CardRef = { h: item, el: null, chip: null, held: null, column };
+    cards.set(item.id, ref);
+    return ref;
+  }
+
+  // The card's element, built from its handoff (and remembered on the ref).
+  function render(ref: CardRef, now: number): HTMLLIElement {
+    const item = ref.h;
     const chipInfo = deadlineChip(item, now);
     const chip = h('span', { class: `chip ${chipInfo ? chipInfo.state : 'none'}` },
       chipInfo ? chipInfo.text : 'no deadline');
     const held = h('span', { class: 'held' }, heldText(item, now));
     const total = item.checklist.length;
-    const checked = item.checklist.filter((c) => c.checked).length;
-    const el = h('li', { class: 'card', 'data-id': item.id, 'data-state': item.state },
+    let checked = 0;
+    for (const c of item.checklist) if (c.checked) checked++;
+    const el = h('li', { class: 'card', 'data-id': item.id, 'data-state': item.state,
+                         'data-sort': sortKey(item) },
       h('h3', null, h('a', { href: handoffPath(item.id) }, item.subject || item.title)),
       h('p', { class: 'meta' }, item.playbook, ' · ',
         item.unowned || !item.owner ? 'unowned' : item.owner),
@@ -319,15 +371,16 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       h('p', { class: 'row muted' }, held,
         total > 0 ? h('span', { class: 'progress', 'aria-label':
           `checklist ${checked} of ${total} done` }, `☑ ${checked}/${total}`) : null));
-    el.dataset.sort = String(sortKey(item));
-    const ref: CardRef = { h: item, el, chip, held, column };
-    cards.set(item.id, ref);
-    return ref;
+    ref.el = el;
+    ref.chip = chip;
+    ref.held = held;
+    return el;
   }
 
   function refreshTimes(): void {
     const now = Date.now();
     for (const ref of cards.values()) {
+      if (!ref.chip || !ref.held) continue;
       const chipInfo = deadlineChip(ref.h, now);
       ref.chip.textContent = chipInfo ? chipInfo.text : 'no deadline';
       ref.chip.className = `chip ${chipInfo ? chipInfo.state : 'none'}`;
@@ -335,13 +388,15 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     }
   }
 
+  // Counted from the data, not the DOM: the last cards of a long column may not be drawn yet.
   function updateCounts(): void {
+    const n: Record<Column, number> = { waiting: 0, accepted: 0, done: 0 };
+    for (const ref of cards.values()) n[ref.column]++;
     let total = 0;
     for (const c of columns) {
-      const n = lists.get(c.state)!.childElementCount;
-      total += n;
-      counts.get(c.state)!.textContent = String(n);
-      nones.get(c.state)!.hidden = n > 0;
+      total += n[c.state];
+      counts.get(c.state)!.textContent = String(n[c.state]);
+      nones.get(c.state)!.hidden = n[c.state] > 0;
     }
     status.textContent = total === 1 ? '1 handoff' : `${total} handoffs`;
   }
