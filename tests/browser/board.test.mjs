@@ -1,0 +1,199 @@
+// The board in a real browser against the real server: sign-in, a card that appears live,
+// accept, the checklist, done moving it, a member refused another's handoff, a subject
+// of markup shown as text, and the phone-width layout.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { Server, booking, browser, screenshot, signIn, watch } from './harness.mjs';
+
+let server;
+let context;
+
+before(async () => {
+  server = new Server().init();
+  await server.start();
+  context = await browser();
+});
+
+after(async () => {
+  await context?.close();
+  await server?.stop();
+});
+
+test('a wrong password is refused in words, and the right one signs in', async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await page.goto(server.url + '/');
+  await page.waitForURL((u) => u.pathname === '/signin');  // not signed in: sent to sign in
+  await page.getByLabel('Email or handle').fill('dana@example.com');
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+  assert.equal(new URL(page.url()).pathname, '/signin');
+  await page.getByLabel('Password').fill('correct horse battery staple');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.getByRole('heading', { name: 'Board' }).waitFor();
+  await page.getByText('Dana Reyes').waitFor();   // the header names who is signed in
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.waitForURL((u) => u.pathname === '/signin');
+  const answer = await page.evaluate(async () => (await fetch('/v1/session')).status);
+  assert.equal(answer, 401);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('an event makes a card appear live; accept, tick, done moves it to Done', async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'dana');
+  await page.locator('[data-board]').waitFor();
+  await page.evaluate(() => { window.__sameDocument = true; });
+  const posted = Date.now();
+  const { handoffs } = await server.emit(booking('live-1', 'Live Cafe', 'dana'));
+  const id = handoffs[0];
+  const card = page.locator(`[data-column="waiting"] .card[data-id="${id}"]`);
+  await card.waitFor({ timeout: 2000 });
+  assert.ok(Date.now() - posted < 2000, 'the card appeared within 2 s');
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
+  assert.match(await card.innerText(), /Live Cafe/);
+  assert.match(await card.innerText(), /kickoff-prep · dana/);
+  assert.match(await card.innerText(), /0\/3/);
+  await screenshot(page, 'board');
+
+  // A second tab keeps the board open, to see the card move there live.
+  const watcher = await context.newPage();
+  await watcher.goto(server.url + '/');
+  await watcher.locator(`[data-column="waiting"] .card[data-id="${id}"]`).waitFor();
+
+  await card.getByRole('link').click();
+  await page.waitForURL((u) => u.pathname === `/handoffs/${id}`);
+  await page.getByRole('heading', { name: 'Live Cafe' }).waitFor();
+  await page.getByRole('button', { name: 'Accept' }).click();
+  await page.locator('.state', { hasText: 'accepted' }).waitFor();
+  await watcher.locator(`[data-column="accepted"] .card[data-id="${id}"]`).waitFor();
+
+  const boxes = page.getByRole('checkbox');
+  assert.equal(await boxes.count(), 3);
+  for (let i = 0; i < 3; i++) {
+    await page.getByRole('checkbox').nth(i).click();  // ticked once the server agrees
+    await page.getByRole('heading', { name: `Checklist ${i + 1}/3` }).waitFor();
+  }
+  await screenshot(page, 'card');
+  await page.getByRole('button', { name: 'Done' }).click();
+  await page.locator('.state', { hasText: 'done' }).waitFor();
+  await watcher.locator(`[data-column="done"] .card[data-id="${id}"]`).waitFor();
+  assert.equal(await watcher.locator(`[data-column="waiting"] .card[data-id="${id}"]`).count(), 0);
+  assert.match(await page.locator('.timeline').innerText(), /accept/);
+
+  await page.getByRole('link', { name: 'Board' }).first().click();
+  await page.locator(`[data-column="done"] .card[data-id="${id}"]`).waitFor();
+  assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.dialogs, []);
+  await watcher.close();
+  await page.close();
+});
+
+test("a member cannot accept another person's handoff: no button, and the API refuses", async () => {
+  const { handoffs } = await server.emit(booking('lees-1', 'Lee Only Ltd', 'lee'));
+  const id = handoffs[0];
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(`${server.url}/handoffs/${id}`);
+  await page.getByRole('heading', { name: 'Lee Only Ltd' }).waitFor();
+  await page.getByRole('heading', { name: 'Timeline' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Accept' }).count(), 0);
+  const status = await page.evaluate(async (handoff) => {
+    const s = await (await fetch('/v1/session')).json();
+    const r = await fetch(`/v1/handoffs/${handoff}/accept`, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': s.csrf }, body: '{}' });
+    return r.status;
+  }, id);
+  assert.equal(status, 403);
+  // Without the CSRF header the server refuses too, whoever asks.
+  const noCsrf = await page.evaluate(async (handoff) => (await fetch(
+    `/v1/handoffs/${handoff}/comment`, { method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json' }, body: '{"text":"hi"}' })).status, id);
+  assert.equal(noCsrf, 403);
+  await page.close();
+});
+
+test('a failed action shows the problem in the alert and leaves the card as it was', async () => {
+  const { handoffs } = await server.emit(booking('fail-1', 'Half Done Inc', 'dana'));
+  const id = handoffs[0];
+  server.run(['--as', 'dana', 'accept', String(id)]);
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'dana');
+  await page.goto(`${server.url}/handoffs/${id}`);
+  await page.getByRole('heading', { name: 'Half Done Inc' }).waitFor();
+  await page.getByRole('button', { name: 'Done' }).click();  // three items still open
+  const alert = page.getByRole('alert');
+  await alert.filter({ hasText: /checklist/i }).waitFor();
+  assert.doesNotMatch(await alert.innerText(), /Error:|at \w+ \(|undefined|\{"/);
+  assert.equal(await page.locator('.state').first().innerText(), 'accepted');
+  assert.equal(await page.getByRole('button', { name: 'Done' }).count(), 1);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('a subject of markup is shown as text: no script runs, no dialog opens', async () => {
+  const subject = '<script>alert(1)</script><img src=x onerror="alert(2)">';
+  const { handoffs } = await server.emit(booking('xss-1', subject, 'dana'));
+  const id = handoffs[0];
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'dana');
+  const card = page.locator(`.card[data-id="${id}"]`);
+  await card.waitFor();
+  assert.equal(await card.locator('h3').innerText(), subject);
+  assert.equal(await page.locator('.card img').count(), 0);
+  await card.getByRole('link').click();
+  await page.locator('h1', { hasText: '<script>' }).waitFor();
+  assert.equal(await page.locator('h1').innerText(), subject);
+  assert.equal(await page.locator('main script, main img').count(), 0);
+  await page.waitForTimeout(300);
+  assert.deepEqual(seen.dialogs, []);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('at 375 px wide nothing scrolls sideways (board, card, filters)', async () => {
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 375, height: 800 });
+  await signIn(page, server, 'dana');
+  await page.locator('[data-board]').waitFor();
+  await page.locator('.card').first().waitFor();
+  for (const path of ['/', '/?overdue=true', '/handoffs/1', '/playbooks', '/people', '/reports']) {
+    await page.goto(server.url + path);
+    await page.locator('main h1').first().waitFor();
+    await page.waitForTimeout(200);
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    assert.ok(width <= 375, `${path} is ${width} px wide`);
+  }
+  await page.goto(server.url + '/');
+  await page.locator('.card').first().waitFor();
+  await screenshot(page, 'board-375');
+  await page.close();
+});
+
+test('filters live in the URL, and back and forward restore them', async () => {
+  await server.emit(booking('filter-1', 'Filterable Co', 'lee'));
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.locator('.card').first().waitFor();
+  await page.getByLabel('Search subjects').fill('Filterable');
+  await page.waitForURL((u) => u.searchParams.get('q') === 'Filterable');
+  await page.waitForFunction(() => [...document.querySelectorAll('.card h3')]
+    .every((e) => e.textContent.includes('Filterable')));
+  assert.ok(await page.locator('.card').count() >= 1);
+  await page.getByLabel('Mine').check();
+  await page.waitForURL((u) => u.searchParams.get('mine') === 'true');
+  await page.getByText('No handoffs match these filters').waitFor();  // it is lee's
+  await page.goBack();
+  await page.waitForURL((u) => u.searchParams.get('mine') === null);
+  assert.equal(await page.getByLabel('Mine').isChecked(), false);
+  await page.locator('.card h3', { hasText: 'Filterable Co' }).waitFor();
+  assert.equal(await page.getByLabel('Search subjects').inputValue(), 'Filterable');
+  await page.close();
+});

@@ -1,0 +1,139 @@
+// The other pages against the real server: reports with charts and their numbers, the
+// playbook editor's live lint (the CLI's messages), a relay, people, and the empty states.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { Server, binary, booking, browser, screenshot, signIn, watch, writeFile } from './harness.mjs';
+
+let server;
+let context;
+
+before(async () => {
+  server = new Server().init();
+  // History for the reports: handoffs accepted and done, one declined.
+  for (let i = 1; i <= 4; i++) {
+    server.run(['emit', 'booking.created', '--id', `r-${i}`, '--source', 'seed',
+                '--data', JSON.stringify({ company: `Report Co ${i}`, host: i % 2 ? 'dana' : 'lee' })]);
+  }
+  const ids = JSON.parse(server.run(['--json', 'list'])).map((h) => h.id ?? h);
+  for (const id of ids.slice(0, 3)) {
+    const owner = JSON.parse(server.run(['--json', 'show', String(id)])).owner;
+    server.run(['--as', owner, 'accept', String(id)]);
+    for (let n = 1; n <= 3; n++) server.run(['--as', owner, 'check', String(id), String(n)]);
+    server.run(['--as', owner, 'done', String(id)]);
+  }
+  const last = ids[3];
+  const owner = JSON.parse(server.run(['--json', 'show', String(last)])).owner;
+  server.run(['--as', owner, 'decline', String(last), '--reason', 'not mine']);
+  await server.start();
+  context = await browser();
+});
+
+after(async () => {
+  await context?.close();
+  await server?.stop();
+});
+
+test('reports draw charts with data, a table of the numbers under each, and CSV links', async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'ari');
+  await page.goto(server.url + '/reports');
+  await page.getByRole('heading', { name: /Time to accept/ }).waitFor();
+  await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 5 &&
+    [...document.querySelectorAll('canvas')].every((c) => c.width > 0 && c.height > 0));
+  const rows = await page.locator('.report table tbody tr').count();
+  assert.ok(rows >= 5, `the tables have ${rows} rows`);
+  assert.match(await page.locator('.report').first().innerText(), /kickoff-prep/);
+  // A chart drew something: its canvas has non-blank pixels.
+  const inked = await page.evaluate(() => {
+    const c = document.querySelector('canvas');
+    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+    return n;
+  });
+  assert.ok(inked > 100, `the first chart drew ${inked} pixels`);
+  const csv = await page.locator('a', { hasText: 'Download CSV' }).first().getAttribute('href');
+  assert.match(csv, /format=csv/);
+  const answer = await page.evaluate(async (href) => {
+    const r = await fetch(href);
+    return { status: r.status, type: r.headers.get('Content-Type'), text: await r.text() };
+  }, csv);
+  assert.equal(answer.status, 200);
+  assert.match(answer.type, /text\/csv/);
+  assert.match(answer.text, /kickoff-prep/);
+  await screenshot(page, 'reports');
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('a playbook with an error shows the linter message, as the CLI prints it', async () => {
+  const broken = 'id: broken\ntitle: Broken\nwhen: deal.won\nowner: ops\naccept_within: soon\n' +
+                 'done: Something done.\n';
+  const file = path.join(server.dir, 'broken.yaml');
+  writeFile(file, broken);
+  const cli = spawnSync(binary, ['lint', file], { encoding: 'utf8' });
+  assert.notEqual(cli.status, 0);
+  const cliLine = (cli.stdout + cli.stderr).split('\n').find((l) => l.startsWith(file + ':'));
+  assert.ok(cliLine, 'the CLI printed file:line:col: message');
+  const expected = cliLine.slice(file.length + 1);   // line:col: message
+
+  const page = await context.newPage();
+  await signIn(page, server, 'ari');
+  await page.goto(server.url + '/playbooks/new');
+  await page.getByText('No problems found').waitFor();   // the starter playbook is valid
+  await page.getByRole('heading', { name: 'Owner of done' }).waitFor();
+  await page.getByLabel('Playbook YAML').fill(broken);
+  await page.locator('.lint .errors li', { hasText: expected }).waitFor();
+  await page.getByLabel('Playbook YAML').fill(broken.replace('accept_within: soon', 'accept_within: 4h'));
+  await page.getByText('No problems found').waitFor();
+  await page.getByText('When deal.won happens').waitFor();   // the three moves, parsed
+  await page.close();
+});
+
+test('an admin saves a playbook; a member sees no Save button', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'ari');
+  await page.goto(server.url + '/playbooks/kickoff-prep');
+  await page.getByText('No problems found').waitFor();
+  const yaml = await page.getByLabel('Playbook YAML').inputValue();
+  await page.getByLabel('Playbook YAML').fill(yaml.replace(/^done: .*$/m,
+    'done: The host confirmed the room, the materials and the agenda (edited in the board).'));
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText(/Saved/).waitFor();
+  const shown = await page.evaluate(async () => (await (await fetch('/v1/playbooks/kickoff-prep')).json()));
+  assert.match(shown.yaml, /edited in the board/);
+  assert.equal(shown.version, 2);
+  await page.close();
+
+  const member = await context.newPage();
+  await signIn(member, server, 'dana');
+  await member.goto(server.url + '/playbooks/kickoff-prep');
+  await member.getByText('Only an admin can save playbooks.').waitFor();
+  assert.equal(await member.getByRole('button', { name: 'Save' }).count(), 0);
+  await member.close();
+});
+
+test('a relay shows the chain, who holds the baton, and each leg', async () => {
+  await server.emit(booking('relay-1', 'Relay Studio', 'dana'));
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(server.url + '/relays/' + encodeURIComponent('Relay Studio'));
+  await page.getByText('The baton is with').waitFor();
+  assert.match(await page.locator('.now').innerText(), /dana/);
+  assert.equal(await page.locator('.legs .leg').count(), 1);
+  await screenshot(page, 'relay');
+  await page.close();
+});
+
+test('people and teams are listed', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(server.url + '/people');
+  await page.getByRole('cell', { name: 'Dana Reyes' }).waitFor();
+  await page.getByRole('cell', { name: 'lee@example.com' }).waitFor();
+  assert.ok(await page.locator('table').nth(1).locator('tbody tr').count() >= 1);
+  await page.close();
+});
