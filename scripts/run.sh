@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's first command: install what is missing, build, and run Baton's main job on
 # the embedded SQLite default — `baton serve` on a demo workspace with the example
-# playbooks, people and events, printing the URL and a demo admin token. Ctrl-C stops it.
+# playbooks, people and events, printing the board's URL with a demo sign-in and a demo
+# admin token. Ctrl-C stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
@@ -13,11 +14,15 @@ rm -rf "$demo"
 "$baton" init "$demo" >/dev/null
 "$baton" --workspace "$demo" emit - < "$demo/events.jsonl"
 token=$("$baton" --workspace "$demo" token create ari --label demo | tail -n 1)
+# A demo password for the board's sign-in (ari is an admin of the example people).
+demo_password="${BATON_DEMO_PASSWORD:-baton-demo}"
+printf '%s\n' "$demo_password" | "$baton" --workspace "$demo" passwd ari >/dev/null
 echo
 echo "The board (open handoffs):"
 "$baton" --workspace "$demo" list
 cat <<TXT
 
+The board: http://$listen/ — sign in as ari@example.com with the password $demo_password
 Demo admin token (ari): $token
 Try, in another terminal:
   curl -s -H "Authorization: Bearer $token" http://$listen/v1/handoffs

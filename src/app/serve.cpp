@@ -167,6 +167,12 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
         if (!v) return v.error();
         api_options.rate_per_token_s = static_cast<double>(*v);
     }
+    if (auto t = setting(ctx, args, "--session-ttl")) {
+        auto d = duration(*t, "--session-ttl");
+        if (!d) return d.error();
+        api_options.session_ttl = *d;
+    }
+    api_options.secure_cookies = args.flag("--secure-cookies");
     std::mutex log_mutex;
     if (!args.flag("--quiet")) {
         api_options.log = [&log_mutex](const std::string& line) {

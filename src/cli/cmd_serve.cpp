@@ -21,6 +21,10 @@ CommandSpec serve_command() {
               "longest wait between looks at due timers and the outbox (default 1s)"},
              {"--delivery-lease", OptionKind::value,
               "how long a sent message is held before it may be sent again (default 10m)"},
+             {"--session-ttl", OptionKind::value,
+              "how long a board sign-in lasts (default 7d)"},
+             {"--secure-cookies", OptionKind::flag,
+              "mark the board's session cookie Secure (behind an HTTPS proxy)"},
              {"--quiet", OptionKind::flag, "no request log lines"}},
             [](Context& ctx, const Args& args) -> Result<std::string> {
                 if (!ctx.serve) {

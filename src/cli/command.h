@@ -127,6 +127,7 @@ CommandSpec events_command();
 CommandSpec backup_command();
 CommandSpec version_command();
 CommandSpec token_command();
+CommandSpec passwd_command();
 CommandSpec serve_command();
 
 }  // namespace baton::cli

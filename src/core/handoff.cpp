@@ -307,4 +307,28 @@ std::optional<Transition> tick_by_event(const Handoff& h, const std::string& eve
     return t;
 }
 
+std::vector<std::string> allowed_actions(const Handoff& handoff, const Actor& actor,
+                                         TimePoint now) {
+    // Each action is tried on the pure rules with a harmless stand-in argument: one source
+    // of truth for who may do what, so the board's buttons cannot drift from the API.
+    const std::string reason = "(probe)";
+    std::vector<std::pair<const char*, Action>> probes = {
+        {"accept", Accept{}},
+        {"decline", Decline{reason}},
+        {"done", Finish{true, reason}},
+        {"cancel", Cancel{reason}},
+        // A handle nobody can have (a control character), so "already owns it" never answers.
+        {"reassign", Reassign{"\x1f", reason}},
+    };
+    if (!handoff.checklist.empty()) {
+        probes.emplace_back("check", Check{1, !handoff.checklist.front().checked});
+    }
+    probes.emplace_back("comment", Comment{reason});
+    std::vector<std::string> out;
+    for (const auto& [name, action] : probes) {
+        if (apply_action(handoff, action, actor, now)) out.emplace_back(name);
+    }
+    return out;
+}
+
 }  // namespace baton::core

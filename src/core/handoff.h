@@ -152,6 +152,13 @@ struct Transition {
 Result<Transition> apply_action(const Handoff& handoff, const Action& action,
                                 const Actor& actor, TimePoint now);
 
+// The actions `actor` may take on `handoff` now, by name ("accept", "decline", "done",
+// "cancel", "reassign", "check", "comment"), in that order: each is one apply_action
+// would not refuse for who is acting or for the state. "done" counts a forced finish (with
+// a reason), so it shows while checklist items are open; "check" needs a checklist.
+std::vector<std::string> allowed_actions(const Handoff& handoff, const Actor& actor,
+                                         TimePoint now);
+
 // An event ticks checklist items: every unticked item whose `when` is `event_type`, while
 // the handoff is waiting or accepted (the work got done, whoever did it). `source` names the
 // event ("crm/e-42") for the timeline. Nothing to tick: no value.

@@ -1,6 +1,7 @@
 #include "core/report.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 
 namespace baton::core {
@@ -70,6 +71,46 @@ std::vector<ReportRow> build_report(const std::vector<Handoff>& handoffs, Report
     for (auto& [key, samples] : groups) rows.push_back(finish(samples));
     rows.push_back(finish(all));
     return rows;
+}
+
+std::vector<SeriesDay> build_series(const std::vector<Handoff>& handoffs, TimePoint from,
+                                    TimePoint now) {
+    using Days = std::chrono::duration<std::int64_t, std::ratio<86400>>;
+    const auto day_of = [](TimePoint t) {
+        return std::chrono::floor<Days>(t.time_since_epoch()).count();
+    };
+    std::vector<SeriesDay> out;
+    if (now < from) return out;
+    const std::int64_t first = day_of(from);
+    const std::int64_t last = day_of(now);
+    for (std::int64_t d = first; d <= last; ++d) {
+        const TimePoint start{std::chrono::duration_cast<TimePoint::duration>(Days(d))};
+        out.push_back({format_rfc3339(start).substr(0, 10), 0, 0, 0, 0});
+    }
+    const auto bump = [&](TimePoint t, int SeriesDay::*field) {
+        if (t < from || t > now) return;
+        out[static_cast<std::size_t>(day_of(t) - first)].*field += 1;
+    };
+    for (const Handoff& h : handoffs) {
+        bump(h.created_at, &SeriesDay::created);
+        if (h.closed_at && h.state == HandoffState::done) bump(*h.closed_at, &SeriesDay::done);
+        // A decline does not close the handoff (someone must pick it up again); its last
+        // change is the decline while it stays declined.
+        if (h.state == HandoffState::declined) bump(h.updated_at, &SeriesDay::declined);
+        // A deadline counts when it passed unmet, on the day it passed. Answering in time
+        // (accepting, declining) or closing in time meets the accept deadline.
+        if (const auto& by = h.deadlines.accept_by; by && *by <= now) {
+            const bool met = (h.accepted_at && *h.accepted_at <= *by) ||
+                             (h.state == HandoffState::declined && h.updated_at <= *by) ||
+                             (h.closed_at && *h.closed_at <= *by);
+            if (!met) bump(*by, &SeriesDay::overdue);
+        }
+        if (const auto& by = h.deadlines.done_by; by && *by <= now) {
+            const bool finished = h.closed_at && *h.closed_at <= *by;
+            if (!finished) bump(*by, &SeriesDay::overdue);
+        }
+    }
+    return out;
 }
 
 }  // namespace baton::core

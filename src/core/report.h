@@ -32,6 +32,21 @@ struct ReportRow {
 std::vector<ReportRow> build_report(const std::vector<Handoff>& handoffs, ReportBy by,
                                     TimePoint now);
 
+// Handoffs over time, one row per UTC day from the day of `from` to the day of `now`:
+// started, done and declined that day (a handoff still declined, on the day of its last
+// change), and how many went overdue that day (an accept or done deadline that passed
+// unmet: not answered, or not finished, by then). A handoff counts once per deadline it
+// missed. Only handoffs passed in count: the caller picks them (those started since `from`).
+struct SeriesDay {
+    std::string day;  // "2026-11-24"
+    int created = 0;
+    int done = 0;
+    int declined = 0;
+    int overdue = 0;
+};
+std::vector<SeriesDay> build_series(const std::vector<Handoff>& handoffs, TimePoint from,
+                                    TimePoint now);
+
 // The nearest-rank percentile (p in 0..100) of unsorted values; nullopt when empty.
 std::optional<Milliseconds> percentile(std::vector<Milliseconds> values, int p);
 

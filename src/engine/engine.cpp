@@ -284,8 +284,7 @@ Result<AppliedFile> Engine::put_source(const SourceFile& file, std::optional<int
     return applied.front();
 }
 
-Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& files, TimePoint now,
-                        std::vector<AppliedFile>& applied) {
+Result<LintReport> Engine::lint_in(store::Transaction& tx, const std::vector<SourceFile>& files) {
     std::optional<SourceFile> stored_people;
     bool has_people = false;
     for (const auto& f : files) has_people = has_people || is_people_file(f.path);
@@ -309,8 +308,26 @@ Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& f
             all.push_back({r.file.empty() ? r.id + ".yaml" : r.file, r.yaml});
         }
     }
-    LintReport lint = lint_sources(all, stored_people ? &*stored_people : nullptr);
-    if (!lint.errors.empty()) return lint_error(lint.errors);
+    return lint_sources(all, stored_people ? &*stored_people : nullptr);
+}
+
+Result<LintReport> Engine::lint_with_store(const std::vector<SourceFile>& files) {
+    auto lint = read_value<LintReport>([&](store::Transaction& tx) { return lint_in(tx, files); });
+    if (!lint) return lint.error();
+    // Errors that apply() would give, listed against the given files first; one found in a
+    // stored file (this change would break it) is kept too, as apply() would refuse it.
+    std::stable_partition(lint->errors.begin(), lint->errors.end(), [&](const core::Diagnostic& d) {
+        return std::any_of(files.begin(), files.end(),
+                           [&](const SourceFile& f) { return f.path == d.file; });
+    });
+    return lint;
+}
+
+Status Engine::apply_in(store::Transaction& tx, const std::vector<SourceFile>& files, TimePoint now,
+                        std::vector<AppliedFile>& applied) {
+    auto lint = lint_in(tx, files);
+    if (!lint) return lint.error();
+    if (!lint->errors.empty()) return lint_error(lint->errors);
     for (const auto& f : files) {
         if (const std::string kind = core::document_kind(f.path); !kind.empty()) {
             auto before = tx.current_document(kind);
@@ -976,10 +993,24 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     f.playbook = q.playbook;
     f.subject = q.subject;
     if (q.overdue) f.overdue_at = clock_.now();
+    f.subject_contains = q.subject_contains;
+    f.closed_since = q.closed_since;
     f.after_id = q.after_id;
     f.limit = q.limit;
     std::vector<core::Handoff> out;
     Status st = store_.read([&](store::Transaction& tx) -> Status {
+        if (q.team) {
+            auto snap = snapshot(tx, true);
+            if (!snap) return snap.error();
+            const core::Team* team = (*snap)->directory->team(*q.team);
+            if (team == nullptr) {
+                return make_error(ErrorCode::not_found, "no team `" + *q.team + "` in people.yaml",
+                                  "team");
+            }
+            // A team without members owns nothing; an empty list would mean "any owner".
+            if (team->members.empty()) return ok_status();
+            f.owner_in = team->members;
+        }
         // open_only filters after reading, page by page, so that a page still has up to
         // `limit` open handoffs.
         while (out.size() < q.limit) {
@@ -1029,12 +1060,11 @@ Result<Relay> Engine::relay(const std::string& subject) {
     return out;
 }
 
-Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::ReportBy by) {
-    const TimePoint now = clock_.now();
+Result<std::vector<core::Handoff>> Engine::created_since(TimePoint since) {
     std::vector<core::Handoff> handoffs;
     Status st = store_.read([&](store::Transaction& tx) -> Status {
         store::HandoffFilter f;
-        f.created_since = now - since;
+        f.created_since = since;
         f.limit = limits::list_page_max;
         for (;;) {
             auto page = tx.list_handoffs(f);
@@ -1046,7 +1076,21 @@ Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::Re
         return ok_status();
     });
     if (!st) return st.error();
-    return core::build_report(handoffs, by, now);
+    return handoffs;
+}
+
+Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::ReportBy by) {
+    const TimePoint now = clock_.now();
+    auto handoffs = created_since(now - since);
+    if (!handoffs) return handoffs.error();
+    return core::build_report(*handoffs, by, now);
+}
+
+Result<std::vector<core::SeriesDay>> Engine::series(Milliseconds since) {
+    const TimePoint now = clock_.now();
+    auto handoffs = created_since(now - since);
+    if (!handoffs) return handoffs.error();
+    return core::build_series(*handoffs, now - since, now);
 }
 
 Result<std::vector<store::EventRecord>> Engine::events(const store::EventFilter& filter) {

@@ -73,6 +73,9 @@ public:
     // clean, stores each as a new version. All or nothing: one error stores nothing, and
     // the errors come back as an invalid_argument whose message lists them, one per line.
     Result<std::vector<AppliedFile>> apply(const std::vector<SourceFile>& files) override;
+    // Lints `files` as apply() would (against the stored people and playbooks), storing
+    // nothing: the errors of these files first. For the board's live validation.
+    Result<LintReport> lint_with_store(const std::vector<SourceFile>& files);
     // The current version of people.yaml, sources.yaml and each playbook, for `export`.
     Result<std::vector<SourceFile>> current_sources() override;
 
@@ -110,6 +113,8 @@ public:
     Result<std::vector<core::ReportRow>> report(Milliseconds since,
                                                core::ReportBy by) override;
     Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) override;
+    // Handoffs started within `since`, day by day (core::build_series).
+    Result<std::vector<core::SeriesDay>> series(Milliseconds since);
     Result<std::vector<store::TimerRecord>> timers(std::int64_t handoff_id);
     Result<std::vector<store::OutboxRecord>> outbox(std::int64_t handoff_id);
 
@@ -119,6 +124,32 @@ public:
     Status revoke_token(std::int64_t id) override;
     Result<std::vector<store::TokenRecord>> tokens() override;
     Result<core::Actor> authenticate(const std::string& secret);
+
+    // Browser sign-in (engine_sessions.cpp). sign_in: `login` is a handle or an email
+    // address of people.yaml; a wrong login and a wrong password get the same refusal
+    // (forbidden, field "login") in about the same time. The session's secret goes to the
+    // cookie and only its hash to the store. session(): the person of a live session
+    // (not_found when unknown, signed out or expired). sign_out ends one session.
+    Status set_password(const std::string& handle, const std::string& password) override;
+    struct SignedIn {
+        std::string secret;
+        core::Actor actor;
+        std::string name;
+        TimePoint expires_at{};
+    };
+    Result<SignedIn> sign_in(const std::string& login, const std::string& password,
+                             Milliseconds ttl);
+    Result<core::Actor> session(const std::string& secret);
+    Status sign_out(const std::string& secret);
+    // Housekeeping: removes expired sessions, at most `limit` a call.
+    Result<std::int64_t> expire_sessions(std::size_t limit);
+
+    // Live updates: the handoffs changed after change number `after` (each at its latest
+    // change, at most `limit`), and the latest change number.
+    Result<std::vector<store::HandoffChange>> changes(std::int64_t after, std::size_t limit);
+    Result<std::int64_t> last_change_seq();
+    // The people and teams of the current people.yaml (empty when there is none).
+    Result<std::shared_ptr<const core::Directory>> directory();
 
     // The stored text of a playbook (its current version) and of people.yaml.
     Result<store::PlaybookRecord> playbook_record(const std::string& id);
@@ -274,6 +305,9 @@ private:
     // Fires one timer (already marked fired); false when its handoff had moved on.
     Result<bool> fire_one(store::Transaction& tx, const Snapshot& snap,
                           const store::TimerRecord& timer, TimePoint now);
+    Result<LintReport> lint_in(store::Transaction& tx, const std::vector<SourceFile>& files);
+    // Every handoff started at or after `since`, page by page (reports).
+    Result<std::vector<core::Handoff>> created_since(TimePoint since);
     Status apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
                     TimePoint now, std::vector<AppliedFile>& applied);
     Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,

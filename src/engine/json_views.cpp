@@ -111,6 +111,20 @@ nlohmann::json event_json(const store::EventRecord& record) {
     return out;
 }
 
+nlohmann::json delivery_json(const store::OutboxRecord& row) {
+    return {{"id", row.id},
+            {"channel", row.channel},
+            {"target", row.target},
+            {"status", row.status},
+            {"attempts", row.attempts},
+            {"last_error", row.last_error},
+            {"created_at", format_rfc3339(row.created_at)},
+            {"next_attempt_at",
+             row.status == "pending" ? nlohmann::json(format_rfc3339(row.next_attempt_at))
+                                     : nlohmann::json(nullptr)},
+            {"delivered_at", optional_time(row.delivered_at)}};
+}
+
 namespace {
 
 // The first problem found while reading an answer: the parsers read every field in a row

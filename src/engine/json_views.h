@@ -18,6 +18,9 @@ nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_tim
 nlohmann::json relay_json(const Relay& relay, TimePoint now);
 nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
 nlohmann::json event_json(const store::EventRecord& record);
+// One outbox row as the board shows it: where it goes and how its delivery stands (never
+// the payload).
+nlohmann::json delivery_json(const store::OutboxRecord& row);
 
 // The inverses. A value of the wrong shape (a missing field, a wrong type, a bad time) is
 // corrupt, naming the field. Fields the views derive from `now` (overdue_to_accept,

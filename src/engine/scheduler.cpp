@@ -33,6 +33,14 @@ void Scheduler::housekeep() {
             std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
             return;
         }
+        if (static_cast<std::size_t>(*removed) < batch) break;
+    }
+    for (int round = 0; round < 100; ++round) {
+        auto removed = engine_.expire_sessions(batch);
+        if (!removed) {
+            std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
+            return;
+        }
         if (static_cast<std::size_t>(*removed) < batch) return;
     }
 }

@@ -52,6 +52,9 @@ struct ListQuery {
     std::optional<std::string> subject{};
     bool overdue = false;
     bool open_only = false;  // waiting, accepted or declined
+    std::optional<std::string> team{};              // owned by one of the team's members
+    std::optional<std::string> subject_contains{};  // board search, ignoring ASCII case
+    std::optional<TimePoint> closed_since{};        // closed at or after this instant
     std::int64_t after_id = 0;
     std::size_t limit = 100;
 };
@@ -118,6 +121,9 @@ public:
                                           const std::string& label) = 0;
     virtual Status revoke_token(std::int64_t id) = 0;
     virtual Result<std::vector<store::TokenRecord>> tokens() = 0;
+    // Sets a person's sign-in password (Argon2id; never stored as given) and ends every
+    // session of theirs. invalid_argument for a password too short or too long.
+    virtual Status set_password(const std::string& handle, const std::string& password) = 0;
 
     // A consistent copy of the whole store into `path` on this machine; refused remotely
     // (a backup runs on the server's machine).

@@ -12,11 +12,14 @@
 namespace baton::http {
 
 Api::Api(engine::Engine& engine, ApiOptions options)
-    : engine_(engine), options_(std::move(options)) {
+    : engine_(engine),
+      options_(std::move(options)),
+      hub_(std::make_unique<StreamHub>(engine, options_.stream)) {
     add_routes();
 }
 
 Api::~Api() {
+    hub_->stop();
     // Answers owed by handle_async() arrive on the store's thread and go through this Api.
     while (answers_owed_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
@@ -30,6 +33,9 @@ void Api::add_routes() {
     add_channel_routes();
     add_link_routes();
     add_slack_routes();
+    add_session_routes();
+    add_stream_routes();
+    add_board_data_routes();
 }
 
 Result<nlohmann::json> json_body(const Request& request) {
@@ -60,10 +66,46 @@ Response json_response(int status, const nlohmann::json& body) {
     return r;
 }
 
+std::string csrf_token(const std::string& secret) {
+    return crypto::hex_encode(crypto::hmac_sha256(secret, "baton csrf v1"));
+}
+
+Result<Principal> Api::authenticate_session(const std::string& secret) {
+    if (secret.empty() || secret.size() > 512) {
+        return make_error(ErrorCode::not_found, "the session cookie is malformed", "session");
+    }
+    // Cached like tokens, under a key no token hash can take.
+    const std::string hash = crypto::sha256_hex(secret);
+    const std::string key = "session:" + hash;
+    const auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        auto it = token_cache_.find(key);
+        if (it != token_cache_.end() && it->second.expires > now) {
+            return Principal{it->second.actor, key, csrf_token(secret)};
+        }
+    }
+    auto actor = engine_.session(secret);
+    if (!actor) return actor.error();
+    std::lock_guard lock(mutex_);
+    if (token_cache_.size() > 10000) token_cache_.clear();
+    token_cache_[key] = CachedToken{*actor, now + options_.token_cache_ttl};
+    return Principal{*actor, key, csrf_token(secret)};
+}
+
+void Api::forget_session(const std::string& hash) {
+    std::lock_guard lock(mutex_);
+    token_cache_.erase("session:" + hash);
+}
+
 Result<Principal> Api::authenticate(const Request& request) {
     const auto header = request.headers.get("Authorization");
     if (!header) {
-        return make_error(ErrorCode::not_found, "this route needs `Authorization: Bearer TOKEN`",
+        // A browser signed in on the board carries its session in a cookie instead.
+        if (auto secret = cookie(request, session_cookie)) return authenticate_session(*secret);
+        return make_error(ErrorCode::not_found,
+                          "this route needs `Authorization: Bearer TOKEN` or a signed-in "
+                          "session",
                           "Authorization");
     }
     constexpr std::string_view prefix = "Bearer ";
@@ -79,7 +121,7 @@ Result<Principal> Api::authenticate(const Request& request) {
         std::lock_guard lock(mutex_);
         auto it = token_cache_.find(hash);
         if (it != token_cache_.end() && it->second.expires > now) {
-            return Principal{it->second.actor, hash};
+            return Principal{it->second.actor, hash, {}};
         }
     }
     auto actor = engine_.authenticate(secret);
@@ -87,7 +129,7 @@ Result<Principal> Api::authenticate(const Request& request) {
     std::lock_guard lock(mutex_);
     if (token_cache_.size() > 10000) token_cache_.clear();  // bounded: a cache, not a store
     token_cache_[hash] = CachedToken{*actor, now + options_.token_cache_ttl};
-    return Principal{*actor, hash};
+    return Principal{*actor, hash, {}};
 }
 
 bool Api::allow_rate(const std::string& token_hash, double& retry_after_s) {
@@ -162,6 +204,10 @@ Response Api::with_idempotency(const Request& request, const Principal& caller,
 Response Api::handle(Request& request) {
     const Match match = router_.match(request.method, request.path);
     if (match.route == nullptr) {
+        if (auto page = serve_board(request)) {
+            request.route = "/ (board)";
+            return std::move(*page);
+        }
         if (!match.allowed.empty()) {
             std::string allow;
             for (const auto& m : match.allowed) allow += (allow.empty() ? "" : ", ") + m;
@@ -228,12 +274,13 @@ std::optional<Response> Api::admit(Request& request, const Route& route, Princip
         return problem_from(who.error());
     }
     if (!who) {
-        Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
+        Response r = problem(401, "Unauthorized", who.error().message, who.error().field);
         r.headers.set("WWW-Authenticate", "Bearer");
         return r;
     }
     caller = std::move(who).value();
     request.actor = caller.actor.handle;
+    if (auto refused = check_browser_request(request, caller)) return refused;
     double retry = 0;
     if (!allow_rate(caller.token_hash, retry)) {
         metrics_.add_rate_limited();
@@ -254,8 +301,56 @@ std::optional<Response> Api::admit(Request& request, const Route& route, Princip
     return std::nullopt;
 }
 
+namespace {
+
+// "https://board.example.com:8443" → "board.example.com:8443"; empty when not an origin.
+std::string origin_host(const std::string& origin) {
+    for (const char* scheme : {"http://", "https://"}) {
+        const std::string_view prefix(scheme);
+        if (origin.size() > prefix.size() && origin.compare(0, prefix.size(), prefix) == 0) {
+            const std::string host = origin.substr(prefix.size());
+            if (host.find('/') != std::string::npos) return {};
+            return host;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+std::optional<Response> Api::check_browser_request(const Request& request,
+                                                   const Principal& caller) const {
+    if (caller.csrf.empty()) return std::nullopt;  // a bearer token: no ambient authority
+    if (request.method == "GET" || request.method == "HEAD") return std::nullopt;
+    // A browser says where a request comes from; a page of another site must not act here
+    // with the board's cookie. The CSRF token (which another site cannot read) is checked
+    // besides, for browsers that leave Origin out.
+    if (auto origin = request.headers.get("Origin")) {
+        const auto host = request.headers.get("Host");
+        const std::string from = origin_host(*origin);
+        if (from.empty() || !host || !iequals(from, *host)) {
+            return problem(403, "Forbidden",
+                           "this request comes from another site (" + *origin +
+                               "); the board only acts on requests from its own pages",
+                           "Origin");
+        }
+    }
+    const auto token = request.headers.get("X-CSRF-Token");
+    if (!token || !crypto::constant_time_equal(*token, caller.csrf)) {
+        return problem(403, "Forbidden",
+                       "a signed-in request that changes something must carry the session's "
+                       "X-CSRF-Token header",
+                       "X-CSRF-Token");
+    }
+    return std::nullopt;
+}
+
 void Api::observe(const Request& request, const Response& response,
                   std::chrono::microseconds elapsed) {
+    // A change made here reaches the live streams at once rather than at the next poll.
+    if (request.method != "GET" && request.method != "HEAD" && response.status < 300) {
+        hub_->notify();
+    }
     metrics_.record_request(request.method, request.route.empty() ? "unmatched" : request.route,
                             response.status, elapsed);
     if (!options_.log) return;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/stream_hub.h"
 
 namespace baton::http {
 
@@ -33,6 +35,18 @@ struct ApiOptions {
     std::size_t slack_action_bytes_max = 64 * 1024;
     // Where JSON request logs go (one line each); empty: nowhere.
     std::function<void(const std::string&)> log;
+    // Browser sessions (sign-in on the board): how long one lasts, and whether the cookie
+    // is marked Secure (set it when Baton is reached over HTTPS through a proxy; a request
+    // that says `X-Forwarded-Proto: https` gets a Secure cookie either way).
+    std::chrono::milliseconds session_ttl{7LL * 24 * 3600 * 1000};
+    bool secure_cookies = false;
+    // Failed sign-ins allowed per login and per client address within the window; beyond
+    // them, 429 until the window has passed.
+    int sign_in_failures_max = 10;
+    int sign_in_failures_per_address_max = 50;
+    std::chrono::milliseconds sign_in_window{15 * 60 * 1000};
+    // Live updates (GET /v1/stream).
+    StreamHubOptions stream;
     // More Prometheus text for /metrics, read at scrape time: the application adds what
     // the API does not know (the dispatcher's and the scheduler's figures). Called from
     // the server's workers, so it must be thread-safe; empty: nothing more.
@@ -68,11 +82,25 @@ private:
     void add_channel_routes();
     void add_link_routes();
     void add_slack_routes();
+    void add_session_routes();
+    void add_stream_routes();
+    void add_board_data_routes();
 
     // Authentication, rate and role for `route`: the refusal, or nothing (and `caller`
     // set) when the request may go on.
     std::optional<Response> admit(Request& request, const Route& route, Principal& caller);
     Result<Principal> authenticate(const Request& request);
+    Result<Principal> authenticate_session(const std::string& secret);
+    // Refuses a state-changing request of a browser session without its CSRF token, or
+    // from another origin.
+    std::optional<Response> check_browser_request(const Request& request,
+                                                  const Principal& caller) const;
+    // Sign-in attempts: whether `login` from `address` may try now (else the seconds to
+    // wait), and the outcome of a try.
+    bool sign_in_allowed(const std::string& login, const std::string& address,
+                         int& retry_after_s);
+    void record_sign_in(const std::string& login, const std::string& address, bool ok);
+    void forget_session(const std::string& hash);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);
     Response with_idempotency(const Request& request, const Principal& caller,
                               bool replayable, const std::function<Response()>& run);
@@ -81,6 +109,9 @@ private:
     bool post_event_async(const Request& request, const Respond& respond);
     Response handoff_action(const Params& params, const Principal& caller,
                             const std::string& action, const nlohmann::json& body);
+    // A handoff as GET /v1/handoffs/{id} shows it: timeline, deliveries, and the actions
+    // the caller may take.
+    nlohmann::json handoff_detail(const core::Handoff& h, const Principal& caller);
 
     engine::Engine& engine_;
     const ApiOptions options_;
@@ -99,7 +130,32 @@ private:
     std::map<std::string, CachedToken> token_cache_;  // GUARDED_BY(mutex_), by token hash
     std::map<std::string, Bucket> buckets_;           // GUARDED_BY(mutex_), by token hash
     std::atomic<int> answers_owed_{0};  // handle_async() requests not yet answered
+
+    struct Failures {
+        int count = 0;
+        std::chrono::steady_clock::time_point window_start;
+    };
+    std::map<std::string, Failures> sign_in_failures_;  // GUARDED_BY(mutex_), by login/address
+    std::mutex hashing_mutex_;
+    std::condition_variable hashing_done_;
+    int hashing_ = 0;  // GUARDED_BY(hashing_mutex_): password checks running now
+
+    std::unique_ptr<StreamHub> hub_;
 };
+
+// The board's page or one of its files for a GET of `/`, a board path (/handoffs/42) or
+// /assets/...; nullopt for every other request (the API's).
+std::optional<Response> serve_board(const Request& request);
+
+// A CSV answer (RFC 4180, CRLF lines, a header row of `columns`) of the JSON objects in
+// `rows`, as a download called `filename`.
+Response csv_response(const nlohmann::json& rows, const std::vector<std::string>& columns,
+                      const std::string& filename);
+
+// The name of the browser session cookie.
+inline constexpr const char* session_cookie = "baton_session";
+// The CSRF token of the session whose cookie holds `secret` (derived, never stored).
+std::string csrf_token(const std::string& secret);
 
 // JSON bodies: parsed within the body limit and nesting limit, refusing unknown fields.
 Result<nlohmann::json> json_body(const Request& request);

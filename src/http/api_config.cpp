@@ -262,11 +262,35 @@ void Api::add_config_routes() {
                  [this](const Request&, const Params&, const Principal&) {
                      auto doc = engine_.people_record();
                      if (!doc) return problem_from(doc.error());
+                     auto directory = engine_.directory();
+                     if (!directory) return problem_from(directory.error());
+                     // The same people as values, for the board's filters and people page.
+                     nlohmann::json people = nlohmann::json::array();
+                     nlohmann::json teams = nlohmann::json::array();
+                     if (*directory) {
+                         for (const auto& p : (*directory)->people()) {
+                             people.push_back({{"handle", p.handle},
+                                               {"name", p.name},
+                                               {"email", p.email},
+                                               {"role", core::to_string(p.role)},
+                                               {"time_zone", p.time_zone},
+                                               {"teams", (*directory)->teams_of(p.handle)}});
+                         }
+                         for (const auto& t : (*directory)->teams()) {
+                             teams.push_back({{"handle", t.handle},
+                                              {"name", t.name},
+                                              {"members", t.members},
+                                              {"rule", core::to_string(t.rule)}});
+                         }
+                     }
                      if (!doc->has_value()) {
-                         return json_response(200, {{"version", 0}, {"yaml", ""}});
+                         return json_response(200, {{"version", 0}, {"yaml", ""},
+                                                    {"people", people}, {"teams", teams}});
                      }
                      Response out = json_response(200, {{"version", (*doc)->version},
-                                                        {"yaml", (*doc)->text}});
+                                                        {"yaml", (*doc)->text},
+                                                        {"people", people},
+                                                        {"teams", teams}});
                      out.headers.set("ETag", etag((*doc)->version));
                      return out;
                  }});

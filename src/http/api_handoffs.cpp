@@ -39,7 +39,7 @@ Result<std::string> string_field(const nlohmann::json& body, const char* key, bo
     return body[key].get<std::string>();
 }
 
-Result<engine::ListQuery> list_query(const Request& r) {
+Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) {
     engine::ListQuery q;
     for (const auto& [key, value] : r.query) {
         if (key == "state") {
@@ -59,6 +59,33 @@ Result<engine::ListQuery> list_query(const Request& r) {
             q.overdue = value == "true" || value == "1";
         } else if (key == "open") {
             q.open_only = value == "true" || value == "1";
+        } else if (key == "team") {
+            q.team = value;
+        } else if (key == "mine") {
+            // The caller's own handoffs; with owner= as well, the two must agree.
+            if (value == "true" || value == "1") {
+                if (q.owner && *q.owner != caller.actor.handle) {
+                    return make_error(ErrorCode::invalid_argument,
+                                      "mine=true and owner= name different people", "mine");
+                }
+                q.owner = caller.actor.handle;
+            }
+        } else if (key == "q") {
+            if (value.size() > limits::event_subject_bytes_max) {
+                return make_error(ErrorCode::invalid_argument,
+                                  "q must be at most " + std::to_string(limits::event_subject_bytes_max) +
+                                      " bytes",
+                                  "q");
+            }
+            if (!value.empty()) q.subject_contains = value;
+        } else if (key == "closed_since") {
+            auto at = parse_rfc3339(value);
+            if (!at) {
+                return make_error(ErrorCode::invalid_argument,
+                                  "closed_since must be an RFC 3339 time, not `" + value + "`",
+                                  "closed_since");
+            }
+            q.closed_since = *at;
         } else if (key == "cursor" || key == "limit") {
             Params p{{key, value}};
             auto n = id_param(p, key.c_str());
@@ -74,6 +101,20 @@ Result<engine::ListQuery> list_query(const Request& r) {
 }
 
 }  // namespace
+
+nlohmann::json Api::handoff_detail(const core::Handoff& h, const Principal& caller) {
+    const TimePoint now = engine_.now();
+    nlohmann::json out = engine::handoff_json(h, now, true);
+    out["allowed_actions"] = core::allowed_actions(h, caller.actor, now);
+    nlohmann::json deliveries = nlohmann::json::array();
+    if (auto rows = engine_.outbox(h.id)) {
+        for (const auto& row : *rows) deliveries.push_back(engine::delivery_json(row));
+    } else {
+        return out;  // the handoff itself was read; deliveries are an extra
+    }
+    out["deliveries"] = std::move(deliveries);
+    return out;
+}
 
 Response Api::handoff_action(const Params& params, const Principal& caller,
                              const std::string& action, const nlohmann::json& body) {
@@ -107,19 +148,24 @@ Response Api::handoff_action(const Params& params, const Principal& caller,
         after = engine_.act(*id, core::Comment{*text}, caller.actor);
     }
     if (!after) return problem_from(after.error());
-    return json_response(200, engine::handoff_json(*after, engine_.now(), true));
+    return json_response(200, handoff_detail(*after, caller));
 }
 
 void Api::add_handoff_routes() {
     router_.add({"GET", "/v1/handoffs", Access::read, "List handoffs",
-                 [this](const Request& r, const Params&, const Principal&) {
-                     auto q = list_query(r);
+                 [this](const Request& r, const Params&, const Principal& caller) {
+                     auto q = list_query(r, caller);
                      if (!q) return problem_from(q.error());
+                     // Read before the list: a live stream that starts after this number
+                     // misses nothing the list did not show.
+                     auto seq = engine_.last_change_seq();
+                     if (!seq) return problem_from(seq.error());
                      auto items = engine_.list(*q);
                      if (!items) return problem_from(items.error());
                      const TimePoint now = engine_.now();
                      nlohmann::json out = {{"items", nlohmann::json::array()},
-                                           {"next_cursor", nullptr}};
+                                           {"next_cursor", nullptr},
+                                           {"change_seq", *seq}};
                      for (const auto& h : *items) {
                          out["items"].push_back(engine::handoff_json(h, now, false));
                      }
@@ -129,12 +175,12 @@ void Api::add_handoff_routes() {
                      return json_response(200, out);
                  }});
     router_.add({"GET", "/v1/handoffs/{id}", Access::read, "A handoff with checklist and timeline",
-                 [this](const Request&, const Params& p, const Principal&) {
+                 [this](const Request&, const Params& p, const Principal& caller) {
                      auto id = id_param(p, "id");
                      if (!id) return problem_from(id.error());
                      auto h = engine_.show(*id);
                      if (!h) return problem_from(h.error());
-                     return json_response(200, engine::handoff_json(*h, engine_.now(), true));
+                     return json_response(200, handoff_detail(*h, caller));
                  }});
     // The fields each action takes. Vectors, not initializer_lists: an initializer_list
     // inside a container would dangle once the container is built.
@@ -191,7 +237,7 @@ void Api::add_handoff_routes() {
                          *id, core::Check{static_cast<int>(*n), (*body)["checked"].get<bool>()},
                          caller.actor);
                      if (!after) return problem_from(after.error());
-                     return json_response(200, engine::handoff_json(*after, engine_.now(), true));
+                     return json_response(200, handoff_detail(*after, caller));
                  }});
 }
 

@@ -1,7 +1,8 @@
 // One-click links from emails: /l/{token}, where the token is the engine's signed,
 // expiring, single-use link (Engine::make_link). GET only shows what the link would do and
-// a button; POST performs it. GET never acts, because mail scanners and link previews fetch
-// every URL in a message, and a prefetch must not accept a handoff for its owner.
+// a button; POST performs it and sends the browser on to the card on the board (303). GET
+// never acts, because mail scanners and link previews fetch every URL in a message, and a
+// prefetch must not accept a handoff for its owner.
 //
 // The pages are for people in a browser: small, self-contained HTML (no scripts, no
 // external assets, every user string escaped) under a strict Content-Security-Policy. A
@@ -128,7 +129,8 @@ void Api::add_link_routes() {
                              "</button></form><p class=\"note\">Acting as " +
                              html_escape(use->handle) +
                              ". The link works once; nothing happens until you press the "
-                             "button.</p>");
+                             "button.</p><p class=\"note\"><a href=\"/handoffs/" +
+                             std::to_string(h->id) + "\">Open the card on the board</a></p>");
                      return out;
                  }});
     router_.add({"POST", "/l/{token}", Access::open,
@@ -148,10 +150,16 @@ void Api::add_link_routes() {
                      }
                      const std::string title =
                          std::string(past(use->action)) + ": " + handoff_name(*h);
-                     return page(200, title,
-                                 "<h1>" + html_escape(title) + "</h1>" + details(*h) +
-                                     "<p class=\"note\">Recorded as " + html_escape(use->handle) +
-                                     ". You can close this page.</p>");
+                     // The browser lands on the card on the board (303: fetched with GET);
+                     // the page is for anything that does not follow.
+                     const std::string card = "/handoffs/" + std::to_string(h->id);
+                     Response out = page(303, title,
+                                         "<h1>" + html_escape(title) + "</h1>" + details(*h) +
+                                             "<p class=\"note\">Recorded as " +
+                                             html_escape(use->handle) + ". <a href=\"" + card +
+                                             "\">Open the card on the board</a>.</p>");
+                     out.headers.set("Location", card);
+                     return out;
                  }});
 }
 

@@ -72,7 +72,7 @@ void Api::add_ops_routes() {
                  "Where handoffs leak, per playbook or owner",
                  [this](const Request& r, const Params&, const Principal&) {
                      for (const auto& [key, value] : r.query) {
-                         if (key != "since" && key != "by") {
+                         if (key != "since" && key != "by" && key != "format") {
                              return problem(400, "Bad Request",
                                             "unknown query parameter `" + key + "`", key);
                          }
@@ -92,6 +92,19 @@ void Api::add_ops_routes() {
                          std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
                          by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
                      if (!rows) return problem_from(rows.error());
+                     const std::string format =
+                         r.query.count("format") ? r.query.at("format") : "json";
+                     if (format == "csv") {
+                         return csv_response(
+                             engine::report_json(*rows),
+                             {"key", "count", "open", "accepted", "done", "declined", "cancelled",
+                              "overdue", "accept_p50_ms", "accept_p90_ms", "done_p50_ms",
+                              "done_p90_ms", "silent_delay_ms"},
+                             "baton-report-" + by + "-" + since_text + ".csv");
+                     }
+                     if (format != "json") {
+                         return problem(400, "Bad Request", "format must be json or csv", "format");
+                     }
                      return json_response(200, {{"since", since_text},
                                                 {"by", by},
                                                 {"rows", engine::report_json(*rows)}});

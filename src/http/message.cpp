@@ -30,6 +30,26 @@ std::optional<std::string> Headers::get(std::string_view name) const {
     return std::nullopt;
 }
 
+std::optional<std::string> cookie(const Request& request, std::string_view name) {
+    for (const auto& [header, value] : request.headers.entries()) {
+        if (!iequals(header, "Cookie")) continue;
+        std::string_view rest(value);
+        while (!rest.empty()) {
+            const auto end = rest.find(';');
+            std::string_view pair = rest.substr(0, end);
+            rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+            while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+            while (!pair.empty() && pair.back() == ' ') pair.remove_suffix(1);
+            const auto eq = pair.find('=');
+            if (eq == std::string_view::npos || pair.substr(0, eq) != name) continue;
+            std::string_view v = pair.substr(eq + 1);
+            if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+            return std::string(v);
+        }
+    }
+    return std::nullopt;
+}
+
 namespace {
 
 int hex_value(char c) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,12 +42,40 @@ struct Request {
     std::string actor;  // the authenticated person
 };
 
+// Where a streamed response's bytes go (the server implements it). Thread-safe: push may be
+// called from any thread. push answers false once the connection is closed or its unsent
+// bytes passed the server's budget (a reader too slow to keep up is cut off and reconnects);
+// close ends the response.
+class StreamSink {
+public:
+    virtual ~StreamSink() = default;
+    virtual bool push(std::string bytes) = 0;
+    virtual void close() = 0;
+};
+
+// A response whose body goes on after the headers, such as Server-Sent Events. The server
+// writes the headers (with no length: the body ends when the connection does), then calls
+// open() with the sink, once; closed() is called once when the connection ends, from
+// whichever side, after which pushes are ignored.
+class EventStream {
+public:
+    virtual ~EventStream() = default;
+    virtual void open(std::shared_ptr<StreamSink> sink) = 0;
+    virtual void closed() = 0;
+};
+
 struct Response {
     int status = 200;
     Headers headers;
     std::string body;
     std::string content_type = "application/json";
+    // Set for a streamed response: `body` is then written first, and the stream goes on.
+    std::shared_ptr<EventStream> stream;
 };
+
+// The value of the cookie `name` in the request's Cookie headers (RFC 6265 section 5.4:
+// "a=1; b=2"), or nullopt.
+std::optional<std::string> cookie(const Request& request, std::string_view name);
 
 // Percent-decodes a path or query component; nullopt when malformed (a bad %XX or a
 // decoded NUL).

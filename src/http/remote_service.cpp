@@ -381,6 +381,9 @@ Result<std::vector<core::Handoff>> RemoteService::list(const engine::ListQuery& 
     if (q.subject) params.emplace_back("subject", *q.subject);
     if (q.overdue) params.emplace_back("overdue", "true");
     if (q.open_only) params.emplace_back("open", "true");
+    if (q.team) params.emplace_back("team", *q.team);
+    if (q.subject_contains) params.emplace_back("q", *q.subject_contains);
+    if (q.closed_since) params.emplace_back("closed_since", format_rfc3339(*q.closed_since));
     if (q.after_id > 0) params.emplace_back("cursor", std::to_string(q.after_id));
     params.emplace_back("limit", std::to_string(q.limit));
     auto answer = get("/v1/handoffs" + query_string(params));
@@ -453,6 +456,14 @@ Status RemoteService::revoke_token(std::int64_t id) {
     request.method = "DELETE";
     request.target = "/v1/tokens/" + std::to_string(id);
     auto answer = call(request);
+    if (!answer) return answer.error();
+    return ok_status();
+}
+
+Status RemoteService::set_password(const std::string& handle, const std::string& password) {
+    // A repeat sets the same password again, so a retry is harmless.
+    auto answer = post("/v1/people/" + percent_encode(handle) + "/password",
+                       {{"password", password}});
     if (!answer) return answer.error();
     return ok_status();
 }

@@ -56,6 +56,7 @@ public:
                                           const std::string& label) override;
     Status revoke_token(std::int64_t id) override;
     Result<std::vector<store::TokenRecord>> tokens() override;
+    Status set_password(const std::string& handle, const std::string& password) override;
     Status backup(const std::string& path) override;
     std::string describe_store() const override;
     TimePoint now() const override;

@@ -28,7 +28,11 @@ using Params = std::map<std::string, std::string>;
 // Who is calling: the person a bearer token acts as (empty on open routes).
 struct Principal {
     core::Actor actor;
-    std::string token_hash;  // identifies the token for rate limits and idempotency
+    // Identifies the token (or the browser session) for rate limits and idempotency.
+    std::string token_hash;
+    // Set when the caller signed in through the browser (a session cookie): the CSRF token
+    // every state-changing request of that session must carry. Empty for a bearer token.
+    std::string csrf;
 };
 
 struct Route {

@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -74,10 +75,11 @@ public:
 
     void start() { read_request(); }
 
-    // Closes the connection if it is waiting for a request; a request in progress finishes
-    // and then closes because the server is stopping.
+    // Closes the connection if it is waiting for a request or streaming; a request in
+    // progress finishes and then closes because the server is stopping.
     void close_if_idle() {
         net::post(stream_.get_executor(), [self = shared_from_this()] {
+            if (self->streaming_) return self->end_stream();
             if (self->idle_) {
                 beast::error_code ec;
                 self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -258,7 +260,145 @@ private:
         write(std::move(response));
     }
 
+    // The sink a streamed response pushes through: it counts the bytes not yet written and
+    // hands each push to the session's strand.
+    class Sink final : public StreamSink {
+    public:
+        Sink(std::weak_ptr<Session> session, std::size_t budget)
+            : session_(std::move(session)), budget_(budget) {}
+        bool push(std::string bytes) override {
+            {
+                std::lock_guard lock(mutex_);
+                if (ended_) return false;
+                if (backlog_ + bytes.size() > budget_) {
+                    ended_ = true;
+                } else {
+                    backlog_ += bytes.size();
+                }
+            }
+            auto session = session_.lock();
+            if (!session) return false;
+            if (ended()) {
+                net::post(session->stream_.get_executor(), [session] { session->end_stream(); });
+                return false;
+            }
+            net::post(session->stream_.get_executor(),
+                      [session, b = std::move(bytes)]() mutable { session->enqueue(std::move(b)); });
+            return true;
+        }
+        void close() override {
+            {
+                std::lock_guard lock(mutex_);
+                if (ended_) return;
+                ended_ = true;
+            }
+            if (auto session = session_.lock()) {
+                // After what is queued: the stream's last words still reach the reader.
+                net::post(session->stream_.get_executor(), [session] { session->finish_stream(); });
+            }
+        }
+        void written(std::size_t n) {
+            std::lock_guard lock(mutex_);
+            backlog_ -= std::min(backlog_, n);
+        }
+        void end() {
+            std::lock_guard lock(mutex_);
+            ended_ = true;
+        }
+        bool ended() {
+            std::lock_guard lock(mutex_);
+            return ended_;
+        }
+
+    private:
+        const std::weak_ptr<Session> session_;
+        const std::size_t budget_;
+        std::mutex mutex_;
+        std::size_t backlog_ = 0;  // GUARDED_BY(mutex_)
+        bool ended_ = false;       // GUARDED_BY(mutex_)
+    };
+
+    // A streamed response: the headers now (no length, Connection: close), then whatever
+    // the stream pushes, for as long as both ends want it. No read or idle timeout applies.
+    void start_stream(Response r) {
+        auto res = std::make_shared<bhttp::response<bhttp::empty_body>>(
+            static_cast<bhttp::status>(r.status), 11);
+        res->set(bhttp::field::server, "baton");
+        res->set(bhttp::field::content_type, r.content_type);
+        if (!request_.request_id.empty()) res->set("X-Request-Id", request_.request_id);
+        for (const auto& [name, value] : r.headers.entries()) res->set(name, value);
+        res->keep_alive(false);
+        event_stream_ = std::move(r.stream);
+        std::string first = std::move(r.body);
+        response_ = std::move(r);
+        streaming_ = true;
+        stream_.expires_never();
+        auto serializer = std::make_shared<bhttp::response_serializer<bhttp::empty_body>>(*res);
+        bhttp::async_write_header(
+            stream_, *serializer,
+            [self = shared_from_this(), res, serializer, first = std::move(first)](
+                beast::error_code ec, std::size_t) mutable {
+                self->observe();
+                if (ec || !self->streaming_) return self->end_stream();
+                self->sink_ = std::make_shared<Sink>(self, self->server_.options.limits
+                                                               .stream_backlog_bytes_max);
+                if (!first.empty()) self->sink_->push(std::move(first));
+                self->event_stream_->open(self->sink_);
+                self->watch_reader();
+            });
+    }
+
+    // A reader of a stream sends nothing more; a read that ends means it went away.
+    void watch_reader() {
+        stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->end_stream();
+                                    self->buffer_.commit(n);
+                                    self->buffer_.consume(self->buffer_.size());
+                                    self->watch_reader();
+                                });
+    }
+
+    void enqueue(std::string bytes) {
+        if (!streaming_) return;
+        backlog_.push_back(std::move(bytes));
+        if (!writing_) write_next();
+    }
+
+    void write_next() {
+        if (backlog_.empty()) {
+            writing_ = false;
+            if (finishing_) end_stream();
+            return;
+        }
+        writing_ = true;
+        net::async_write(stream_, net::buffer(backlog_.front()),
+                         [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                             if (self->sink_) self->sink_->written(n);
+                             if (!self->backlog_.empty()) self->backlog_.pop_front();
+                             if (ec) return self->end_stream();
+                             self->write_next();
+                         });
+    }
+
+    void finish_stream() {
+        finishing_ = true;
+        if (!writing_) end_stream();
+    }
+
+    // Ends a streamed response once, from either side.
+    void end_stream() {
+        if (!streaming_) return;
+        streaming_ = false;
+        if (sink_) sink_->end();
+        if (event_stream_) event_stream_->closed();
+        event_stream_.reset();
+        backlog_.clear();
+        close();
+    }
+
     void write(Response r) {
+        if (r.stream) return start_stream(std::move(r));
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
             static_cast<bhttp::status>(r.status), 11);
         res->set(bhttp::field::server, "baton");
@@ -303,6 +443,13 @@ private:
     bool keep_alive_ = true;
     bool idle_ = true;
     std::chrono::steady_clock::time_point started_{};
+    // A streamed response, on the session's strand.
+    bool streaming_ = false;
+    bool writing_ = false;
+    bool finishing_ = false;
+    std::shared_ptr<EventStream> event_stream_;
+    std::shared_ptr<Sink> sink_;
+    std::deque<std::string> backlog_;
 };
 
 }  // namespace

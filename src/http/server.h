@@ -31,6 +31,9 @@ struct ServerLimits {
     std::size_t connections_max = 4096;
     // How long stop() waits for in-flight requests before closing what remains.
     std::chrono::milliseconds shutdown_grace{10000};
+    // A streamed response (Server-Sent Events) whose reader falls this far behind is cut
+    // off; the reader reconnects and resumes from the last event it saw.
+    std::size_t stream_backlog_bytes_max = 1024 * 1024;
 };
 
 struct ServerOptions {

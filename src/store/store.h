@@ -104,8 +104,28 @@ struct HandoffFilter {
     // Only handoffs overdue at this instant: waiting past accept_by, or waiting/accepted
     // past done_by (core::is_overdue gives the same answer).
     std::optional<TimePoint> overdue_at{};
+    // Only handoffs owned by one of these (a team's members); empty: any owner.
+    std::vector<std::string> owner_in{};
+    // Only handoffs whose subject contains this text, ignoring ASCII case (board search).
+    std::optional<std::string> subject_contains{};
+    // Only handoffs closed (done, declined, cancelled) at or after this instant.
+    std::optional<TimePoint> closed_since{};
     std::int64_t after_id = 0;  // cursor: ids greater than this, in id order
     std::size_t limit = 100;
+};
+
+// A handoff as it is now, with the change number of its latest change (board live updates).
+struct HandoffChange {
+    std::int64_t seq = 0;
+    core::Handoff handoff;  // without its timeline
+};
+
+// A browser session: only a hash of the cookie's secret is stored.
+struct SessionRecord {
+    std::string hash;    // hex SHA-256 of the secret
+    std::string handle;  // the person signed in
+    TimePoint created_at{};
+    TimePoint expires_at{};
 };
 
 // An API token: only a hash of the secret is stored (the secret is shown once).
@@ -238,6 +258,28 @@ public:
     // first. Answers how many were removed.
     virtual Result<std::int64_t> expire_idempotency(TimePoint before, TimePoint links_before,
                                                     std::size_t limit) = 0;
+
+    // Live updates. Every insert_handoff, update_handoff and append_timeline gives the
+    // handoff the next change number, in commit order: a reader that has seen everything up
+    // to N asks for the handoffs changed after N (each once, at its latest change), in
+    // change order, at most `limit`, without timelines. last_change_seq: the highest number
+    // given (0 for none).
+    virtual Result<std::vector<HandoffChange>> handoff_changes(std::int64_t after_seq,
+                                                               std::size_t limit) = 0;
+    virtual Result<std::int64_t> last_change_seq() = 0;
+
+    // Sign-in passwords, as libsodium's Argon2id strings (never the password itself).
+    // put_password replaces the person's password and ends all of their sessions.
+    virtual Status put_password(const std::string& handle, const std::string& hash,
+                                TimePoint at) = 0;
+    virtual Result<std::optional<std::string>> password_hash(const std::string& handle) = 0;
+    // Browser sessions. insert_session: conflict when the hash is stored already.
+    // delete_session: ok when there was none (signing out twice is not an error).
+    // expire_sessions removes sessions expired at `now`, at most `limit`; answers how many.
+    virtual Status insert_session(const SessionRecord& session) = 0;
+    virtual Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) = 0;
+    virtual Status delete_session(const std::string& hash) = 0;
+    virtual Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) = 0;
 };
 
 using TransactionFn = std::function<Status(Transaction&)>;

@@ -33,7 +33,7 @@ test('a wrong password is refused in words, and the right one signs in', async (
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL((u) => u.pathname === '/');
   await page.getByRole('heading', { name: 'Board' }).waitFor();
-  await page.getByText('Dana Reyes').waitFor();   // the header names who is signed in
+  await page.getByRole('banner').getByText('Dana Reyes').waitFor();  // who is signed in
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.waitForURL((u) => u.pathname === '/signin');
   const answer = await page.evaluate(async () => (await fetch('/v1/session')).status);
@@ -131,7 +131,7 @@ test('a failed action shows the problem in the alert and leaves the card as it w
   const alert = page.getByRole('alert');
   await alert.filter({ hasText: /checklist/i }).waitFor();
   assert.doesNotMatch(await alert.innerText(), /Error:|at \w+ \(|undefined|\{"/);
-  assert.equal(await page.locator('.state').first().innerText(), 'accepted');
+  assert.equal(await page.locator('.state').first().textContent(), 'accepted');
   assert.equal(await page.getByRole('button', { name: 'Done' }).count(), 1);
   assert.deepEqual(seen.errors, []);
   await page.close();

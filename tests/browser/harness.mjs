@@ -135,6 +135,8 @@ export function watch(page) {
 }
 
 export async function signIn(page, server, login) {
+  // Each test signs in afresh, whatever an earlier one left behind in the shared profile.
+  await page.context().clearCookies();
   await page.goto(server.url + '/signin');
   await page.getByLabel('Email or handle').fill(login);
   await page.getByLabel('Password').fill(password);

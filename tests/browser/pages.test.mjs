@@ -70,8 +70,8 @@ test('reports draw charts with data, a table of the numbers under each, and CSV 
 });
 
 test('a playbook with an error shows the linter message, as the CLI prints it', async () => {
-  const broken = 'id: broken\ntitle: Broken\nwhen: deal.won\nowner: ops\naccept_within: soon\n' +
-                 'done: Something done.\n';
+  const broken = 'id: broken\ntitle: Broken\nwhen: deal.won\nfrom: sales\nowner: ops\n' +
+                 'accept_within: soon\ndone: Something done.\n';
   const file = path.join(server.dir, 'broken.yaml');
   writeFile(file, broken);
   const cli = spawnSync(binary, ['lint', file], { encoding: 'utf8' });

@@ -223,7 +223,8 @@ TEST_F(Checkpoints, LinkPostActsOnceAndRefusesAgainForgedOrExpired) {
     const auto id = new_handoff("dana", "Acme Dental");
     const std::string token = link(id, "accept", "dana");
     const auto first = call("POST", "/l/" + token, "");
-    ASSERT_EQ(first.status, 200) << describe(first);
+    ASSERT_EQ(first.status, 303) << describe(first);
+    EXPECT_EQ(first.header("Location").value_or(""), "/handoffs/" + std::to_string(id));
     EXPECT_EQ(first.header("Content-Type").value_or(""), "text/html; charset=utf-8");
     EXPECT_EQ(first.header("Cache-Control").value_or(""), "no-store");
     EXPECT_TRUE(contains(first.body, "Accepted: Acme Dental — ")) << first.body;

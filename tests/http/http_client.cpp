@@ -205,6 +205,35 @@ long HttpConnection::fill(Clock::time_point deadline) {
     }
 }
 
+std::optional<HttpResponse> HttpConnection::read_head(std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    std::size_t head_end;
+    while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
+        if (buffer_.size() > 1024 * 1024) {
+            error_ = "malformed: no end of headers";
+            return std::nullopt;
+        }
+        if (fill(deadline) <= 0) return std::nullopt;
+    }
+    HttpResponse response;
+    if (!parse_head(std::string_view(buffer_).substr(0, head_end), response)) {
+        error_ = "malformed response head: " + buffer_.substr(0, head_end);
+        return std::nullopt;
+    }
+    buffer_.erase(0, head_end + 4);
+    return response;
+}
+
+std::string HttpConnection::read_until(std::string_view marker, std::chrono::milliseconds timeout) {
+    const auto deadline = Clock::now() + timeout;
+    while (buffer_.find(marker) == std::string::npos) {
+        if (fill(deadline) <= 0) break;
+    }
+    std::string out = std::move(buffer_);
+    buffer_.clear();
+    return out;
+}
+
 std::optional<HttpResponse> HttpConnection::read_response(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {

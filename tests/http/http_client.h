@@ -60,6 +60,14 @@ class HttpConnection {
     std::optional<HttpResponse> exchange(
         const HttpRequest& request,
         std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+    // For a streamed answer (Server-Sent Events): reads the status line and headers only;
+    // what follows stays for read_until.
+    std::optional<HttpResponse> read_head(
+        std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+    // Reads on until what was read after the head contains `marker` (or the connection ends,
+    // or `timeout` passes), and answers all of it, leaving it read: the next call sees only
+    // what comes after.
+    std::string read_until(std::string_view marker, std::chrono::milliseconds timeout);
     // Waits until the server closes the connection (end of file or reset), discarding
     // anything it sends meanwhile. True when it closed within `limit`.
     bool wait_closed(std::chrono::milliseconds limit);

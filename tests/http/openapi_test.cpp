@@ -150,7 +150,7 @@ TEST_F(OpenApiTest, IsOpenApi31WithInfoServersAndBearerSecurity) {
     const json& scheme = doc_.at(json::json_pointer("/components/securitySchemes/bearer"));
     EXPECT_EQ(scheme.value("type", ""), "http");
     EXPECT_EQ(scheme.value("scheme", ""), "bearer");
-    EXPECT_EQ(doc_.value("security", json()), json::parse(R"([{"bearer": []}])"));
+    EXPECT_EQ(doc_.value("security", json()), json::parse(R"([{"bearer": []}, {"session": []}])"));
 }
 
 TEST_F(OpenApiTest, DocumentsExactlyTheRoutesTheRouterServes) {

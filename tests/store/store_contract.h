@@ -1453,4 +1453,137 @@ TEST_P(StoreContract, ConcurrentWritersAllLand) {
     EXPECT_EQ(counter, threads * writes_per_thread);
 }
 
+// --- board: list filters, live updates, passwords and sessions ------------------------------
+
+TEST_P(StoreContract, ListFiltersByOwnersSubjectTextAndClosedSince) {
+    ASSIGN_OR_FAIL(a, insert(bare_handoff("ana", "Acme Dental")));
+    ASSIGN_OR_FAIL(b, insert(bare_handoff("bo", "acme 50%_off")));
+    ASSIGN_OR_FAIL(c, insert(bare_handoff("cy", "Globex")));
+    ASSIGN_OR_FAIL(closed, load(c, false));
+    closed->state = core::HandoffState::cancelled;
+    closed->closed_at = at(5000);
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.update_handoff(*closed); }));
+
+    ASSIGN_OR_FAIL(two, list({.owner_in = {"ana", "cy"}}));
+    EXPECT_EQ(ids_of(two), (std::vector<std::int64_t>{a, c}));
+    // Case is ignored, and LIKE's own wildcards in the text match only themselves.
+    ASSIGN_OR_FAIL(acme, list({.subject_contains = std::string("ACME")}));
+    EXPECT_EQ(ids_of(acme), (std::vector<std::int64_t>{a, b}));
+    ASSIGN_OR_FAIL(literal, list({.subject_contains = std::string("50%_")}));
+    EXPECT_EQ(ids_of(literal), (std::vector<std::int64_t>{b}));
+    ASSIGN_OR_FAIL(wildcard, list({.subject_contains = std::string("%")}));
+    EXPECT_EQ(ids_of(wildcard), (std::vector<std::int64_t>{b}));
+    ASSIGN_OR_FAIL(since, list({.closed_since = at(5000)}));
+    EXPECT_EQ(ids_of(since), (std::vector<std::int64_t>{c}));
+    ASSIGN_OR_FAIL(later, list({.closed_since = at(5001)}));
+    EXPECT_TRUE(later.empty());
+}
+
+TEST_P(StoreContract, ChangesComeInCommitOrderOncePerHandoffAtItsLatest) {
+    ASSIGN_OR_FAIL(start, in_read([](Transaction& tx) { return tx.last_change_seq(); }));
+    ASSIGN_OR_FAIL(a, insert(bare_handoff("ana", "A")));
+    ASSIGN_OR_FAIL(b, insert(bare_handoff("bo", "B")));
+    ASSIGN_OR_FAIL(after_inserts,
+                   in_read([](Transaction& tx) { return tx.last_change_seq(); }));
+    EXPECT_EQ(after_inserts, start + 2);
+    ASSIGN_OR_FAIL(both, in_read([&](Transaction& tx) {
+                       return tx.handoff_changes(start, 100);
+                   }));
+    ASSERT_EQ(both.size(), 2u);
+    EXPECT_EQ(both[0].handoff.id, a);
+    EXPECT_EQ(both[1].handoff.id, b);
+    EXPECT_LT(both[0].seq, both[1].seq);
+
+    // A changes again: it moves after B, once, with its new state; a timeline entry alone
+    // is a change too.
+    ASSIGN_OR_FAIL(loaded, load(a, false));
+    loaded->state = core::HandoffState::accepted;
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.update_handoff(*loaded); }));
+    ASSIGN_OR_FAIL(moved, in_read([&](Transaction& tx) {
+                       return tx.handoff_changes(start, 100);
+                   }));
+    ASSERT_EQ(moved.size(), 2u);
+    EXPECT_EQ(moved[0].handoff.id, b);
+    EXPECT_EQ(moved[1].handoff.id, a);
+    EXPECT_EQ(moved[1].handoff.state, core::HandoffState::accepted);
+    EXPECT_TRUE(moved[1].handoff.timeline.empty()) << "changes come without timelines";
+    const std::int64_t seen = moved[1].seq;
+    core::TimelineEntry note{at(10), "ana", "comment", "on it", nlohmann::json::object()};
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.append_timeline(b, {note}); }));
+    ASSIGN_OR_FAIL(since_seen, in_read([&](Transaction& tx) {
+                       return tx.handoff_changes(seen, 100);
+                   }));
+    ASSERT_EQ(since_seen.size(), 1u);
+    EXPECT_EQ(since_seen[0].handoff.id, b);
+    ASSIGN_OR_FAIL(first_only, in_read([&](Transaction& tx) {
+                       return tx.handoff_changes(start, 1);
+                   }));
+    ASSERT_EQ(first_only.size(), 1u);
+    EXPECT_EQ(first_only[0].handoff.id, a);
+}
+
+TEST_P(StoreContract, AFailedWriteGivesNoChangeNumber) {
+    ASSIGN_OR_FAIL(start, in_read([](Transaction& tx) { return tx.last_change_seq(); }));
+    Status failed = store_->write([&](Transaction& tx) -> Status {
+        auto id = tx.insert_handoff(bare_handoff());
+        if (!id) return id.error();
+        return make_error(ErrorCode::conflict, "changed my mind");
+    });
+    EXPECT_FALSE(failed.ok());
+    ASSIGN_OR_FAIL(after, in_read([](Transaction& tx) { return tx.last_change_seq(); }));
+    EXPECT_EQ(after, start);
+    ASSIGN_OR_FAIL(none, in_read([&](Transaction& tx) {
+                       return tx.handoff_changes(start, 100);
+                   }));
+    EXPECT_TRUE(none.empty());
+}
+
+TEST_P(StoreContract, PasswordsAreReplacedAndEndTheirPersonsSessions) {
+    ASSIGN_OR_FAIL(none, in_read([](Transaction& tx) { return tx.password_hash("ana"); }));
+    EXPECT_FALSE(none.has_value());
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.put_password("ana", "$argon2id$one", at(0)); }));
+    ASSERT_OK(in_write([](Transaction& tx) {
+        return tx.insert_session({"s-ana", "ana", at(0), at(1000)});
+    }));
+    ASSERT_OK(in_write([](Transaction& tx) {
+        return tx.insert_session({"s-bo", "bo", at(0), at(1000)});
+    }));
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.put_password("ana", "$argon2id$two", at(5)); }));
+    ASSIGN_OR_FAIL(hash, in_read([](Transaction& tx) { return tx.password_hash("ana"); }));
+    EXPECT_EQ(hash, std::optional<std::string>("$argon2id$two"));
+    ASSIGN_OR_FAIL(ended, in_read([](Transaction& tx) { return tx.session_by_hash("s-ana"); }));
+    EXPECT_FALSE(ended.has_value()) << "a new password ends the person's sessions";
+    ASSIGN_OR_FAIL(kept, in_read([](Transaction& tx) { return tx.session_by_hash("s-bo"); }));
+    ASSERT_TRUE(kept.has_value());
+    EXPECT_EQ(kept->handle, "bo");
+    EXPECT_EQ(kept->created_at, at(0));
+    EXPECT_EQ(kept->expires_at, at(1000));
+    EXPECT_EQ(in_write([](Transaction& tx) { return tx.put_password("", "x", at(0)); }).error().code,
+              ErrorCode::invalid_argument);
+}
+
+TEST_P(StoreContract, SessionsAreUniqueDeletedOnceAndExpireInBatches) {
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_OK(in_write([&](Transaction& tx) {
+            return tx.insert_session({"s" + std::to_string(i), "ana", at(0), at(100 * i)});
+        }));
+    }
+    auto twice = in_write([](Transaction& tx) {
+        return tx.insert_session({"s1", "bo", at(0), at(50)});
+    });
+    ASSERT_FALSE(twice.ok());
+    EXPECT_EQ(twice.error().code, ErrorCode::conflict);
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.delete_session("s4"); }));
+    ASSERT_OK(in_write([](Transaction& tx) { return tx.delete_session("s4"); }));
+    ASSIGN_OR_FAIL(gone, in_read([](Transaction& tx) { return tx.session_by_hash("s4"); }));
+    EXPECT_FALSE(gone.has_value());
+    // s0, s1, s2 and s3 expire at 0, 100, 200 and 300: at 200 three have, two a batch.
+    ASSIGN_OR_FAIL(first, in_write([](Transaction& tx) { return tx.expire_sessions(at(200), 2); }));
+    EXPECT_EQ(first, 2);
+    ASSIGN_OR_FAIL(second, in_write([](Transaction& tx) { return tx.expire_sessions(at(200), 2); }));
+    EXPECT_EQ(second, 1);
+    ASSIGN_OR_FAIL(live, in_read([](Transaction& tx) { return tx.session_by_hash("s3"); }));
+    EXPECT_TRUE(live.has_value());
+}
+
 }  // namespace baton::store::testing

@@ -2,6 +2,7 @@
 // RFC 4231), hex and base64 against RFC 4648 and on bad input, the constant-time
 // comparison, and the shape of random bytes and API tokens.
 #include "crypto/crypto.h"
+#include "crypto/password.h"
 
 #include <gtest/gtest.h>
 
@@ -197,6 +198,43 @@ TEST(RandomToken, HasThePrefixAndUrlSafeBody) {
     }
     EXPECT_EQ(seen.size(), 20u);
 }
+
+// --- passwords (Argon2id through libsodium) ---------------------------------------------
+
+TEST(Password, HashesVerifyAndAreSaltedAndRefuseWrongOnes) {
+    auto first = hash_password("correct horse battery staple");
+    ASSERT_TRUE(first.ok()) << first.error().message;
+    EXPECT_EQ(first->rfind("$argon2id$", 0), 0u) << *first;
+    EXPECT_EQ(first->find("correct"), std::string::npos) << "the password is not in the hash";
+    EXPECT_TRUE(verify_password("correct horse battery staple", *first));
+    EXPECT_FALSE(verify_password("correct horse battery stapl", *first));
+    EXPECT_FALSE(verify_password("", *first));
+    auto second = hash_password("correct horse battery staple");
+    ASSERT_TRUE(second.ok());
+    EXPECT_NE(*first, *second) << "each hash has its own salt";
+    EXPECT_TRUE(verify_password("correct horse battery staple", *second));
+}
+
+TEST(Password, LimitsAreCheckedAndNamed) {
+    auto short_one = hash_password("seven77");
+    ASSERT_FALSE(short_one.ok());
+    EXPECT_EQ(short_one.error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(short_one.error().field, "password");
+    // Eight characters of two bytes each is long enough: characters count, not bytes.
+    EXPECT_TRUE(hash_password("éééééééé").ok());
+    EXPECT_FALSE(hash_password("ééé").ok());
+    auto long_one = hash_password(std::string(password_bytes_max + 1, 'x'));
+    ASSERT_FALSE(long_one.ok());
+    EXPECT_EQ(long_one.error().field, "password");
+    EXPECT_TRUE(hash_password(std::string(password_bytes_max, 'x')).ok());
+}
+
+TEST(Password, AStoredValueThatIsNotAHashNeverVerifies) {
+    EXPECT_FALSE(verify_password("anything at all", ""));
+    EXPECT_FALSE(verify_password("anything at all", "$argon2id$v=19$garbage"));
+    EXPECT_FALSE(verify_password("anything at all", std::string(500, 'a')));
+}
+
 
 }  // namespace
 }  // namespace baton::crypto

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -663,6 +664,45 @@ TEST(HandoffFlags, StateNamesRoundTrip) {
     EXPECT_STREQ(to_string(S::cancelled), "cancelled");
     EXPECT_FALSE(parse_handoff_state("Waiting").has_value());
     EXPECT_FALSE(parse_handoff_state("open").has_value());
+}
+
+// ---------------------------------------------------------------------------------------
+// allowed_actions: what the board offers each person, from the same rules
+
+TEST(AllowedActions, FollowTheRulesForEachActorAndState) {
+    using V = std::vector<std::string>;
+    const Handoff waiting = handoff_in(HandoffState::waiting);
+    EXPECT_EQ(allowed_actions(waiting, owner, now), (V{"accept", "decline", "reassign", "comment"}));
+    EXPECT_EQ(allowed_actions(waiting, giver, now), (V{"cancel", "reassign", "comment"}));
+    EXPECT_EQ(allowed_actions(waiting, other, now), (V{"comment"}));
+    EXPECT_EQ(allowed_actions(waiting, viewer, now), V{});
+    EXPECT_EQ(allowed_actions(waiting, admin, now),
+              (V{"accept", "decline", "cancel", "reassign", "comment"}));
+    const Handoff accepted = handoff_in(HandoffState::accepted);
+    // Done shows with items open (a forced finish with a reason is allowed).
+    EXPECT_EQ(allowed_actions(accepted, owner, now),
+              (V{"decline", "done", "reassign", "check", "comment"}));
+    const Handoff done = handoff_in(HandoffState::done);
+    EXPECT_EQ(allowed_actions(done, owner, now), (V{"comment"}));
+}
+
+TEST(AllowedActions, EveryOfferedActionIsOneApplyActionTakes) {
+    // Cross-check against apply_action itself for every state and actor.
+    for (HandoffState state : {HandoffState::waiting, HandoffState::accepted, HandoffState::done,
+                               HandoffState::declined, HandoffState::cancelled}) {
+        for (const Actor& actor : {owner, giver, admin, other, viewer}) {
+            const Handoff h = handoff_in(state);
+            const auto offered = allowed_actions(h, actor, now);
+            const auto has = [&](const char* name) {
+                return std::find(offered.begin(), offered.end(), name) != offered.end();
+            };
+            SCOPED_TRACE(std::string(to_string(state)) + " as " + actor.handle);
+            EXPECT_EQ(has("accept"), apply_action(h, Accept{}, actor, now).ok());
+            EXPECT_EQ(has("cancel"), apply_action(h, Cancel{"no"}, actor, now).ok());
+            EXPECT_EQ(has("reassign"), apply_action(h, Reassign{new_owner, ""}, actor, now).ok());
+            EXPECT_EQ(has("comment"), apply_action(h, Comment{"hi"}, actor, now).ok());
+        }
+    }
 }
 
 }  // namespace

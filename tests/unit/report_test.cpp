@@ -207,5 +207,60 @@ TEST(BuildReport, SilentDelayAndOverdueAtTheBoundaries) {
     EXPECT_EQ(rows[5].done_p50, hours(60));
 }
 
+// ---------------------------------------------------------------------------------------
+// Series: day by day
+
+TEST(Series, CountsEachEventOnItsUtcDay) {
+    const TimePoint day0 = from_unix_ms(1795392000000);  // 2026-11-23T00:00:00Z
+    const TimePoint noon = day0 + hours(24 * 2 + 12);  // the third day
+    Handoff on_time;  // started day 0, accepted in time, done on day 1
+    on_time.state = HandoffState::done;
+    on_time.created_at = day0 + hours(9);
+    on_time.accepted_at = day0 + hours(10);
+    on_time.deadlines.accept_by = day0 + hours(12);
+    on_time.deadlines.done_by = day0 + hours(40);
+    on_time.closed_at = day0 + hours(30);
+    Handoff late;  // started day 0, never accepted: overdue on day 0 (accept) and day 1 (done)
+    late.state = HandoffState::waiting;
+    late.created_at = day0 + hours(9);
+    late.deadlines.accept_by = day0 + hours(13);
+    late.deadlines.done_by = day0 + hours(33);
+    late.updated_at = late.created_at;
+    Handoff declined;  // started day 1, declined in time on day 2
+    declined.state = HandoffState::declined;
+    declined.created_at = day0 + hours(30);
+    declined.updated_at = day0 + hours(50);
+    declined.deadlines.accept_by = day0 + hours(54);
+    Handoff future;  // its accept deadline has not passed yet: not overdue
+    future.state = HandoffState::waiting;
+    future.created_at = day0 + hours(59);
+    future.updated_at = future.created_at;
+    future.deadlines.accept_by = day0 + hours(61);
+
+    const auto days = build_series({on_time, late, declined, future}, day0, noon);
+    ASSERT_EQ(days.size(), 3u);
+    EXPECT_EQ(days[0].day, "2026-11-23");
+    EXPECT_EQ(days[2].day, "2026-11-25");
+    EXPECT_EQ(days[0].created, 2);
+    EXPECT_EQ(days[1].created, 1);
+    EXPECT_EQ(days[2].created, 1);
+    EXPECT_EQ(days[1].done, 1);
+    EXPECT_EQ(days[2].declined, 1);
+    EXPECT_EQ(days[0].overdue, 1);
+    EXPECT_EQ(days[1].overdue, 1);
+    EXPECT_EQ(days[2].overdue, 0);
+    EXPECT_EQ(days[0].done + days[2].done, 0);
+}
+
+TEST(Series, NothingBeforeFromOrAfterNowAndNoDaysWhenBackwards) {
+    const TimePoint day0 = from_unix_ms(1795392000000);
+    Handoff old;
+    old.created_at = day0 - hours(1);
+    const auto days = build_series({old}, day0, day0 + hours(1));
+    ASSERT_EQ(days.size(), 1u);
+    EXPECT_EQ(days[0].created, 0);
+    EXPECT_TRUE(build_series({old}, day0, day0 - hours(1)).empty());
+}
+
 }  // namespace
 }  // namespace baton::core

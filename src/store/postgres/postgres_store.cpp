@@ -550,7 +550,45 @@ DROP INDEX outbox_pending;
 CREATE INDEX outbox_pending ON outbox (next_attempt_ms, id) WHERE status = 'pending';
 )sql";
 
-constexpr std::array<std::string_view, 3> migrations = {migration_1, migration_2, migration_3};
+// Version 4: live updates, sign-in passwords and browser sessions. The change number comes
+// from one row of `meta`, updated (so locked) by each transaction that changes a handoff
+// and held until it commits: numbers are given in commit order across every node, which a
+// reader relies on to never skip a change. The cost is that handoff writes take turns at
+// that row between the change and the commit (see docs/operations.md).
+constexpr std::string_view migration_4 = R"sql(
+ALTER TABLE handoffs ADD COLUMN change_seq BIGINT NOT NULL DEFAULT 0;
+UPDATE handoffs SET change_seq = id;
+CREATE INDEX handoffs_by_change ON handoffs (change_seq);
+INSERT INTO meta (name, value) VALUES ('change_seq', (SELECT COALESCE(MAX(id), 0) FROM handoffs));
+
+CREATE TABLE passwords (
+    handle     TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    updated_ms BIGINT NOT NULL
+);
+
+CREATE TABLE sessions (
+    hash       TEXT PRIMARY KEY,
+    handle     TEXT NOT NULL,
+    created_ms BIGINT NOT NULL,
+    expires_ms BIGINT NOT NULL
+);
+CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
+CREATE INDEX sessions_by_handle ON sessions (handle);
+)sql";
+
+constexpr std::array<std::string_view, 4> migrations = {migration_1, migration_2, migration_3,
+                                                        migration_4};
+
+// `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
+std::string like_escape(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
 
 Result<std::int64_t> single_i64(const PgResult& result, std::string_view what) {
     if (PQntuples(result.get()) != 1 || PQnfields(result.get()) < 1) {
@@ -878,7 +916,19 @@ public:
     Result<std::int64_t> expire_idempotency(TimePoint before, TimePoint links_before,
                                             std::size_t limit) override;
 
+    Result<std::vector<HandoffChange>> handoff_changes(std::int64_t after_seq,
+                                                       std::size_t limit) override;
+    Result<std::int64_t> last_change_seq() override;
+    Status put_password(const std::string& handle, const std::string& hash,
+                        TimePoint at) override;
+    Result<std::optional<std::string>> password_hash(const std::string& handle) override;
+    Status insert_session(const SessionRecord& session) override;
+    Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) override;
+    Status delete_session(const std::string& hash) override;
+    Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override;
+
 private:
+    Status mark_changed(std::int64_t handoff_id);
     Status require_writable(const char* method) const {
         if (writable_) return ok_status();
         return make_error(ErrorCode::internal, std::string(method) +
@@ -1114,6 +1164,7 @@ Result<std::int64_t> PgTransaction::insert_handoff(const core::Handoff& h) {
     if (!r) return r.error();
     auto id = single_i64(*r, "handoffs");
     if (!id) return id.error();
+    if (auto s = mark_changed(*id); !s) return s.error();
     if (auto s = insert_checklist(*id, h.checklist); !s) return s.error();
     if (auto s = insert_entries(*id, 1, h.timeline); !s) return s.error();
     return *id;
@@ -1157,6 +1208,7 @@ Status PgTransaction::update_handoff(const core::Handoff& h) {
     if (!r) return r.error();
     // The row is locked and its revision checked, so the update cannot miss it.
     BATON_ASSERT(affected(*r) == 1);
+    if (auto s = mark_changed(h.id); !s) return s;
     auto clear = run("DELETE FROM checklist_items WHERE handoff_id = $1", Params().i64(h.id));
     if (!clear) return clear.error();
     return insert_checklist(h.id, h.checklist);
@@ -1177,6 +1229,7 @@ Status PgTransaction::append_timeline(std::int64_t handoff_id,
     if (!last) return last.error();
     auto seq = single_i64(*last, "timeline");
     if (!seq) return seq.error();
+    if (auto s = mark_changed(handoff_id); !s) return s;
     return insert_entries(handoff_id, *seq + 1, entries);
 }
 
@@ -1272,6 +1325,18 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
         sql += " AND ((state = 'waiting' AND accept_by_ms < " + at +
                ") OR (state IN ('waiting', 'accepted') AND done_by_ms < " + at + "))";
     }
+    if (!f.owner_in.empty()) {
+        auto list = dump_json(nlohmann::json(f.owner_in), "owner_in");
+        if (!list) return list.error();
+        sql += " AND owner IN (SELECT json_array_elements_text(" + p.next_placeholder() +
+               "::json))";
+        p.text(*list);
+    }
+    if (f.subject_contains) {
+        add(" AND subject ILIKE ", [&] { p.text("%" + like_escape(*f.subject_contains) + "%"); });
+        sql += " ESCAPE '\\'";
+    }
+    if (f.closed_since) add(" AND closed_ms >= ", [&] { p.time(*f.closed_since); });
     sql += " ORDER BY id LIMIT " + p.next_placeholder();
     p.i64(page_limit(f.limit));
     auto r = run(sql, p);
@@ -1609,6 +1674,133 @@ Result<std::int64_t> PgTransaction::expire_idempotency(TimePoint before, TimePoi
         "WHERE created_ms < CASE WHEN scope = 'link' THEN $2::bigint ELSE $1::bigint END "
         "ORDER BY created_ms LIMIT $3 FOR UPDATE SKIP LOCKED)",
         Params().time(before).time(links_before).i64(page_limit(limit)));
+    if (!r) return r.error();
+    return static_cast<std::int64_t>(affected(*r));
+}
+
+// --- live updates
+
+// Gives the handoff the next change number (see migration 4: the meta row stays locked
+// until this transaction ends, so numbers follow commit order across nodes).
+Status PgTransaction::mark_changed(std::int64_t handoff_id) {
+    auto r = run(
+        "WITH next AS (UPDATE meta SET value = value + 1 WHERE name = 'change_seq' "
+        "RETURNING value) UPDATE handoffs SET change_seq = (SELECT value FROM next) "
+        "WHERE id = $1",
+        Params().i64(handoff_id));
+    if (!r) return r.error();
+    return ok_status();
+}
+
+Result<std::vector<HandoffChange>> PgTransaction::handoff_changes(std::int64_t after_seq,
+                                                                  std::size_t limit) {
+    auto r = run(
+        "SELECT change_seq, id FROM handoffs WHERE change_seq > $1 ORDER BY change_seq "
+        "LIMIT $2",
+        Params().i64(after_seq).i64(page_limit(limit)));
+    if (!r) return r.error();
+    auto changed = collect<std::pair<std::int64_t, std::int64_t>>(*r, "handoffs", [](Row& row) {
+        const std::int64_t seq = row.i64();
+        const std::int64_t id = row.i64();
+        if (auto s = row.finish(); !s) {
+            return Result<std::pair<std::int64_t, std::int64_t>>(s.error());
+        }
+        return Result<std::pair<std::int64_t, std::int64_t>>(std::make_pair(seq, id));
+    });
+    if (!changed) return changed.error();
+    std::vector<HandoffChange> out;
+    out.reserve(changed->size());
+    for (const auto& [seq, id] : *changed) {
+        auto h = handoff(id, false);
+        if (!h) return h.error();
+        if (!*h) return corrupt("handoff " + std::to_string(id) + " vanished while read");
+        out.push_back({seq, std::move(**h)});
+    }
+    return out;
+}
+
+Result<std::int64_t> PgTransaction::last_change_seq() {
+    auto r = run("SELECT value FROM meta WHERE name = 'change_seq'");
+    if (!r) return r.error();
+    return single_i64(*r, "meta");
+}
+
+// --- passwords and sessions
+
+Status PgTransaction::put_password(const std::string& handle, const std::string& hash,
+                                   TimePoint at) {
+    if (auto s = require_writable("put_password"); !s) return s;
+    if (handle.empty() || hash.empty()) {
+        return make_error(ErrorCode::invalid_argument, "a password needs a handle and a hash",
+                          handle.empty() ? "handle" : "hash");
+    }
+    auto r = run(
+        "INSERT INTO passwords (handle, hash, updated_ms) VALUES ($1, $2, $3) "
+        "ON CONFLICT (handle) DO UPDATE SET hash = excluded.hash, "
+        "updated_ms = excluded.updated_ms",
+        Params().text(handle).text(hash).time(at));
+    if (!r) return r.error();
+    auto end = run("DELETE FROM sessions WHERE handle = $1", Params().text(handle));
+    if (!end) return end.error();
+    return ok_status();
+}
+
+Result<std::optional<std::string>> PgTransaction::password_hash(const std::string& handle) {
+    auto r = run("SELECT hash FROM passwords WHERE handle = $1", Params().text(handle));
+    if (!r) return r.error();
+    return first_of(collect<std::string>(*r, "passwords", [](Row& row) {
+        std::string hash = row.text();
+        if (auto s = row.finish(); !s) return Result<std::string>(s.error());
+        return Result<std::string>(std::move(hash));
+    }));
+}
+
+Status PgTransaction::insert_session(const SessionRecord& session) {
+    if (auto s = require_writable("insert_session"); !s) return s;
+    if (session.hash.empty()) {
+        return make_error(ErrorCode::invalid_argument, "a session needs a hash", "hash");
+    }
+    auto r = run(
+        "INSERT INTO sessions (hash, handle, created_ms, expires_ms) VALUES ($1, $2, $3, $4) "
+        "ON CONFLICT (hash) DO NOTHING",
+        Params().text(session.hash).text(session.handle).time(session.created_at)
+            .time(session.expires_at));
+    if (!r) return r.error();
+    if (affected(*r) == 0) {
+        return make_error(ErrorCode::conflict, "a session with this hash already exists",
+                          "hash");
+    }
+    return ok_status();
+}
+
+Result<std::optional<SessionRecord>> PgTransaction::session_by_hash(const std::string& hash) {
+    auto r = run("SELECT hash, handle, created_ms, expires_ms FROM sessions WHERE hash = $1",
+                 Params().text(hash));
+    if (!r) return r.error();
+    return first_of(collect<SessionRecord>(*r, "sessions", [](Row& row) {
+        SessionRecord record;
+        record.hash = row.text();
+        record.handle = row.text();
+        record.created_at = row.time();
+        record.expires_at = row.time();
+        if (auto s = row.finish(); !s) return Result<SessionRecord>(s.error());
+        return Result<SessionRecord>(std::move(record));
+    }));
+}
+
+Status PgTransaction::delete_session(const std::string& hash) {
+    if (auto s = require_writable("delete_session"); !s) return s;
+    auto r = run("DELETE FROM sessions WHERE hash = $1", Params().text(hash));
+    if (!r) return r.error();
+    return ok_status();
+}
+
+Result<std::int64_t> PgTransaction::expire_sessions(TimePoint now, std::size_t limit) {
+    if (auto s = require_writable("expire_sessions"); !s) return s.error();
+    auto r = run(
+        "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_ms <= $1 "
+        "ORDER BY expires_ms LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        Params().time(now).i64(page_limit(limit)));
     if (!r) return r.error();
     return static_cast<std::int64_t>(affected(*r));
 }

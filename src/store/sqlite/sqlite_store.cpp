@@ -568,7 +568,33 @@ DROP INDEX outbox_pending;
 CREATE INDEX outbox_pending ON outbox (next_attempt_ms, id) WHERE status = 'pending';
 )sql";
 
-constexpr std::array<std::string_view, 3> migrations = {migration_1, migration_2, migration_3};
+// Version 4: live updates (a change number per handoff, given in commit order from one
+// counter in `meta`; existing handoffs get numbers in id order), sign-in passwords and
+// browser sessions.
+constexpr std::string_view migration_4 = R"sql(
+ALTER TABLE handoffs ADD COLUMN change_seq INTEGER NOT NULL DEFAULT 0;
+UPDATE handoffs SET change_seq = id;
+CREATE INDEX handoffs_by_change ON handoffs (change_seq);
+INSERT INTO meta (name, value) VALUES ('change_seq', (SELECT COALESCE(MAX(id), 0) FROM handoffs));
+
+CREATE TABLE passwords (
+    handle     TEXT PRIMARY KEY,
+    hash       TEXT NOT NULL,
+    updated_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE sessions (
+    hash       TEXT PRIMARY KEY,
+    handle     TEXT NOT NULL,
+    created_ms INTEGER NOT NULL,
+    expires_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX sessions_by_expiry ON sessions (expires_ms);
+CREATE INDEX sessions_by_handle ON sessions (handle);
+)sql";
+
+constexpr std::array<std::string_view, 4> migrations = {migration_1, migration_2, migration_3,
+                                                        migration_4};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -656,6 +682,16 @@ constexpr const char* timer_columns =
 constexpr const char* outbox_columns =
     "id, handoff_id, channel, target, dedupe_key, payload, status, attempts, next_attempt_ms, "
     "created_ms, last_error, delivered_ms";
+
+// `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
+std::string like_escape(const std::string& text) {
+    std::string out;
+    for (const char c : text) {
+        if (c == '%' || c == '_' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out;
+}
 
 // The SQL form of core::is_overdue (see HandoffFilter::overdue_at); NULL deadlines compare
 // as unknown, which WHERE treats as false.
@@ -846,6 +882,17 @@ public:
     Result<std::optional<TokenRecord>> token_by_hash(const std::string& hash) override;
     Result<std::vector<TokenRecord>> list_tokens() override;
 
+    Result<std::vector<HandoffChange>> handoff_changes(std::int64_t after_seq,
+                                                       std::size_t limit) override;
+    Result<std::int64_t> last_change_seq() override;
+    Status put_password(const std::string& handle, const std::string& hash,
+                        TimePoint at) override;
+    Result<std::optional<std::string>> password_hash(const std::string& handle) override;
+    Status insert_session(const SessionRecord& session) override;
+    Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) override;
+    Status delete_session(const std::string& hash) override;
+    Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override;
+
     Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
                                                          const std::string& key) override;
     Status put_idempotency(const IdempotencyRecord& record) override;
@@ -868,6 +915,7 @@ private:
     Status load_checklist(core::Handoff& h);
     Status load_timeline(core::Handoff& h);
     Result<bool> handoff_exists(std::int64_t id);
+    Status mark_changed(std::int64_t handoff_id);
 
     Connection& c_;
     const bool writable_;
@@ -1127,6 +1175,7 @@ Result<std::int64_t> SqliteTransaction::insert_handoff(const core::Handoff& h) {
     q->bind_text(h.event_source).bind_text(h.event_id).bind_text(*data);
     if (auto s = q->run(); !s) return s.error();
     const std::int64_t id = sqlite3_last_insert_rowid(c_.db());
+    if (auto s = mark_changed(id); !s) return s.error();
     if (auto s = insert_checklist(id, h.checklist); !s) return s.error();
     if (auto s = insert_entries(id, 1, h.timeline); !s) return s.error();
     return id;
@@ -1160,11 +1209,26 @@ Status SqliteTransaction::update_handoff(const core::Handoff& h) {
                                                    " was changed by someone else; reload it "
                                                    "and try again");
     }
+    if (auto s = mark_changed(h.id); !s) return s;
     auto clear = c_.query("DELETE FROM checklist_items WHERE handoff_id = ?");
     if (!clear) return clear.error();
     clear->bind_i64(h.id);
     if (auto s = clear->run(); !s) return s;
     return insert_checklist(h.id, h.checklist);
+}
+
+// Gives the handoff the next change number. Writers are serialised, so numbers are given
+// in commit order (a group commit's callbacks run one after another).
+Status SqliteTransaction::mark_changed(std::int64_t handoff_id) {
+    auto next = c_.query(
+        "UPDATE meta SET value = value + 1 WHERE name = 'change_seq' RETURNING value");
+    if (!next) return next.error();
+    auto seq = next->single_i64();
+    if (!seq) return seq.error();
+    auto q = c_.query("UPDATE handoffs SET change_seq = ? WHERE id = ?");
+    if (!q) return q.error();
+    q->bind_i64(*seq).bind_i64(handoff_id);
+    return q->run();
 }
 
 Result<bool> SqliteTransaction::handoff_exists(std::int64_t id) {
@@ -1189,6 +1253,7 @@ Status SqliteTransaction::append_timeline(std::int64_t handoff_id,
     last->bind_i64(handoff_id);
     auto seq = last->single_i64();
     if (!seq) return seq.error();
+    if (auto s = mark_changed(handoff_id); !s) return s;
     return insert_entries(handoff_id, *seq + 1, entries);
 }
 
@@ -1299,6 +1364,23 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
         sql += overdue_clause;
         params.emplace_back(to_unix_ms(*f.overdue_at));
         params.emplace_back(to_unix_ms(*f.overdue_at));
+    }
+    if (!f.owner_in.empty()) {
+        sql += " AND owner IN (";
+        for (std::size_t i = 0; i < f.owner_in.size(); ++i) {
+            sql += i == 0 ? "?" : ", ?";
+            params.emplace_back(f.owner_in[i]);
+        }
+        sql += ")";
+    }
+    if (f.subject_contains) {
+        // LIKE ignores ASCII case; the pattern's own % and _ are escaped.
+        sql += " AND subject LIKE ? ESCAPE '\\'";
+        params.emplace_back("%" + like_escape(*f.subject_contains) + "%");
+    }
+    if (f.closed_since) {
+        sql += " AND closed_ms >= ?";
+        params.emplace_back(to_unix_ms(*f.closed_since));
     }
     sql += " ORDER BY id LIMIT ?";
     params.emplace_back(page_limit(f.limit));
@@ -1701,6 +1783,141 @@ Result<std::int64_t> SqliteTransaction::expire_idempotency(TimePoint before,
         "ORDER BY created_ms LIMIT ?3)");
     if (!q) return q.error();
     q->bind_time(before).bind_time(links_before).bind_i64(page_limit(limit));
+    if (auto s = q->run(); !s) return s.error();
+    return static_cast<std::int64_t>(sqlite3_changes64(c_.db()));
+}
+
+// --- live updates
+
+Result<std::vector<HandoffChange>> SqliteTransaction::handoff_changes(std::int64_t after_seq,
+                                                                      std::size_t limit) {
+    std::vector<std::pair<std::int64_t, std::int64_t>> changed;  // (seq, id)
+    {
+        auto q = c_.query(
+            "SELECT change_seq, id FROM handoffs WHERE change_seq > ? ORDER BY change_seq "
+            "LIMIT ?");
+        if (!q) return q.error();
+        q->bind_i64(after_seq).bind_i64(page_limit(limit));
+        auto rows = collect<std::pair<std::int64_t, std::int64_t>>(*q, [](const Query& query) {
+            Row r(query, "handoffs");
+            const std::int64_t seq = r.i64();
+            const std::int64_t id = r.i64();
+            if (auto s = r.finish(); !s) {
+                return Result<std::pair<std::int64_t, std::int64_t>>(s.error());
+            }
+            return Result<std::pair<std::int64_t, std::int64_t>>(std::make_pair(seq, id));
+        });
+        if (!rows) return rows.error();
+        changed = std::move(*rows);
+    }
+    std::vector<HandoffChange> out;
+    out.reserve(changed.size());
+    for (const auto& [seq, id] : changed) {
+        auto h = handoff(id, false);
+        if (!h) return h.error();
+        if (!*h) return corrupt("handoff " + std::to_string(id) + " vanished while read");
+        out.push_back({seq, std::move(**h)});
+    }
+    return out;
+}
+
+Result<std::int64_t> SqliteTransaction::last_change_seq() {
+    auto q = c_.query("SELECT value FROM meta WHERE name = 'change_seq'");
+    if (!q) return q.error();
+    return q->single_i64();
+}
+
+// --- passwords and sessions
+
+Status SqliteTransaction::put_password(const std::string& handle, const std::string& hash,
+                                       TimePoint at) {
+    if (auto s = require_writable("put_password"); !s) return s;
+    if (handle.empty() || hash.empty()) {
+        return make_error(ErrorCode::invalid_argument, "a password needs a handle and a hash",
+                          handle.empty() ? "handle" : "hash");
+    }
+    auto q = c_.query(
+        "INSERT INTO passwords (handle, hash, updated_ms) VALUES (?, ?, ?) "
+        "ON CONFLICT (handle) DO UPDATE SET hash = excluded.hash, "
+        "updated_ms = excluded.updated_ms");
+    if (!q) return q.error();
+    q->bind_text(handle).bind_text(hash).bind_time(at);
+    if (auto s = q->run(); !s) return s;
+    auto end = c_.query("DELETE FROM sessions WHERE handle = ?");
+    if (!end) return end.error();
+    end->bind_text(handle);
+    return end->run();
+}
+
+Result<std::optional<std::string>> SqliteTransaction::password_hash(const std::string& handle) {
+    auto q = c_.query("SELECT hash FROM passwords WHERE handle = ?");
+    if (!q) return q.error();
+    q->bind_text(handle);
+    auto rows = collect<std::string>(*q, [](const Query& query) {
+        Row r(query, "passwords");
+        std::string hash = r.text();
+        if (auto s = r.finish(); !s) return Result<std::string>(s.error());
+        return Result<std::string>(std::move(hash));
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<std::string>();
+    return std::optional<std::string>(std::move(rows->front()));
+}
+
+Status SqliteTransaction::insert_session(const SessionRecord& session) {
+    if (auto s = require_writable("insert_session"); !s) return s;
+    if (session.hash.empty()) {
+        return make_error(ErrorCode::invalid_argument, "a session needs a hash", "hash");
+    }
+    auto q = c_.query(
+        "INSERT INTO sessions (hash, handle, created_ms, expires_ms) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (hash) DO NOTHING");
+    if (!q) return q.error();
+    q->bind_text(session.hash).bind_text(session.handle).bind_time(session.created_at);
+    q->bind_time(session.expires_at);
+    if (auto s = q->run(); !s) return s;
+    if (sqlite3_changes64(c_.db()) == 0) {
+        return make_error(ErrorCode::conflict, "a session with this hash already exists",
+                          "hash");
+    }
+    return ok_status();
+}
+
+Result<std::optional<SessionRecord>> SqliteTransaction::session_by_hash(const std::string& hash) {
+    auto q = c_.query(
+        "SELECT hash, handle, created_ms, expires_ms FROM sessions WHERE hash = ?");
+    if (!q) return q.error();
+    q->bind_text(hash);
+    auto rows = collect<SessionRecord>(*q, [](const Query& query) {
+        Row r(query, "sessions");
+        SessionRecord record;
+        record.hash = r.text();
+        record.handle = r.text();
+        record.created_at = r.time();
+        record.expires_at = r.time();
+        if (auto s = r.finish(); !s) return Result<SessionRecord>(s.error());
+        return Result<SessionRecord>(std::move(record));
+    });
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<SessionRecord>();
+    return std::optional<SessionRecord>(std::move(rows->front()));
+}
+
+Status SqliteTransaction::delete_session(const std::string& hash) {
+    if (auto s = require_writable("delete_session"); !s) return s;
+    auto q = c_.query("DELETE FROM sessions WHERE hash = ?");
+    if (!q) return q.error();
+    q->bind_text(hash);
+    return q->run();
+}
+
+Result<std::int64_t> SqliteTransaction::expire_sessions(TimePoint now, std::size_t limit) {
+    if (auto s = require_writable("expire_sessions"); !s) return s.error();
+    auto q = c_.query(
+        "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_ms <= ? "
+        "ORDER BY expires_ms LIMIT ?)");
+    if (!q) return q.error();
+    q->bind_time(now).bind_i64(page_limit(limit));
     if (auto s = q->run(); !s) return s.error();
     return static_cast<std::int64_t>(sqlite3_changes64(c_.db()));
 }

@@ -1,0 +1,90 @@
+// The board's pages: its built files, embedded in the binary (web/assets.h), served at `/`
+// and under /assets/, and the page for every path the board routes itself (a reload of
+// /handoffs/42 must find the board, which then shows the card).
+//
+// Every page goes out under a strict Content-Security-Policy (only our own scripts, styles
+// and connections; no framing), with ETags for revalidation and gzip when the browser takes
+// it. Content-hashed files are cached for a year: a new build has new names.
+#include <array>
+#include <string_view>
+
+#include "http/api.h"
+#include "web/assets.h"
+
+namespace baton::http {
+
+namespace {
+
+// The first path segments the board's own router handles (web/src/router.ts).
+constexpr std::array<std::string_view, 6> board_sections = {"signin",    "handoffs", "relays",
+                                                            "playbooks", "reports",  "people"};
+
+constexpr const char* content_security_policy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+
+bool is_board_page(const std::string& path) {
+    if (path == "/" || path == "/index.html") return true;
+    const std::string_view p(path);
+    for (const std::string_view section : board_sections) {
+        if (p.size() > section.size() && p.substr(1, section.size()) == section &&
+            (p.size() == section.size() + 1 || p[section.size() + 1] == '/')) {
+            return true;
+        }
+        if (p.size() == section.size() + 1 && p.substr(1) == section) return true;
+    }
+    return false;
+}
+
+bool accepts_gzip(const Request& r) {
+    const std::string accept = r.headers.get("Accept-Encoding").value_or("");
+    // "gzip;q=0" refuses it; anything else naming gzip takes it.
+    const auto at = accept.find("gzip");
+    if (at == std::string::npos) return false;
+    const auto q = accept.find("q=0", at);
+    const auto comma = accept.find(',', at);
+    return q == std::string::npos || (comma != std::string::npos && comma < q) ||
+           accept.compare(q, 4, "q=0.") == 0;
+}
+
+}  // namespace
+
+std::optional<Response> serve_board(const Request& request) {
+    if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
+    const web::Asset* asset = nullptr;
+    if (request.path.rfind("/assets/", 0) == 0) {
+        asset = web::find_asset(request.path);
+        if (asset == nullptr) return std::nullopt;  // the API's 404
+    } else if (is_board_page(request.path)) {
+        asset = &web::index_page();
+    } else {
+        return std::nullopt;
+    }
+    Response r;
+    r.content_type = std::string(asset->content_type);
+    r.headers.set("ETag", std::string(asset->etag));
+    r.headers.set("Vary", "Accept-Encoding");
+    r.headers.set("Cache-Control",
+                  asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    r.headers.set("X-Content-Type-Options", "nosniff");
+    r.headers.set("Referrer-Policy", "no-referrer");
+    if (!asset->immutable) {
+        r.headers.set("Content-Security-Policy", content_security_policy);
+        r.headers.set("X-Frame-Options", "DENY");
+    }
+    if (auto match = request.headers.get("If-None-Match"); match && *match == asset->etag) {
+        r.status = 304;
+        return r;
+    }
+    if (!asset->gzip.empty() && accepts_gzip(request)) {
+        r.headers.set("Content-Encoding", "gzip");
+        r.body = std::string(asset->gzip);
+    } else {
+        r.body = std::string(asset->body);
+    }
+    if (request.method == "HEAD") r.body.clear();
+    return r;
+}
+
+}  // namespace baton::http

@@ -1,0 +1,199 @@
+// The reads the board needs beyond the CLI's: live validation of a playbook being edited
+// (POST /v1/lint), reports over time (GET /v1/reports/series), CSV for the report tables,
+// and the people and teams as values (for filters and the people page).
+#include "core/duration.h"
+#include "core/playbook.h"
+#include "engine/json_views.h"
+#include "http/api.h"
+#include "http/problem.h"
+
+namespace baton::http {
+
+namespace {
+
+nlohmann::json optional_span(const std::optional<core::Span>& span) {
+    return span ? nlohmann::json(core::format_span(*span)) : nlohmann::json(nullptr);
+}
+
+const char* checkpoint_kind(core::CheckpointKind kind) {
+    switch (kind) {
+        case core::CheckpointKind::slack: return "slack";
+        case core::CheckpointKind::email: return "email";
+        case core::CheckpointKind::webhook: return "webhook";
+    }
+    return "slack";
+}
+
+// The playbook read as the three moves, for the editor beside the YAML.
+nlohmann::json playbook_summary(const core::Playbook& p) {
+    nlohmann::json checklist = nlohmann::json::array();
+    for (const auto& item : p.checklist) {
+        checklist.push_back({{"text", item.text},
+                             {"when", item.when ? nlohmann::json(*item.when) : nlohmann::json(nullptr)}});
+    }
+    nlohmann::json remind = nlohmann::json::array();
+    for (const auto& r : p.remind) remind.push_back(core::format_span(r));
+    nlohmann::json escalate = nlohmann::json::array();
+    for (const auto& e : p.escalate) {
+        escalate.push_back({{"after", core::format_span(e.after)},
+                            {"to", e.to},
+                            {"on", e.on == core::EscalationSide::accept ? "accept" : "done"},
+                            {"reassign", e.reassign}});
+    }
+    nlohmann::json checkpoint = nlohmann::json::array();
+    for (const auto& c : p.checkpoint) {
+        checkpoint.push_back({{"kind", checkpoint_kind(c.kind)},
+                              {"target", c.target},
+                              {"template", c.template_name ? nlohmann::json(*c.template_name)
+                                                           : nlohmann::json(nullptr)}});
+    }
+    return {{"id", p.id},
+            {"title", p.title},
+            {"description", p.description},
+            {"trigger", {{"on", p.when}, {"has_condition", p.condition.has_value()}}},
+            {"subject", p.subject},
+            {"from", p.from},
+            {"owner", p.owner},
+            {"done", p.done},
+            {"accept_within", optional_span(p.accept_within)},
+            {"done_within", optional_span(p.done_within)},
+            {"remind", remind},
+            {"escalate", escalate},
+            {"checkpoint", checkpoint},
+            {"checklist", checklist},
+            {"next", p.next ? nlohmann::json(*p.next) : nlohmann::json(nullptr)},
+            {"calendar", p.calendar_24x7 ? "24x7" : "working hours"}};
+}
+
+// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field
+// that a spreadsheet would run as a formula (=, +, -, @ first) gets a leading apostrophe.
+std::string csv_field(const std::string& text) {
+    std::string value = text;
+    if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' ||
+                           value[0] == '@')) {
+        value = "'" + value;
+    }
+    if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+    std::string out = "\"";
+    for (char c : value) {
+        if (c == '"') out += '"';
+        out += c;
+    }
+    return out + "\"";
+}
+
+std::string csv_value(const nlohmann::json& v) {
+    if (v.is_null()) return "";
+    if (v.is_string()) return csv_field(v.get<std::string>());
+    return v.dump();
+}
+
+}  // namespace
+
+Response csv_response(const nlohmann::json& rows, const std::vector<std::string>& columns,
+                      const std::string& filename) {
+    std::string out;
+    for (std::size_t i = 0; i < columns.size(); ++i) out += (i ? "," : "") + columns[i];
+    out += "\r\n";
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            out += (i ? "," : "") + csv_value(row.value(columns[i], nlohmann::json()));
+        }
+        out += "\r\n";
+    }
+    Response r;
+    r.content_type = "text/csv; charset=utf-8";
+    r.headers.set("Content-Disposition", "attachment; filename=\"" + filename + "\"");
+    r.body = std::move(out);
+    return r;
+}
+
+void Api::add_board_data_routes() {
+    router_.add({"POST", "/v1/lint", Access::read,
+                 "Lint a playbook as `apply` would, storing nothing (live validation)",
+                 [this](const Request& r, const Params&, const Principal&) {
+                     auto body = json_body(r);
+                     if (!body) return problem_from(body.error());
+                     if (auto st = only_fields(*body, {"kind", "text", "file"}); !st) {
+                         return problem_from(st.error());
+                     }
+                     if (!body->contains("text") || !(*body)["text"].is_string()) {
+                         return problem(400, "Bad Request", "text must be the YAML, a string",
+                                        "text");
+                     }
+                     const std::string kind = body->value("kind", std::string("playbook"));
+                     if (kind != "playbook") {
+                         return problem(400, "Bad Request", "kind must be playbook", "kind");
+                     }
+                     const std::string text = (*body)["text"].get<std::string>();
+                     auto parsed = core::parse_playbook(text, "playbook.yaml");
+                     std::string file = body->value("file", std::string());
+                     if (file.empty()) {
+                         file = "playbooks/" +
+                                (parsed.playbook ? parsed.playbook->id : std::string("new")) +
+                                ".yaml";
+                     }
+                     if (file.size() > 200 || file.find("..") != std::string::npos) {
+                         return problem(400, "Bad Request", "file must be a short relative name",
+                                        "file");
+                     }
+                     auto lint = engine_.lint_with_store({{file, text}});
+                     if (!lint) return problem_from(lint.error());
+                     nlohmann::json errors = nlohmann::json::array();
+                     for (const auto& d : lint->errors) {
+                         errors.push_back({{"file", d.file},
+                                           {"line", d.line},
+                                           {"col", d.column},
+                                           {"message", d.message},
+                                           {"text", d.format()}});
+                     }
+                     parsed = core::parse_playbook(text, file);
+                     return json_response(
+                         200, {{"ok", lint->errors.empty()},
+                               {"errors", errors},
+                               {"playbook", parsed.playbook ? playbook_summary(*parsed.playbook)
+                                                            : nlohmann::json(nullptr)}});
+                 }});
+    router_.add({"GET", "/v1/reports/series", Access::read,
+                 "Handoffs started, done, declined and gone overdue, day by day",
+                 [this](const Request& r, const Params&, const Principal&) {
+                     for (const auto& [key, value] : r.query) {
+                         if (key != "since" && key != "format") {
+                             return problem(400, "Bad Request",
+                                            "unknown query parameter `" + key + "`", key);
+                         }
+                     }
+                     const std::string since_text =
+                         r.query.count("since") ? r.query.at("since") : "30d";
+                     auto since = core::parse_span(since_text);
+                     if (!since) {
+                         return problem(400, "Bad Request", "since: " + since.error().message,
+                                        "since");
+                     }
+                     const auto span = std::chrono::duration_cast<Milliseconds>(since->total_24x7());
+                     if (span > Milliseconds(366LL * 24 * 3600 * 1000)) {
+                         return problem(400, "Bad Request", "since must be at most 366d", "since");
+                     }
+                     const std::string format = r.query.count("format") ? r.query.at("format") : "json";
+                     if (format != "json" && format != "csv") {
+                         return problem(400, "Bad Request", "format must be json or csv", "format");
+                     }
+                     auto days = engine_.series(span);
+                     if (!days) return problem_from(days.error());
+                     nlohmann::json rows = nlohmann::json::array();
+                     for (const auto& d : *days) {
+                         rows.push_back({{"day", d.day},
+                                         {"created", d.created},
+                                         {"done", d.done},
+                                         {"declined", d.declined},
+                                         {"overdue", d.overdue}});
+                     }
+                     if (format == "csv") {
+                         return csv_response(rows, {"day", "created", "done", "declined", "overdue"},
+                                             "baton-series-" + since_text + ".csv");
+                     }
+                     return json_response(200, {{"since", since_text}, {"days", rows}});
+                 }});
+}
+
+}  // namespace baton::http

@@ -1,0 +1,146 @@
+// The live stream's limits, in process on a real server over loopback: a reader too far
+// behind is told to reload (event: reset) rather than flooded, and a reader whose unsent
+// backlog passes the server's budget is cut off (it reconnects and resumes).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "engine/clock.h"
+#include "engine/engine.h"
+#include "http/api.h"
+#include "http/http_client.h"
+#include "http/server.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace baton::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr const char* people = R"(people:
+  - { handle: val, name: Val, role: viewer }
+)";
+
+class Stream : public ::testing::Test {
+protected:
+    void start(http::ApiOptions api_options, http::ServerLimits limits = {}) {
+        auto opened = store::open_sqlite({.path = dir_.file("baton.db")});
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        store_ = std::move(opened).value();
+        engine_ = std::make_unique<engine::Engine>(*store_, clock_);
+        ASSERT_TRUE(engine_->apply({{"people.yaml", people}}).ok());
+        auto token = engine_->create_token("val", "test");
+        ASSERT_TRUE(token.ok()) << token.error().message;
+        token_ = token->secret;
+        api_ = std::make_unique<http::Api>(*engine_, std::move(api_options));
+        http::ServerOptions options;
+        options.port = 0;
+        options.io_threads = 1;
+        options.worker_threads = 2;
+        options.limits = limits;
+        auto server = http::Server::start(
+            options, [this](http::Request& r) { return api_->handle(r); }, {});
+        ASSERT_TRUE(server.ok()) << server.error().message;
+        server_ = std::move(server).value();
+    }
+    void TearDown() override {
+        if (server_) server_->stop();
+        api_.reset();
+        engine_.reset();
+        store_.reset();
+    }
+
+    void add_handoffs(int n, const std::string& subject = "Acme") {
+        for (int i = 0; i < n; ++i) {
+            core::Handoff h;
+            h.playbook_id = "p";
+            h.playbook_version = 1;
+            h.title = "T";
+            h.subject = subject;
+            h.giver = "val";
+            h.owner = "val";
+            h.created_at = clock_.now();
+            h.updated_at = clock_.now();
+            h.event_source = "test";
+            h.event_id = std::to_string(i);
+            ASSERT_TRUE(store_->write([&](store::Transaction& tx) -> Status {
+                                 auto id = tx.insert_handoff(h);
+                                 if (!id) return id.error();
+                                 return ok_status();
+                             })
+                            .ok());
+        }
+    }
+
+    std::optional<HttpConnection> open(const std::string& target) {
+        auto conn = HttpConnection::connect(server_->port());
+        if (!conn) return std::nullopt;
+        http_request_.target = target;
+        http_request_.headers = {{"Authorization", "Bearer " + token_}};
+        if (!conn->send(format_request(http_request_))) return std::nullopt;
+        auto head = conn->read_head();
+        if (!head || head->status != 200) return std::nullopt;
+        return conn;
+    }
+
+    testing::TempDir dir_;
+    engine::SystemClock clock_;
+    std::unique_ptr<store::Store> store_;
+    std::unique_ptr<engine::Engine> engine_;
+    std::unique_ptr<http::Api> api_;
+    std::unique_ptr<http::Server> server_;
+    std::string token_;
+    HttpRequest http_request_;
+};
+
+TEST_F(Stream, AReaderTooFarBehindIsToldToReload) {
+    http::ApiOptions o;
+    o.stream.catch_up_max = 3;
+    start(o);
+    add_handoffs(5);
+    auto conn = open("/v1/stream?after=0");
+    ASSERT_TRUE(conn);
+    const std::string got = conn->read_until("event: reset", 10s);
+    EXPECT_NE(got.find("id: 5\nevent: reset\ndata: {}\n\n"), std::string::npos) << got;
+    EXPECT_EQ(got.find("event: handoff"), std::string::npos) << "no flood: " << got;
+    // From there on it gets each change.
+    add_handoffs(1, "Sixth");
+    const std::string next = conn->read_until("Sixth", 10s);
+    EXPECT_NE(next.find("id: 6\nevent: handoff\n"), std::string::npos) << next;
+}
+
+TEST_F(Stream, AReaderWithinReachGetsEveryChangeInOrder) {
+    http::ApiOptions o;
+    o.stream.catch_up_max = 100;
+    o.stream.batch = 2;  // several looks to catch up
+    start(o);
+    add_handoffs(5);
+    auto conn = open("/v1/stream?after=1");
+    ASSERT_TRUE(conn);
+    const std::string got = conn->read_until("id: 5\n", 10s);
+    std::size_t at = 0;
+    for (int id = 2; id <= 5; ++id) {
+        const auto found = got.find("id: " + std::to_string(id) + "\nevent: handoff\n", at);
+        ASSERT_NE(found, std::string::npos) << id << ": " << got;
+        at = found;
+    }
+    EXPECT_EQ(got.find("id: 1\n"), std::string::npos) << got;
+}
+
+TEST_F(Stream, AReaderWhoseBacklogPassesTheBudgetIsCutOff) {
+    http::ServerLimits limits;
+    limits.stream_backlog_bytes_max = 64;  // smaller than one event
+    start({}, limits);
+    auto conn = open("/v1/stream?after=0");
+    ASSERT_TRUE(conn);
+    add_handoffs(1);
+    EXPECT_TRUE(conn->wait_closed(10s));
+    // The server itself goes on: a new reader is served.
+    EXPECT_TRUE(open("/v1/stream").has_value());
+}
+
+}  // namespace
+}  // namespace baton::test
