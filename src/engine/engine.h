@@ -148,6 +148,11 @@ public:
     // change, at most `limit`), and the latest change number.
     Result<std::vector<store::HandoffChange>> changes(std::int64_t after, std::size_t limit);
     Result<std::int64_t> last_change_seq();
+    // Hears handoff changes committed by other nodes (Store::listen_for_changes); null
+    // when the store cannot.
+    std::unique_ptr<store::ChangeListener> listen_for_changes(std::function<void()> on_change) {
+        return store_.listen_for_changes(std::move(on_change));
+    }
     // The people and teams of the current people.yaml (empty when there is none).
     Result<std::shared_ptr<const core::Directory>> directory();
 

@@ -274,7 +274,7 @@ std::optional<Response> Api::admit(Request& request, const Route& route, Princip
         return problem_from(who.error());
     }
     if (!who) {
-        Response r = problem(401, "Unauthorized", who.error().message, who.error().field);
+        Response r = problem(401, "Unauthorized", who.error().message, "Authorization");
         r.headers.set("WWW-Authenticate", "Bearer");
         return r;
     }

@@ -66,7 +66,9 @@ struct StreamHub::Subscriber final : EventStream {
 };
 
 StreamHub::StreamHub(engine::Engine& engine, StreamHubOptions options)
-    : engine_(engine), options_(options), thread_([this] { run(); }) {}
+    : engine_(engine), options_(options), thread_([this] { run(); }) {
+    listener_ = engine_.listen_for_changes([this] { notify(); });
+}
 
 StreamHub::~StreamHub() { stop(); }
 
@@ -97,6 +99,7 @@ void StreamHub::stop() {
         stopping_ = true;
         ending = subscribers_;
     }
+    listener_.reset();  // joins its thread, after which nothing calls notify()
     wake_.notify_one();
     if (thread_.joinable()) thread_.join();
     for (const auto& s : ending) s->end();

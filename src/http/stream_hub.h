@@ -13,8 +13,10 @@
 // keeps proxies from closing a quiet stream.
 //
 // Following the store rather than this process's own writes means handoffs changed by
-// another node (PostgreSQL), by the scheduler or by the CLI reach every reader too; a
-// local change is seen at once through notify(), others within `poll`.
+// another node (PostgreSQL), by the scheduler or by the CLI reach every reader too. A
+// change through this server's API is seen at once (notify()); one on another node as soon
+// as the store hears of it (PostgreSQL LISTEN/NOTIFY: Store::listen_for_changes); anything
+// else within `poll`.
 //
 // Threading: subscribe() and notify() may be called from any thread. The hub's thread is
 // started by the constructor and joined by stop() (or the destructor), which ends every
@@ -72,6 +74,7 @@ private:
     bool poked_ = false;                                   // GUARDED_BY(mutex_)
     std::vector<std::shared_ptr<Subscriber>> subscribers_;  // GUARDED_BY(mutex_)
     std::thread thread_;
+    std::unique_ptr<store::ChangeListener> listener_;  // other nodes' changes, when heard
 };
 
 }  // namespace baton::http

@@ -284,6 +284,13 @@ public:
 
 using TransactionFn = std::function<Status(Transaction&)>;
 
+// Hears handoff changes committed by other processes (other nodes on one database) as they
+// happen; see Store::listen_for_changes. Destroying it stops it (and waits for its thread).
+class ChangeListener {
+public:
+    virtual ~ChangeListener() = default;
+};
+
 class Store {
 public:
     virtual ~Store() = default;
@@ -306,6 +313,15 @@ public:
     virtual std::string describe() const = 0;
     // How many write callbacks are queued for the next commit (group commit), for /metrics.
     virtual std::size_t pending_writes() const { return 0; }
+    // Calls `on_change` (from a thread of its own, so it must only hand the news on) soon
+    // after any transaction that changed a handoff commits — in this process or another —
+    // and once more after the listener lost and regained its connection, since it may have
+    // missed something. Null when the store cannot hear other processes (SQLite): readers
+    // then look for changes on a timer.
+    virtual std::unique_ptr<ChangeListener> listen_for_changes(std::function<void()> on_change) {
+        (void)on_change;
+        return nullptr;
+    }
 };
 
 }  // namespace baton::store

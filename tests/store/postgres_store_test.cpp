@@ -1,9 +1,12 @@
 // PostgresStore on a real PostgreSQL server that the test starts itself (support/pg_cluster.h):
 // the Store contract, unchanged, on a fresh database per test; then what is PostgreSQL's
 // own — migrations and a newer schema refused, the password kept out of describe(), two
-// nodes leasing the outbox and firing timers at once, a killed backend, and the engine
-// running on it.
+// nodes leasing the outbox and firing timers at once, a killed backend, changes heard
+// across nodes (LISTEN/NOTIFY), and the engine running on it.
+#include <condition_variable>
+#include <functional>
 #include <future>
+#include <mutex>
 
 #include "engine/engine.h"
 #include "store/postgres/postgres_store.h"
@@ -75,11 +78,11 @@ TEST_F(PostgresStoreTest, OpenMigratesOnceAndReopenKeepsData) {
         }));
     }
     EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-              "1,2,3");
-    EXPECT_EQ(std::to_string(postgres_schema_version()), "3");
+              "1,2,3,4");
+    EXPECT_EQ(std::to_string(postgres_schema_version()), "4");
     auto store = open_or_fail();  // a second open migrates nothing and keeps everything
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "3");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "4");
     std::optional<core::Handoff> loaded;
     ASSERT_OK(store->read([&](Transaction& tx) -> Status {
         auto h = tx.handoff(id, true);
@@ -102,7 +105,7 @@ TEST_F(PostgresStoreTest, TwoNodesOpeningAtOnceMigrateOnce) {
         auto store = f.get();
         EXPECT_TRUE(store.ok()) << store.error().message;
     }
-    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "3");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "4");
 }
 
 TEST_F(PostgresStoreTest, ANewerSchemaIsRefused) {
@@ -410,6 +413,82 @@ TEST_F(PostgresStoreTest, AKilledBackendFailsOneCallThenThePoolReconnects) {
         auto r = tx.insert_event(make_event("after"), at(0));
         return r ? ok_status() : Status(r.error());
     }));
+}
+
+// Counts a change listener's calls and lets a test wait for the next one.
+class Heard {
+public:
+    std::function<void()> callback() {
+        return [this] {
+            std::lock_guard lock(mutex_);
+            ++count_;
+            cv_.notify_all();
+        };
+    }
+    // True when the count passes `above` within `limit`.
+    bool wait_above(int above, std::chrono::milliseconds limit) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, limit, [&] { return count_ > above; });
+    }
+    int count() {
+        std::lock_guard lock(mutex_);
+        return count_;
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    int count_ = 0;
+};
+
+Status insert_one(Store& store, const std::string& subject) {
+    return store.write([&](Transaction& tx) -> Status {
+        auto id = tx.insert_handoff(bare_handoff("ana", subject));
+        return id ? ok_status() : Status(id.error());
+    });
+}
+
+TEST_F(PostgresStoreTest, AnotherNodesChangeIsHeardWhenItCommits) {
+    auto a = open_or_fail();
+    auto b = open_or_fail();
+    ASSERT_TRUE(a && b);
+    Heard heard;
+    auto listener = b->listen_for_changes(heard.callback());
+    ASSERT_NE(listener, nullptr);
+    // Once listening it says so (a change may have been missed before).
+    ASSERT_TRUE(heard.wait_above(0, std::chrono::seconds(10)));
+    const int before = heard.count();
+    // A write that rolls back tells nobody; one that commits does.
+    Status rolled_back = a->write([](Transaction& tx) -> Status {
+        auto id = tx.insert_handoff(bare_handoff());
+        if (!id) return id.error();
+        return make_error(ErrorCode::conflict, "changed my mind");
+    });
+    ASSERT_FALSE(rolled_back.ok());
+    ASSERT_OK(insert_one(*a, "Acme"));
+    ASSERT_TRUE(heard.wait_above(before, std::chrono::seconds(10)));
+    EXPECT_EQ(heard.count(), before + 1) << "one commit, one notification";
+}
+
+TEST_F(PostgresStoreTest, AListenerWhoseBackendIsKilledListensAgain) {
+    auto a = open_or_fail();
+    auto b = open_or_fail();
+    ASSERT_TRUE(a && b);
+    Heard heard;
+    auto listener = b->listen_for_changes(heard.callback());
+    ASSERT_TRUE(heard.wait_above(0, std::chrono::seconds(10)));
+    const std::string killed = sql(
+        "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    ASSERT_NE(killed, "0");
+    // Reconnected, it says so; then it hears a change again.
+    const int before = heard.count();
+    ASSERT_TRUE(heard.wait_above(before, std::chrono::seconds(15)));
+    const int reconnected = heard.count();
+    for (int attempt = 0; attempt < 3; ++attempt) {  // a's own pool reconnects on its next call
+        if (insert_one(*a, "After").ok()) break;
+    }
+    EXPECT_TRUE(heard.wait_above(reconnected, std::chrono::seconds(10)));
 }
 
 TEST_F(PostgresStoreTest, AWriteInsideAWriteCallbackIsRefused) {

@@ -320,12 +320,23 @@ void make_v1_database(const std::string& path) {
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
     ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
-    ASSERT_EQ(sqlite_schema_version(), 3);
+    ASSERT_EQ(sqlite_schema_version(), 4);
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
     {
         RawDb raw(path());
-        EXPECT_EQ(raw.text("PRAGMA user_version"), "3");
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "4");
+        // Version 4: change numbers (existing handoffs numbered in id order), passwords,
+        // sessions.
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('handoffs') "
+                           "WHERE name = 'change_seq'"),
+                  "1");
+        EXPECT_EQ(raw.text("SELECT value FROM meta WHERE name = 'change_seq'"),
+                  raw.text("SELECT COALESCE(MAX(id), 0) FROM handoffs"));
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM handoffs WHERE change_seq <> id"), "0");
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+                           "('passwords', 'sessions')"),
+                  "2");
         // Version 3: the outbox records deliveries.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('outbox') "
                            "WHERE name IN ('last_error', 'delivered_ms')"),
@@ -384,7 +395,10 @@ TEST_F(SqliteStoreTest, ConfigVersionIsOneRowBumpedPerNewVersion) {
     }));
     RawDb raw(path());
     EXPECT_EQ(raw.text("SELECT value FROM meta WHERE name = 'config_version'"), "3");
-    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM meta"), "1");
+    // One row for it (the other row of meta is the change number, version 4).
+    EXPECT_EQ(raw.text("SELECT COUNT(*) FROM meta WHERE name = 'config_version'"), "1");
+    EXPECT_EQ(raw.text("SELECT group_concat(name) FROM (SELECT name FROM meta ORDER BY name)"),
+              "change_seq,config_version");
 }
 
 TEST_F(SqliteStoreTest, GroupCommitLimitsMustBePositive) {

@@ -23,12 +23,16 @@
 #include "store/postgres/postgres_store.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include <algorithm>
 #include <array>
+#include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <condition_variable>
 #include <mutex>
@@ -325,6 +329,27 @@ public:
     void rollback_quietly() {
         if (broken() || idle()) return;
         PgResult ignored(PQexec(conn_.get(), "ROLLBACK"));
+    }
+
+    // For a LISTENing connection: waits up to `limit` for input and reads it. False when
+    // the connection is lost.
+    bool wait_for_notifications(std::chrono::milliseconds limit) {
+        const int fd = PQsocket(conn_.get());
+        if (fd < 0) return false;
+        pollfd p{fd, POLLIN, 0};
+        const int ready = ::poll(&p, 1, static_cast<int>(limit.count()));
+        if (ready < 0) return errno == EINTR;
+        if (ready == 0) return true;
+        return PQconsumeInput(conn_.get()) == 1 && !broken();
+    }
+    // How many notifications arrived (and frees them).
+    int take_notifications() {
+        int n = 0;
+        while (PGnotify* note = PQnotifies(conn_.get())) {
+            PQfreemem(note);
+            ++n;
+        }
+        return n;
     }
 
 private:
@@ -1683,10 +1708,11 @@ Result<std::int64_t> PgTransaction::expire_idempotency(TimePoint before, TimePoi
 // Gives the handoff the next change number (see migration 4: the meta row stays locked
 // until this transaction ends, so numbers follow commit order across nodes).
 Status PgTransaction::mark_changed(std::int64_t handoff_id) {
+    // pg_notify tells listening nodes at commit (several in one transaction are one).
     auto r = run(
         "WITH next AS (UPDATE meta SET value = value + 1 WHERE name = 'change_seq' "
-        "RETURNING value) UPDATE handoffs SET change_seq = (SELECT value FROM next) "
-        "WHERE id = $1",
+        "RETURNING value) UPDATE handoffs SET change_seq = "
+        "(SELECT next.value FROM next, pg_notify('baton_changes', '') AS told) WHERE id = $1",
         Params().i64(handoff_id));
     if (!r) return r.error();
     return ok_status();
@@ -1901,6 +1927,63 @@ Status run_callback(const TransactionFn& fn, Transaction& tx) {
     }
 }
 
+// LISTEN baton_changes on a connection of its own, on a thread of its own: every
+// notification (mark_changed sends one at commit) calls on_change. It waits on the socket
+// in short rounds so that destruction is prompt, and reconnects after a lost connection
+// (telling on_change then, as a notification may have been missed meanwhile).
+class PgChangeListener final : public ChangeListener {
+public:
+    PgChangeListener(PostgresOptions options, std::string describe,
+                     std::function<void()> on_change)
+        : options_(std::move(options)),
+          describe_(std::move(describe)),
+          on_change_(std::move(on_change)),
+          thread_([this] { run(); }) {}
+    ~PgChangeListener() override {
+        stopping_.store(true);
+        thread_.join();
+    }
+
+private:
+    void run() {
+        std::unique_ptr<Connection> conn;
+        bool reported = false;
+        while (!stopping_.load()) {
+            if (!conn) {
+                auto opened = Connection::open(options_, describe_);
+                if (opened) {
+                    if (auto s = (*opened)->exec("LISTEN baton_changes"); s) {
+                        conn = std::move(opened).value();
+                        reported = false;
+                        on_change_();  // anything missed while not listening
+                        continue;
+                    }
+                }
+                if (!reported) {
+                    std::fprintf(stderr, "baton: live updates from other nodes paused: cannot "
+                                         "listen on %s; retrying\n", describe_.c_str());
+                    reported = true;
+                }
+                for (int i = 0; i < 10 && !stopping_.load(); ++i) {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+                }
+                continue;
+            }
+            if (!conn->wait_for_notifications(std::chrono::milliseconds(250))) {
+                conn.reset();  // lost: connect again
+                continue;
+            }
+            if (conn->take_notifications() > 0) on_change_();
+        }
+    }
+
+    const PostgresOptions options_;
+    const std::string describe_;
+    const std::function<void()> on_change_;
+    std::atomic<bool> stopping_{false};
+    std::thread thread_;  // last: started once the members above exist
+};
+
 class PostgresStore final : public Store {
 public:
     PostgresStore(PostgresOptions options, std::string describe)
@@ -1913,6 +1996,9 @@ public:
     Status read(const TransactionFn& fn) override;
     Status backup(const std::string& path) override;
     std::string describe() const override { return describe_; }
+    std::unique_ptr<ChangeListener> listen_for_changes(std::function<void()> on_change) override {
+        return std::make_unique<PgChangeListener>(options_, describe_, std::move(on_change));
+    }
 
 private:
     Status transaction(const char* begin, bool writable, const TransactionFn& fn);
