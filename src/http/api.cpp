@@ -201,7 +201,37 @@ Response Api::with_idempotency(const Request& request, const Principal& caller,
     return response;
 }
 
+namespace {
+
+// Whether a path tries to climb: a backslash anywhere, or a segment that is — or, once
+// decoded, has a part that is — "." or "..". Nothing is served from disk (the board's files
+// are embedded), so this is not what keeps a request from a file; it makes every such trick
+// a plain 400 rather than the board's page or a route parameter that a later change could
+// take for a path.
+bool climbs(const std::string& path) {
+    if (path.find('\\') != std::string::npos) return true;
+    for (const auto& raw : split_path(path)) {
+        const auto decoded = percent_decode(raw, false);
+        if (!decoded) continue;  // malformed: the router refuses it
+        std::size_t start = 0;
+        while (start <= decoded->size()) {
+            auto end = decoded->find_first_of("/\\", start);
+            if (end == std::string::npos) end = decoded->size();
+            const std::string_view part(decoded->data() + start, end - start);
+            if (part == "." || part == "..") return true;
+            start = end + 1;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 Response Api::handle(Request& request) {
+    if (climbs(request.path)) {
+        return problem(400, "Bad Request",
+                       "the path has a dot segment or a backslash; no route takes one", "path");
+    }
     const Match match = router_.match(request.method, request.path);
     if (match.route == nullptr) {
         if (auto page = serve_board(request)) {

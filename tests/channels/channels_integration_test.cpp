@@ -340,6 +340,26 @@ TEST_F(ChannelsOnTheWire, ANameResolvingToLoopbackIsJudgedByItsAddress) {
     EXPECT_EQ(receiver_->requests("/200/ssrf-name").size(), 1u);
 }
 
+TEST_F(ChannelsOnTheWire, ARedirectToLoopbackIsNeverFollowedWhateverItsStatus) {
+    // Each redirect status, with an absolute Location on loopback: this receiver, so that a
+    // follow would show in its log. Loopback is allow-listed for the first hop, so nothing
+    // but the no-follow rule stands between a redirect and the internal address.
+    Channels channels(quick());
+    for (const int code : {301, 302, 303, 307, 308}) {
+        const std::string path = "/redirect-" + std::to_string(code) + "/ssrf";
+        SCOPED_TRACE(path);
+        for (Notification n : {to(path), webhook_to(path)}) {
+            Channel& channel = n.channel == "webhook" ? channels.webhook() : channels.slack();
+            const Outcome o = send_and_wait(channel, n);
+            EXPECT_EQ(o.kind, Kind::failed) << describe(o);
+            EXPECT_EQ(o.status, code) << describe(o);
+            EXPECT_NE(o.detail.find("not followed"), std::string::npos) << o.detail;
+        }
+        EXPECT_EQ(receiver_->requests(path).size(), 2u);
+        EXPECT_TRUE(receiver_->requests("/200/redirected-" + std::to_string(code)).empty());
+    }
+}
+
 TEST_F(ChannelsOnTheWire, PrivateAddressesAreRefusedBeforeAnyPacket) {
     // The socket callback refuses before connect(): these addresses are never contacted.
     // Were they contacted, the outcome would be a retry (a timeout or an unreachable

@@ -502,7 +502,8 @@ TEST_F(Board, AssetsAreHashedCachedAndRevalidated) {
     EXPECT_EQ(again.status, 304);
     EXPECT_TRUE(again.body.empty());
     expect_problem(call("GET", "/assets/nothing-here.js"), 404);
-    expect_problem(call("GET", "/assets/..%2f..%2fetc%2fpasswd"), 404);
+    // A climbing path is refused before routing (docs/security.md, Paths).
+    expect_problem(call("GET", "/assets/..%2f..%2fetc%2fpasswd"), 400, "path");
 }
 
 }  // namespace

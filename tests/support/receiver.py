@@ -11,6 +11,8 @@ The first segment of the path says how to answer, so that each test picks its be
 by URL:
     /200/...        200 "ok" (any 3-digit status works: /500/, /410/, /204/ ...)
     /301/...        301 with Location: /200/redirected (must never be followed)
+    /redirect-302/... 302 (or the status after the dash) with an absolute Location on
+                    loopback, this receiver's /200/redirected-302 (must never be followed)
     /429-7/...      429 with Retry-After: 7 (any number of seconds after the dash)
     /fail-once/...  500 the first time this exact path is asked, 200 after that
     /hang/...       reads the request, then never answers
@@ -98,6 +100,10 @@ class Handler(BaseHTTPRequestHandler):
             self.reply(500 if earlier == 0 else 200, b"first time fails" if earlier == 0 else b"ok")
         elif behaviour.startswith("429-"):
             self.reply(429, b"slow down", [("Retry-After", behaviour[4:])])
+        elif behaviour.startswith("redirect-"):
+            code = behaviour[len("redirect-"):]
+            location = "http://127.0.0.1:%d/200/redirected-%s" % (self.server.server_address[1], code)
+            self.reply(int(code), b"moved", [("Location", location)])
         elif behaviour == "301":
             self.reply(301, b"moved", [("Location", "/200/redirected")])
         elif len(behaviour) == 3 and behaviour.isdigit():
