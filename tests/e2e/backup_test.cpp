@@ -41,7 +41,7 @@ using SteadyClock = std::chrono::steady_clock;
 
 constexpr int posters = 3;
 constexpr int backups_under_load = 4;
-constexpr auto post_pause = 30ms;       // keeps the load steady rather than a flood
+constexpr auto post_pause = 30ms;  // keeps the load steady rather than a flood
 constexpr auto backup_interval = 400ms;
 
 // A `baton serve` child and its port.
@@ -52,8 +52,8 @@ struct Server {
 
 std::optional<Server> start_server(const std::string& workspace) {
     RunOptions o;
-    o.args = {"--workspace", workspace, "serve", "--listen", "127.0.0.1:0", "--quiet",
-              "--rate-limit", "0"};
+    o.args = {"--workspace", workspace, "serve",        "--listen",
+              "127.0.0.1:0", "--quiet", "--rate-limit", "0"};
     auto child = Child::start(baton_binary(), o);
     if (!child) return std::nullopt;
     Server s;
@@ -136,7 +136,7 @@ struct Acknowledged {
 };
 
 class BackupUnderLoad : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_NO_FATAL_FAILURE(init_workspace_with_tokens(ws_, {"ari"}, tokens_));
         auto s = start_server(ws_);
@@ -177,10 +177,12 @@ protected:
             const std::string company = "Load Co " + id;
             // Three of four start a handoff; the fourth is too small to match.
             const int amount = i % 4 == 3 ? 10 : 5000;
-            const json event = {{"type", "deal.won"}, {"id", id}, {"source", "load"},
-                                {"subject", company},
-                                {"data", {{"company", company}, {"amount", amount},
-                                          {"pipeline", "services"}}}};
+            const json event = {
+                {"type", "deal.won"},
+                {"id", id},
+                {"source", "load"},
+                {"subject", company},
+                {"data", {{"company", company}, {"amount", amount}, {"pipeline", "services"}}}};
             const HttpResponse res = call(live_->port, "POST", "/v1/events", event);
             if (res.status != 202) {
                 ADD_FAILURE() << "POST /v1/events answered " << res.status << ": " << res.body;
@@ -189,7 +191,8 @@ protected:
             const json answer = json::parse(res.body, nullptr, false);
             Acknowledged a{id, {}};
             if (answer.is_object() && answer.contains("handoffs")) {
-                for (const auto& h : answer.at("handoffs")) a.handoffs.push_back(h.get<std::int64_t>());
+                for (const auto& h : answer.at("handoffs"))
+                    a.handoffs.push_back(h.get<std::int64_t>());
             }
             {
                 std::lock_guard lock(mutex_);
@@ -221,8 +224,8 @@ protected:
             std::vector<std::pair<std::string, json>> steps = {{base + "/accept", json::object()}};
             if (++n % 2 == 0) {
                 for (int item = 1; item <= 3; ++item) {
-                    steps.push_back({base + "/checklist/" + std::to_string(item),
-                                     {{"checked", true}}});
+                    steps.push_back(
+                        {base + "/checklist/" + std::to_string(item), {{"checked", true}}});
                 }
                 steps.push_back({base + "/done", json::object()});
             } else {
@@ -241,8 +244,9 @@ protected:
         std::map<std::int64_t, json> out;
         std::string cursor;
         for (int page = 0; page < 100; ++page) {
-            const HttpResponse res = call(
-                port, "GET", "/v1/handoffs?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
+            const HttpResponse res =
+                call(port, "GET",
+                     "/v1/handoffs?limit=500" + (cursor.empty() ? "" : "&cursor=" + cursor));
             EXPECT_EQ(res.status, 200) << res.body;
             const json list = json::parse(res.body, nullptr, false);
             if (!list.is_object() || list.at("items").empty()) break;
@@ -292,19 +296,19 @@ protected:
 void BackupUnderLoad::check_backup(const std::string& file, std::size_t acknowledged_before,
                                    const std::map<std::int64_t, json>& live, bool quiet) {
     SCOPED_TRACE(file);
-    EXPECT_EQ(query(file, "PRAGMA integrity_check"), (std::vector<std::vector<std::string>>{{"ok"}}));
+    EXPECT_EQ(query(file, "PRAGMA integrity_check"),
+              (std::vector<std::vector<std::string>>{{"ok"}}));
     EXPECT_TRUE(query(file, "PRAGMA foreign_key_check").empty());
     // Every event acknowledged before the backup began, with exactly its handoffs.
     for (std::size_t i = 0; i < acknowledged_before; ++i) {
         const Acknowledged& a = acknowledged_[i];
-        const auto rows = query(file,
-                                "SELECT handoffs_created FROM events WHERE source = 'load' AND id = ?",
-                                {a.id});
+        const auto rows = query(
+            file, "SELECT handoffs_created FROM events WHERE source = 'load' AND id = ?", {a.id});
         ASSERT_EQ(rows.size(), 1u) << "acknowledged event " << a.id << " is not in the backup";
         EXPECT_EQ(rows[0][0], std::to_string(a.handoffs.size())) << a.id;
         for (std::int64_t h : a.handoffs) {
-            EXPECT_EQ(query(file, "SELECT id FROM handoffs WHERE id = ?", {std::to_string(h)}).size(),
-                      1u)
+            EXPECT_EQ(
+                query(file, "SELECT id FROM handoffs WHERE id = ?", {std::to_string(h)}).size(), 1u)
                 << "handoff " << h << " of event " << a.id;
         }
     }
@@ -314,8 +318,7 @@ void BackupUnderLoad::check_backup(const std::string& file, std::size_t acknowle
     auto restored = start_server(dir);
     ASSERT_TRUE(restored.has_value());
     const auto copies = all_handoffs(restored->port);
-    EXPECT_EQ(copies.size(),
-              std::stoul(query(file, "SELECT count(*) FROM handoffs").at(0).at(0)));
+    EXPECT_EQ(copies.size(), std::stoul(query(file, "SELECT count(*) FROM handoffs").at(0).at(0)));
     for (const auto& [id, copy] : copies) {
         ASSERT_TRUE(live.count(id)) << "handoff " << id << " is in the backup, not live";
         const json& now = live.at(id);

@@ -5,7 +5,7 @@ namespace baton::sim {
 // Delegates every call to the real transaction, after counting it and, when it is the
 // armed call, failing it instead. Records the handoffs each mutating call touches.
 class FaultyTransaction final : public store::Transaction {
-public:
+  public:
     FaultyTransaction(FaultyStore& store, store::Transaction& inner, Fault fault,
                       WriteRecord* record, bool fail_read)
         : store_(store), inner_(inner), fault_(fault), record_(record), fail_read_(fail_read) {}
@@ -118,8 +118,7 @@ public:
         if (rows) remember(*rows);
         return rows;
     }
-    Result<std::vector<store::TimerRecord>> due_timers(TimePoint now,
-                                                       std::size_t limit) override {
+    Result<std::vector<store::TimerRecord>> due_timers(TimePoint now, std::size_t limit) override {
         if (auto e = gate("due_timers")) return *e;
         auto timers = inner_.due_timers(now, limit);
         if (timers) remember(*timers);
@@ -223,14 +222,14 @@ public:
         return inner_.expire_idempotency(before, links_before, limit);
     }
 
-private:
+  private:
     // The injected error for this call, if it is the armed one.
     std::optional<Error> gate(const char* call) {
         const int index = calls_++;
         if (record_ != nullptr) record_->calls = calls_;
-        const bool fail = fail_read_ ? index == 0
-                                     : fault_.kind == Fault::Kind::fail_call &&
-                                           index == fault_.call_index;
+        const bool fail = fail_read_
+                              ? index == 0
+                              : fault_.kind == Fault::Kind::fail_call && index == fault_.call_index;
         if (!fail) return std::nullopt;
         failed = true;
         if (record_ != nullptr) {

@@ -48,19 +48,19 @@ struct TimerFiring {
 
 // What the last write did.
 struct WriteRecord {
-    bool ok = false;                 // the real store answered ok (it committed)
-    bool fault_injected = false;     // the armed fault was triggered
-    std::string fault;               // which call failed, for the step log
-    bool fault_swallowed = false;    // a call failed and the callback still answered ok
-    int calls = 0;                   // calls the callback made
-    std::set<std::int64_t> handoffs; // handoffs the callback touched (or tried to)
+    bool ok = false;                   // the real store answered ok (it committed)
+    bool fault_injected = false;       // the armed fault was triggered
+    std::string fault;                 // which call failed, for the step log
+    bool fault_swallowed = false;      // a call failed and the callback still answered ok
+    int calls = 0;                     // calls the callback made
+    std::set<std::int64_t> handoffs;   // handoffs the callback touched (or tried to)
     std::vector<TimerFiring> firings;  // committed firings (empty unless ok)
 };
 
 class FaultyTransaction;
 
 class FaultyStore final : public store::Store {
-public:
+  public:
     explicit FaultyStore(store::Store& inner) : inner_(inner) {}
 
     // The next write gets this fault; the next read fails at its first call when
@@ -85,7 +85,7 @@ public:
     Status backup(const std::string& path) override { return inner_.backup(path); }
     std::string describe() const override { return "faulty(" + inner_.describe() + ")"; }
 
-private:
+  private:
     store::Store& inner_;
     Fault armed_;
     bool fail_read_ = false;

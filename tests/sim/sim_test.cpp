@@ -54,7 +54,14 @@ TEST(Simulation, Seeds) {
         options.seed = seed;
         options.steps = steps;
         options.verbose = verbose;
+        const auto seed_started = std::chrono::steady_clock::now();
         const SimResult r = run_simulation(options);
+        std::cout << "sim: seed " << seed << (r.ok ? " ok" : " FAILED") << ", "
+                  << r.stats.events_acknowledged << " events, " << r.stats.timers_fired
+                  << " timers fired, "
+                  << std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_started)
+                         .count()
+                  << " s" << std::endl;
         if (!r.ok) {
             ++failed;
             ADD_FAILURE() << r.failure;
@@ -87,14 +94,13 @@ TEST(Simulation, Seeds) {
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    std::cout << "sim: " << count << " seeds from " << first << ", " << steps
-              << " steps each, " << failed << " failed, " << seconds << " s\n"
+    std::cout << "sim: " << count << " seeds from " << first << ", " << steps << " steps each, "
+              << failed << " failed, " << seconds << " s\n"
               << "sim: " << total.events_sent << " events sent (" << total.duplicates_sent
-              << " repeats), " << total.events_acknowledged << " acknowledged, "
-              << total.handoffs << " handoffs, " << total.actions << " actions ("
-              << total.actions_refused << " refused by the rules), " << total.ticks
-              << " ticks, " << total.timers_fired << " timers fired, " << total.deliveries
-              << " messages sent\n"
+              << " repeats), " << total.events_acknowledged << " acknowledged, " << total.handoffs
+              << " handoffs, " << total.actions << " actions (" << total.actions_refused
+              << " refused by the rules), " << total.ticks << " ticks, " << total.timers_fired
+              << " timers fired, " << total.deliveries << " messages sent\n"
               << "sim: faults: " << total.store_faults << " store writes failed, "
               << total.commit_faults << " SQLite commits failed, " << total.read_faults
               << " reads failed, " << total.channel_faults << " channel faults; "
@@ -129,7 +135,7 @@ accept_within: 1h
 )";
 
 class FaultyStoreTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         auto opened = store::open_sqlite({.path = dir_.file("baton.db")});
         ASSERT_TRUE(opened.ok()) << opened.error().message;

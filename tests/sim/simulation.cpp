@@ -48,10 +48,11 @@ using std::chrono::minutes;
 using std::chrono::seconds;
 using Kind = channels::Outcome::Kind;
 
-// Thursday before the spring DST change of Europe/Berlin (2026-03-29 01:00 UTC); the long
-// outage in the middle of a run lands on the Thursday before the autumn one (2026-10-25).
-const TimePoint kSpringStart = *parse_rfc3339("2026-03-26T06:00:00Z");
-const TimePoint kAutumnStart = *parse_rfc3339("2026-10-22T06:00:00Z");
+// The Saturday before the spring DST change of Europe/Berlin (2026-03-29 01:00 UTC), so
+// that even a short run walks across it with handoffs open; the long outage in the middle
+// of a run lands on the Saturday before the autumn one (2026-10-25 01:00 UTC).
+const TimePoint kSpringStart = *parse_rfc3339("2026-03-28T06:00:00Z");
+const TimePoint kAutumnStart = *parse_rfc3339("2026-10-24T06:00:00Z");
 const TimePoint kDstChanges[] = {*parse_rfc3339("2026-03-29T01:00:00Z"),
                                  *parse_rfc3339("2026-10-25T01:00:00Z")};
 
@@ -159,12 +160,14 @@ struct Broken {
     std::string what;
 };
 
-const char* state_name(HandoffState s) { return core::to_string(s); }
+const char* state_name(HandoffState s) {
+    return core::to_string(s);
+}
 
 // A channel that answers each message as the generator says: delivered, a retry (an HTTP
 // 503 or a timeout), a final failure, or later (held until the simulation answers it).
 class SimChannel final : public channels::Channel {
-public:
+  public:
     SimChannel(std::mt19937_64& rng, SimStats& stats) : rng_(rng), stats_(stats) {}
 
     void send(channels::Notification n, std::function<void(channels::Outcome)> done) override {
@@ -187,7 +190,7 @@ public:
     }
     std::size_t held() const { return held_.size(); }
 
-private:
+  private:
     channels::Outcome outcome(int draw) {
         if (draw < 70) return {Kind::delivered, std::nullopt, 200, "HTTP 200"};
         ++stats_.channel_faults;
@@ -260,14 +263,17 @@ std::optional<HandoffState> state_of_entry(const std::string& kind) {
 }
 
 class Simulation {
-public:
+  public:
     explicit Simulation(const SimOptions& options)
-        : options_(options), rng_(options.seed), slack_(rng_, stats_), email_(rng_, stats_),
+        : options_(options),
+          rng_(options.seed),
+          slack_(rng_, stats_),
+          email_(rng_, stats_),
           webhook_(rng_, stats_) {}
 
     SimResult run();
 
-private:
+  private:
     // --- set-up -------------------------------------------------------------------------
     void open();
     void configure();
@@ -287,7 +293,13 @@ private:
     core::Event next_event();
     int expected_handoffs(const core::Event& e) const;
     void ingest(const core::Event& e);
+    std::set<std::int64_t> ticks_of(const core::Event& e) const;
+    void check_ingested(const core::Event& e, const engine::IngestResult& r, const WriteRecord& w,
+                        const std::set<std::int64_t>& to_tick);
     void act(std::int64_t id, const core::Action& action, const std::string& handle);
+    void check_acted(const core::Handoff& was, const core::Action& action,
+                     const std::string& handle, const core::Handoff& answered,
+                     const WriteRecord& w);
     void tick(std::size_t limit);
     void dispatch(std::size_t limit);
     void settle(const channels::Notification& n, const channels::Outcome& outcome);
@@ -313,8 +325,8 @@ private:
     void check_timers(const Stored& s, const ModelHandoff* before, bool allow_rearm);
     void check_outbox(const Stored& s, const ModelHandoff* before);
     void check_unchanged(std::int64_t id);
-    void check_new_handoff(const Stored& s, const std::string& playbook,
-                           const std::string& owner, bool unowned);
+    void check_new_handoff(const Stored& s, const std::string& playbook, const std::string& owner,
+                           bool unowned);
     void check_accept_ladder(const Stored& s, const core::Playbook& pb, TimePoint start,
                              const std::string& owner);
     // Only these timeline kinds were appended, and the state moved only as allowed.
@@ -325,7 +337,7 @@ private:
     void deep_check();
 
     std::optional<ErrorCode> predict(const core::Handoff& h, const core::Action& action,
-                                           const core::Actor& actor) const;
+                                     const core::Actor& actor) const;
     core::Actor actor_of(const std::string& handle) const;
     const core::Playbook& playbook(const std::string& id) const { return playbooks_.at(id); }
     const core::Calendar& calendar_of(const std::string& handle) const;
@@ -378,7 +390,7 @@ private:
     std::map<std::pair<std::string, std::string>, ModelEvent> events_;
     std::vector<std::pair<std::string, std::string>> event_keys_;  // in the order sent
     std::int64_t event_seq_max_ = 0;
-    std::int64_t ops_counter_ = 0;  // the ops team's round-robin counter
+    std::int64_t ops_counter_ = 0;               // the ops team's round-robin counter
     std::map<std::int64_t, TimerFiring> fired_;  // every committed firing, by timer id
     std::set<std::int64_t> in_flight_;           // outbox rows sent and not yet settled
     std::deque<std::pair<channels::Notification, channels::Outcome>> finished_;
@@ -453,7 +465,9 @@ void Simulation::log(std::string line) {
     while (static_cast<int>(log_.size()) > options_.log_steps_max) log_.pop_front();
 }
 
-void Simulation::broken(const std::string& what) { throw Broken{what}; }
+void Simulation::broken(const std::string& what) {
+    throw Broken{what};
+}
 
 // --- steps ----------------------------------------------------------------------------------
 
@@ -606,9 +620,13 @@ void Simulation::step_action() {
     act(id, action, who);
 }
 
-void Simulation::step_tick() { tick(1 + draw(40)); }
+void Simulation::step_tick() {
+    tick(1 + draw(40));
+}
 
-void Simulation::step_dispatch() { dispatch(1 + draw(12)); }
+void Simulation::step_dispatch() {
+    dispatch(1 + draw(12));
+}
 
 void Simulation::step_answer_held() {
     std::size_t held = slack_.held() + email_.held() + webhook_.held();
@@ -649,8 +667,7 @@ WriteRecord Simulation::after_operation(bool commit_fault_armed) {
         (void)store::sqlite_fail_commits(*raw_, 0, 0);
     }
     std::vector<WriteRecord> writes = faulty_->take_writes();
-    expect(writes.size() <= 1, "one engine call made " + std::to_string(writes.size()) +
-                                   " writes");
+    expect(writes.size() <= 1, "one engine call made " + std::to_string(writes.size()) + " writes");
     WriteRecord w = writes.empty() ? WriteRecord{} : std::move(writes.front());
     if (w.fault_injected) ++stats_.store_faults;
     expect(!w.fault_swallowed, "the engine went on after a store call failed (" + w.fault +
@@ -658,25 +675,22 @@ WriteRecord Simulation::after_operation(bool commit_fault_armed) {
     return w;
 }
 
-void Simulation::expect_failed_cleanly(const char* what, const Error& error,
-                                       const WriteRecord& w, bool commit_fault_armed,
-                                       const Digest& before,
+void Simulation::expect_failed_cleanly(const char* what, const Error& error, const WriteRecord& w,
+                                       bool commit_fault_armed, const Digest& before,
                                        std::optional<ErrorCode> predicted) {
     const bool injected = w.fault_injected || (commit_fault_armed && !w.ok &&
-                                               error.code == ErrorCode::unavailable &&
-                                               w.calls > 0);
+                                               error.code == ErrorCode::unavailable && w.calls > 0);
     if (injected) {
         expect(error.code == ErrorCode::unavailable,
-               std::string(what) + " failed by an injected fault with the wrong code: " +
-                   error.message);
+               std::string(what) +
+                   " failed by an injected fault with the wrong code: " + error.message);
         if (!w.fault_injected) ++stats_.commit_faults;
     } else {
-        expect(predicted.has_value(), std::string(what) + " was refused, but the model " +
-                                          "allows it: " + error.message);
-        expect(error.code == *predicted,
-               std::string(what) + " was refused with " + to_string(error.code) +
-                   " where the model expects " + to_string(*predicted) + ": " +
-                   error.message);
+        expect(predicted.has_value(),
+               std::string(what) + " was refused, but the model " + "allows it: " + error.message);
+        expect(error.code == *predicted, std::string(what) + " was refused with " +
+                                             to_string(error.code) + " where the model expects " +
+                                             to_string(*predicted) + ": " + error.message);
     }
     const Digest after = digest();
     expect(after == before, std::string(what) + " failed but left a trace: before {" +
@@ -696,23 +710,11 @@ void Simulation::ingest(const core::Event& e) {
     }
     const bool duplicate = model.acknowledged;
     const bool async = chance(40);
-    std::string text = std::string(async ? "ingest_async " : "ingest ") + e.type + " " +
-                       e.source + "/" + e.id + (e.subject ? " about " + *e.subject : "") +
+    std::string text = std::string(async ? "ingest_async " : "ingest ") + e.type + " " + e.source +
+                       "/" + e.id + (e.subject ? " about " + *e.subject : "") +
                        (known ? " (sent before)" : "");
     ++stats_.events_sent;
-    // Checklist items this event should tick: item `when: contract.signed` of each open
-    // sold handoff of the subject.
-    std::set<std::int64_t> to_tick;
-    if (e.type == "contract.signed" && !duplicate) {
-        for (const auto& [id, m] : handoffs_) {
-            const auto& h = m.s.h;
-            if (h.playbook_id == "sold" && h.subject == *e.subject &&
-                (h.state == HandoffState::waiting || h.state == HandoffState::accepted) &&
-                !h.checklist.at(2).checked) {
-                to_tick.insert(id);
-            }
-        }
-    }
+    const std::set<std::int64_t> to_tick = duplicate ? std::set<std::int64_t>{} : ticks_of(e);
     const Digest before = digest();
     const bool commit_fault = arm_faults();
     std::optional<Result<engine::IngestResult>> answer;
@@ -739,13 +741,37 @@ void Simulation::ingest(const core::Event& e) {
         return;
     }
     expect(!r->duplicate, "a new event was answered as a duplicate");
-    const int expected = expected_handoffs(e);
     log(text + " → " + std::to_string(r->handoff_ids.size()) + " handoffs");
-    expect(static_cast<int>(r->handoff_ids.size()) == expected,
-           "the event created " + std::to_string(r->handoff_ids.size()) + " handoffs, not " +
+    check_ingested(e, *r, w, to_tick);
+}
+
+// Checklist items an event should tick: item `when: contract.signed` of each waiting or
+// accepted sold handoff of its subject.
+std::set<std::int64_t> Simulation::ticks_of(const core::Event& e) const {
+    std::set<std::int64_t> out;
+    if (e.type != "contract.signed") return out;
+    for (const auto& [id, m] : handoffs_) {
+        const auto& h = m.s.h;
+        if (h.playbook_id == "sold" && h.subject == *e.subject &&
+            (h.state == HandoffState::waiting || h.state == HandoffState::accepted) &&
+            !h.checklist.at(2).checked) {
+            out.insert(id);
+        }
+    }
+    return out;
+}
+
+// A new event was acknowledged: it is stored with exactly the handoffs the model expects,
+// owned as the model expects, and it ticked exactly the items the model expects.
+void Simulation::check_ingested(const core::Event& e, const engine::IngestResult& r,
+                                const WriteRecord& w, const std::set<std::int64_t>& to_tick) {
+    ModelEvent& model = events_.at({e.source, e.id});
+    const int expected = expected_handoffs(e);
+    expect(static_cast<int>(r.handoff_ids.size()) == expected,
+           "the event created " + std::to_string(r.handoff_ids.size()) + " handoffs, not " +
                std::to_string(expected));
     model.acknowledged = true;
-    model.handoffs = r->handoff_ids;
+    model.handoffs = r.handoff_ids;
     // The event is stored with its handoffs.
     std::optional<store::EventRecord> stored;
     std::vector<std::int64_t> of_event;
@@ -760,12 +786,12 @@ void Simulation::ingest(const core::Event& e) {
          })),
          "reading the event back");
     expect(stored.has_value(), "an acknowledged event is not in the store");
-    expect(stored->handoffs_created == expected && of_event == r->handoff_ids,
+    expect(stored->handoffs_created == expected && of_event == r.handoff_ids,
            "the stored event does not list its handoffs");
     expect(stored->seq > event_seq_max_, "the event's sequence number did not grow");
     event_seq_max_ = stored->seq;
     model.seq = stored->seq;
-    for (std::int64_t id : r->handoff_ids) {
+    for (std::int64_t id : r.handoff_ids) {
         const Stored s = read(id);
         std::string owner;
         bool unowned = false;
@@ -782,7 +808,7 @@ void Simulation::ingest(const core::Event& e) {
     }
     std::set<std::int64_t> ticked;
     for (std::int64_t id : w.handoffs) {
-        if (std::find(r->handoff_ids.begin(), r->handoff_ids.end(), id) != r->handoff_ids.end()) {
+        if (std::find(r.handoff_ids.begin(), r.handoff_ids.end(), id) != r.handoff_ids.end()) {
             continue;
         }
         const Stored s = read(id);
@@ -817,8 +843,8 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
     }
     std::string text = handle + " " + describe(action) + " #" + std::to_string(id);
     if (model != nullptr) {
-        text += " (" + std::string(state_name(model->s.h.state)) + ", owner " +
-                model->s.h.owner + ")";
+        text +=
+            " (" + std::string(state_name(model->s.h.state)) + ", owner " + model->s.h.owner + ")";
     }
     ++stats_.actions;
     // Sometimes the actor is looked up through the engine, as the API does, and that read
@@ -835,10 +861,9 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
     }
     const Digest before = digest();
     const bool commit_fault = arm_faults();
-    Result<core::Handoff> r =
-        reassign != nullptr
-            ? engine_->reassign(id, reassign->to, reassign->reason, actor)
-            : engine_->act(id, action, actor);
+    Result<core::Handoff> r = reassign != nullptr
+                                  ? engine_->reassign(id, reassign->to, reassign->reason, actor)
+                                  : engine_->act(id, action, actor);
     const WriteRecord w = after_operation(commit_fault);
     if (!r) {
         log(text + " → " + to_string(r.error().code) + ": " + r.error().message +
@@ -847,11 +872,20 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
         return expect_failed_cleanly("the action", r.error(), w, commit_fault, before, predicted);
     }
     log(text + " → ok, " + state_name(r->state));
-    expect(!w.fault_injected, "the action succeeded although its write failed (" + w.fault +
-                                  ")");
-    expect(!predicted.has_value(), "the action succeeded, but the model expects " +
-                                       std::string(to_string(*predicted)));
-    const core::Handoff& was = model->s.h;
+    expect(!w.fault_injected, "the action succeeded although its write failed (" + w.fault + ")");
+    expect(!predicted.has_value(),
+           "the action succeeded, but the model expects " + std::string(to_string(*predicted)));
+    check_acted(model->s.h, action, handle, *r, w);
+}
+
+// An action succeeded: the handoff stored is the one answered, in the state the rules lead
+// to, with one more timeline entry (and the relay's next handoff when it was finished).
+void Simulation::check_acted(const core::Handoff& was, const core::Action& action,
+                             const std::string& handle, const core::Handoff& answered,
+                             const WriteRecord& w) {
+    const std::int64_t id = was.id;
+    const auto* reassign = std::get_if<core::Reassign>(&action);
+    const core::Handoff* r = &answered;
     const Stored s = read(id);
     check_handoff(s, reassign != nullptr);
     // What the engine answered is what it stored.
@@ -873,18 +907,23 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
     std::visit(
         [&](const auto& a) {
             using A = std::decay_t<decltype(a)>;
-            if constexpr (std::is_same_v<A, core::Accept>) next = HandoffState::accepted, kind = "accepted";
-            if constexpr (std::is_same_v<A, core::Decline>) next = HandoffState::declined, kind = "declined";
+            if constexpr (std::is_same_v<A, core::Accept>)
+                next = HandoffState::accepted, kind = "accepted";
+            if constexpr (std::is_same_v<A, core::Decline>)
+                next = HandoffState::declined, kind = "declined";
             if constexpr (std::is_same_v<A, core::Finish>) next = HandoffState::done, kind = "done";
-            if constexpr (std::is_same_v<A, core::Cancel>) next = HandoffState::cancelled, kind = "cancelled";
-            if constexpr (std::is_same_v<A, core::Reassign>) next = HandoffState::waiting, kind = "reassigned", owner = a.to;
-            if constexpr (std::is_same_v<A, core::Check>) kind = a.checked ? "checked" : "unchecked";
+            if constexpr (std::is_same_v<A, core::Cancel>)
+                next = HandoffState::cancelled, kind = "cancelled";
+            if constexpr (std::is_same_v<A, core::Reassign>)
+                next = HandoffState::waiting, kind = "reassigned", owner = a.to;
+            if constexpr (std::is_same_v<A, core::Check>)
+                kind = a.checked ? "checked" : "unchecked";
         },
         action);
     expect(s.h.state == next && entry.kind == kind && s.h.owner == owner,
            "the action led to " + std::string(state_name(s.h.state)) + " (" + entry.kind +
-               ", owner " + s.h.owner + "), the model expects " + state_name(next) + " (" +
-               kind + ", owner " + owner + ")");
+               ", owner " + s.h.owner + "), the model expects " + state_name(next) + " (" + kind +
+               ", owner " + owner + ")");
     if (const auto* c = std::get_if<core::Check>(&action)) {
         expect(s.h.checklist.at(static_cast<std::size_t>(c->item - 1)).checked == c->checked,
                "the checklist item did not change");
@@ -898,7 +937,8 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
         expect(other == id || handoffs_.count(other) == 0,
                "the action touched another existing handoff, " + std::to_string(other));
     }
-    if (next == HandoffState::done && playbook(was.playbook_id).next) {
+    if (was.state != HandoffState::done && next == HandoffState::done &&
+        playbook(was.playbook_id).next) {
         for (std::int64_t other : w.handoffs) {
             if (other == id) continue;
             const Stored started = read(other);
@@ -911,8 +951,8 @@ void Simulation::act(std::int64_t id, const core::Action& action, const std::str
             ++relayed;
             ++stats_.handoffs;
         }
-        expect(relayed == 1, "done on a relay started " + std::to_string(relayed) +
-                                 " handoffs, not 1");
+        expect(relayed == 1,
+               "done on a relay started " + std::to_string(relayed) + " handoffs, not 1");
         expect(s.h.timeline.back().kind == "relayed", "the relay is not on the timeline");
     }
     expect(s.h.timeline.size() == r->timeline.size() + relayed,
@@ -942,8 +982,8 @@ void Simulation::tick(std::size_t limit) {
                                   core::to_string(f.kind) + " " + std::to_string(f.level) +
                                   " of handoff " + std::to_string(f.handoff_id) + ")";
         expect(f.handoff_id > 0, which + " fired without being found due");
-        expect(f.due_at <= now(), which + " fired before it was due: due " +
-                                      format_rfc3339(f.due_at));
+        expect(f.due_at <= now(),
+               which + " fired before it was due: due " + format_rfc3339(f.due_at));
         expect(f.fired_at == now(), which + " fired at another time than the tick's");
         expect(f.due_at >= previous_due, which + " fired out of due order");
         previous_due = f.due_at;
@@ -969,8 +1009,7 @@ void Simulation::tick(std::size_t limit) {
              })),
              "reading due timers");
         expect(due.empty(), "a tick under its limit left timer " +
-                                (due.empty() ? std::string() : std::to_string(due[0].id)) +
-                                " due");
+                                (due.empty() ? std::string() : std::to_string(due[0].id)) + " due");
         expect(r->next_due == next_due, "the tick's next due time is not the store's");
     }
     for (std::int64_t id : w.handoffs) {
@@ -1020,8 +1059,8 @@ void Simulation::dispatch(std::size_t limit) {
             if (old == was.s.outbox.end()) broken("a lease created outbox rows");
             const bool took = leased.count(row.id) > 0;
             if (took) {
-                expect(due.count(row.id) > 0, "outbox row " + std::to_string(row.id) +
-                                                  " was leased before it was due");
+                expect(due.count(row.id) > 0,
+                       "outbox row " + std::to_string(row.id) + " was leased before it was due");
                 expect(row.status == "pending" && row.attempts == old->attempts + 1 &&
                            row.next_attempt_at == now() + lease_,
                        "outbox row " + std::to_string(row.id) + " was not leased properly");
@@ -1049,8 +1088,8 @@ void Simulation::dispatch(std::size_t limit) {
                     if (row.id == id && row.status != "pending") settled = true;
                 }
             }
-            expect(settled, "a lease under its limit left outbox row " + std::to_string(id) +
-                                " due");
+            expect(settled,
+                   "a lease under its limit left outbox row " + std::to_string(id) + " due");
         }
     }
     log("dispatch (limit " + std::to_string(limit) + ") → " +
@@ -1059,7 +1098,7 @@ void Simulation::dispatch(std::size_t limit) {
     for (auto& n : r->notifications) {
         // Like the dispatcher: a row still in flight from an earlier lease is not sent again.
         if (!in_flight_.insert(n.outbox_id).second) continue;
-        channels::Channel* channel = n.channel == "slack"   ? static_cast<channels::Channel*>(&slack_)
+        channels::Channel* channel = n.channel == "slack" ? static_cast<channels::Channel*>(&slack_)
                                      : n.channel == "email" ? &email_
                                                             : &webhook_;
         channels::Notification copy = n;
@@ -1076,13 +1115,12 @@ void Simulation::dispatch(std::size_t limit) {
 
 void Simulation::settle(const channels::Notification& n, const channels::Outcome& outcome) {
     in_flight_.erase(n.outbox_id);
-    std::string expected = outcome.kind == Kind::delivered ? "delivered"
-                           : outcome.kind == Kind::failed  ? "failed"
+    std::string expected = outcome.kind == Kind::delivered     ? "delivered"
+                           : outcome.kind == Kind::failed      ? "failed"
                            : n.attempt >= policy_.attempts_max ? "failed"
                                                                : "pending";
-    const std::string text = "settle outbox row " + std::to_string(n.outbox_id) + " (" +
-                             n.channel + ", attempt " + std::to_string(n.attempt) + ") as " +
-                             outcome.detail;
+    const std::string text = "settle outbox row " + std::to_string(n.outbox_id) + " (" + n.channel +
+                             ", attempt " + std::to_string(n.attempt) + ") as " + outcome.detail;
     const Digest before = digest();
     const bool commit_fault = arm_faults();
     const double jitter = static_cast<double>(draw(1000)) / 1000.0;
@@ -1093,16 +1131,16 @@ void Simulation::settle(const channels::Notification& n, const channels::Outcome
         return expect_failed_cleanly("settling a delivery", r.error(), w, commit_fault, before);
     }
     log(text + " → " + r->status);
-    expect(r->status == expected, "a delivery settled as " + r->status + ", the model expects " +
-                                      expected);
+    expect(r->status == expected,
+           "a delivery settled as " + r->status + ", the model expects " + expected);
     const Stored s = read(n.handoff.id);
     check_handoff(s, false);
     check_appended(s, {"delivered", "delivery_failed"});
     const auto row = std::find_if(s.outbox.begin(), s.outbox.end(),
                                   [&](const auto& o) { return o.id == n.outbox_id; });
     expect(row != s.outbox.end(), "the settled outbox row is gone");
-    expect(row->status == expected, "outbox row " + std::to_string(row->id) + " is " +
-                                        row->status + " after it was settled as " + expected);
+    expect(row->status == expected, "outbox row " + std::to_string(row->id) + " is " + row->status +
+                                        " after it was settled as " + expected);
     if (expected == "delivered") expect(row->delivered_at == now(), "no delivery time");
     if (expected == "pending") {
         expect(row->next_attempt_at == r->next_attempt_at && row->next_attempt_at > now(),
@@ -1178,16 +1216,16 @@ void Simulation::check_unchanged(std::int64_t id) {
         return a.id == b.id && a.fired_at == b.fired_at && a.cancelled == b.cancelled &&
                a.due_at == b.due_at;
     };
-    expect(std::equal(s.timers.begin(), s.timers.end(), m.timers.begin(), m.timers.end(),
-                      same_timers),
-           "a failed write changed " + which + "'s timers");
+    expect(
+        std::equal(s.timers.begin(), s.timers.end(), m.timers.begin(), m.timers.end(), same_timers),
+        "a failed write changed " + which + "'s timers");
     auto same_rows = [](const auto& a, const auto& b) {
         return a.id == b.id && a.status == b.status && a.attempts == b.attempts &&
                a.next_attempt_at == b.next_attempt_at;
     };
-    expect(std::equal(s.outbox.begin(), s.outbox.end(), m.outbox.begin(), m.outbox.end(),
-                      same_rows),
-           "a failed write changed " + which + "'s outbox rows");
+    expect(
+        std::equal(s.outbox.begin(), s.outbox.end(), m.outbox.begin(), m.outbox.end(), same_rows),
+        "a failed write changed " + which + "'s outbox rows");
 }
 
 void Simulation::check_handoff(const Stored& s, bool allow_rearm) {
@@ -1257,16 +1295,17 @@ void Simulation::check_timeline(const Stored& s, const std::string& first_owner)
             if (e.kind == "done" || e.kind == "cancelled") closed_at = e.at;
         }
     }
-    expect(state == s.h.state, which + " is " + state_name(s.h.state) +
-                                   " but its timeline says " + state_name(state));
+    expect(state == s.h.state,
+           which + " is " + state_name(s.h.state) + " but its timeline says " + state_name(state));
     expect(owner == s.h.owner,
            which + " is owned by " + s.h.owner + " but its timeline says " + owner);
     for (std::size_t i = 0; i < checked.size(); ++i) {
-        expect(checked[i] == s.h.checklist[i].checked,
-               which + "'s checklist item " + std::to_string(i + 1) +
-                   " disagrees with its timeline");
+        expect(
+            checked[i] == s.h.checklist[i].checked,
+            which + "'s checklist item " + std::to_string(i + 1) + " disagrees with its timeline");
     }
-    expect(level == s.h.escalation_level, which + "'s escalation level disagrees with its timeline");
+    expect(level == s.h.escalation_level,
+           which + "'s escalation level disagrees with its timeline");
     if (s.h.state == HandoffState::accepted) {
         expect(s.h.accepted_at == accepted_at, which + "'s accepted_at is not its accept entry's");
     }
@@ -1287,7 +1326,8 @@ void Simulation::check_timers(const Stored& s, const ModelHandoff* before, bool 
         if (armed && !core::is_open(s.h.state)) {
             broken(timer + " is still armed on a " + state_name(s.h.state) + " handoff");
         }
-        if (armed && s.h.state != HandoffState::waiting && core::is_accept_side(t.kind, t.level, pb)) {
+        if (armed && s.h.state != HandoffState::waiting &&
+            core::is_accept_side(t.kind, t.level, pb)) {
             broken(timer + " (accept side) is still armed on a " + state_name(s.h.state) +
                    " handoff");
         }
@@ -1311,6 +1351,16 @@ void Simulation::check_timers(const Stored& s, const ModelHandoff* before, bool 
         if (old->cancelled && !t.cancelled) {
             expect(allow_rearm && !t.fired_at, timer + " was armed again");
         }
+    }
+    // The accept deadline shown is the one the armed accept_due timer will act on (after a
+    // reassignment too, which gives the new owner a fresh accept side).
+    for (const auto& t : s.timers) {
+        if (t.kind != core::TimerKind::accept_due || t.fired_at || t.cancelled) continue;
+        expect(s.h.deadlines.accept_by == t.due_at,
+               which + " shows accept by " +
+                   (s.h.deadlines.accept_by ? format_rfc3339(*s.h.deadlines.accept_by) : "-") +
+                   " but its armed accept_due timer " + std::to_string(t.id) + " is due " +
+                   format_rfc3339(t.due_at));
     }
     if (before != nullptr) {
         for (const auto& old : before->s.timers) {
@@ -1368,8 +1418,8 @@ void Simulation::check_appended(const Stored& s, const std::set<std::string>& ki
     bool reassigned = false;
     for (std::size_t i = was.s.h.timeline.size(); i < s.h.timeline.size(); ++i) {
         const auto& e = s.h.timeline[i];
-        expect(kinds.count(e.kind) > 0, "handoff " + std::to_string(s.h.id) + " got a `" +
-                                            e.kind + "` entry from the wrong operation");
+        expect(kinds.count(e.kind) > 0, "handoff " + std::to_string(s.h.id) + " got a `" + e.kind +
+                                            "` entry from the wrong operation");
         expect(e.actor == "baton", "a system entry names " + e.actor);
         reassigned = reassigned || e.kind == "reassigned";
     }
@@ -1418,8 +1468,7 @@ void Simulation::check_accept_ladder(const Stored& s, const core::Playbook& pb, 
         const bool found = std::any_of(s.timers.begin(), s.timers.end(), [&](const auto& t) {
             // Armed, or fired already when the clock came back to plan the same instant
             // again (insert_timers keeps one timer per handoff, kind, level and due time).
-            return t.kind == kind && t.level == level && !t.cancelled &&
-                   t.due_at >= start &&
+            return t.kind == kind && t.level == level && !t.cancelled && t.due_at >= start &&
                    cal.working_between(start, t.due_at) ==
                        std::chrono::duration_cast<Milliseconds>(span.clock) &&
                    (cal.is_24x7() || cal.is_working(t.due_at - Milliseconds(1)));
@@ -1445,13 +1494,15 @@ void Simulation::adopt(const Stored& s, const std::string& first_owner) {
     m.first_owner = first_owner;
 }
 
-void Simulation::adopt(const Stored& s) { adopt(s, handoffs_.at(s.h.id).first_owner); }
+void Simulation::adopt(const Stored& s) {
+    adopt(s, handoffs_.at(s.h.id).first_owner);
+}
 
 void Simulation::check_globals() {
     const Digest stored = digest();
     const Digest model = model_digest();
-    expect(stored == model, "the store's counts {" + describe(stored) +
-                                "} are not the model's {" + describe(model) + "}");
+    expect(stored == model, "the store's counts {" + describe(stored) + "} are not the model's {" +
+                                describe(model) + "}");
 }
 
 // Every handoff and every acknowledged event in the store equals the model.
@@ -1518,16 +1569,15 @@ void Simulation::finish_run() {
         tick(1000);
         dispatch(1000);
         Digest d = digest();
-        const bool quiet = d.outbox["pending"] == 0 && slack_.held() + email_.held() +
-                                                               webhook_.held() ==
-                                                           0;
+        const bool quiet =
+            d.outbox["pending"] == 0 && slack_.held() + email_.held() + webhook_.held() == 0;
         if (quiet && round > 0) break;
         clock_.advance(hours(3));
         check_globals();
     }
     const Digest d = digest();
-    expect(d.outbox.at("pending") == 0, "outbox rows still pending after the run: " +
-                                            std::to_string(d.outbox.at("pending")));
+    expect(d.outbox.at("pending") == 0,
+           "outbox rows still pending after the run: " + std::to_string(d.outbox.at("pending")));
     deep_check();
     // What was acknowledged survives closing and opening the store.
     open();
@@ -1548,16 +1598,15 @@ const core::Calendar& Simulation::calendar_of(const std::string& handle) const {
 }
 
 // Whether the rules (docs/playbooks.md, "States") allow `action`; the refusal's code if not.
-std::optional<ErrorCode> Simulation::predict(const core::Handoff& h,
-                                                   const core::Action& action,
-                                                   const core::Actor& actor) const {
+std::optional<ErrorCode> Simulation::predict(const core::Handoff& h, const core::Action& action,
+                                             const core::Actor& actor) const {
     using E = ErrorCode;
     if (actor.role == core::Role::viewer) return E::forbidden;
     const bool admin = actor.role == core::Role::admin;
     const bool owner = actor.handle == h.owner || admin;
-    const bool giver = actor.handle == h.giver || admin ||
-                       std::find(actor.teams.begin(), actor.teams.end(), h.giver) !=
-                           actor.teams.end();
+    const bool giver =
+        actor.handle == h.giver || admin ||
+        std::find(actor.teams.begin(), actor.teams.end(), h.giver) != actor.teams.end();
     const HandoffState s = h.state;
     const bool open = core::is_open(s);
     return std::visit(
@@ -1600,6 +1649,8 @@ std::optional<ErrorCode> Simulation::predict(const core::Handoff& h,
 
 }  // namespace
 
-SimResult run_simulation(const SimOptions& options) { return Simulation(options).run(); }
+SimResult run_simulation(const SimOptions& options) {
+    return Simulation(options).run();
+}
 
 }  // namespace baton::sim

@@ -31,22 +31,22 @@ struct SimOptions {
 
 struct SimStats {
     std::int64_t steps = 0;
-    std::int64_t events_sent = 0;       // ingest calls, duplicates included
+    std::int64_t events_sent = 0;  // ingest calls, duplicates included
     std::int64_t events_acknowledged = 0;
     std::int64_t duplicates_sent = 0;
-    std::int64_t handoffs = 0;          // handoffs created (relays included)
-    std::int64_t actions = 0;           // act and reassign calls
-    std::int64_t actions_refused = 0;   // refused as the rules say
+    std::int64_t handoffs = 0;         // handoffs created (relays included)
+    std::int64_t actions = 0;          // act and reassign calls
+    std::int64_t actions_refused = 0;  // refused as the rules say
     std::int64_t ticks = 0;
     std::int64_t timers_fired = 0;
-    std::int64_t deliveries = 0;        // messages handed to a channel
-    std::int64_t store_faults = 0;      // writes failed by the FaultyStore (call or commit)
-    std::int64_t commit_faults = 0;     // real SQLite COMMITs failed
+    std::int64_t deliveries = 0;     // messages handed to a channel
+    std::int64_t store_faults = 0;   // writes failed by the FaultyStore (call or commit)
+    std::int64_t commit_faults = 0;  // real SQLite COMMITs failed
     std::int64_t read_faults = 0;
-    std::int64_t channel_faults = 0;    // retry, failed and late answers
+    std::int64_t channel_faults = 0;  // retry, failed and late answers
     std::int64_t clock_jumps_back = 0;
     std::int64_t dst_crossings = 0;
-    std::int64_t events_lost = 0;       // acknowledged events missing at the end: must be 0
+    std::int64_t events_lost = 0;  // acknowledged events missing at the end: must be 0
 };
 
 struct SimResult {
