@@ -262,7 +262,7 @@ Status FaultyStore::write(const store::TransactionFn& fn) {
     WriteRecord record;
     std::vector<TimerFiring> firings;
     Status st = inner_.write([&](store::Transaction& tx) -> Status {
-        // A group-committing store may run the callback again; each run starts afresh.
+        // Each run of the callback starts with a fresh record.
         record = WriteRecord{};
         FaultyTransaction faulty(*this, tx, fault, &record, false);
         Status inner = fn(faulty);

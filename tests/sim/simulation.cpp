@@ -300,8 +300,12 @@ class Simulation {
     void check_acted(const core::Handoff& was, const core::Action& action,
                      const std::string& handle, const core::Handoff& answered,
                      const WriteRecord& w);
+    std::size_t check_relay(const core::Handoff& was, const Stored& s, const WriteRecord& w);
     void tick(std::size_t limit);
     void dispatch(std::size_t limit);
+    std::size_t check_leased(const WriteRecord& w, const std::set<std::int64_t>& due,
+                             const std::set<std::int64_t>& leased, std::size_t limit);
+    void send(std::vector<channels::Notification>& notifications);
     void settle(const channels::Notification& n, const channels::Outcome& outcome);
 
     // Faults for the next operation; returns whether a real COMMIT failure is armed.
@@ -931,33 +935,38 @@ void Simulation::check_acted(const core::Handoff& was, const core::Action& actio
     if (reassign != nullptr) {
         check_accept_ladder(s, playbook(s.h.playbook_id), now(), owner);
     }
-    // Done on a playbook with `next:` starts the relay: the next handoff, in the same write.
-    std::size_t relayed = 0;
     for (std::int64_t other : w.handoffs) {
         expect(other == id || handoffs_.count(other) == 0,
                "the action touched another existing handoff, " + std::to_string(other));
     }
-    if (was.state != HandoffState::done && next == HandoffState::done &&
-        playbook(was.playbook_id).next) {
-        for (std::int64_t other : w.handoffs) {
-            if (other == id) continue;
-            const Stored started = read(other);
-            const std::string wanted = was.data.value("kickoff_owner", "");
-            const bool unowned = directory_.person(wanted) == nullptr;
-            check_new_handoff(started, "kickoff", unowned ? "dana" : wanted, unowned);
-            expect(started.h.subject == was.subject, "the relay did not carry the subject");
-            expect(started.h.event_id == "relay:" + std::to_string(id),
-                   "the relay's handoff does not name its source");
-            ++relayed;
-            ++stats_.handoffs;
-        }
-        expect(relayed == 1,
-               "done on a relay started " + std::to_string(relayed) + " handoffs, not 1");
-        expect(s.h.timeline.back().kind == "relayed", "the relay is not on the timeline");
-    }
+    const bool finished = was.state != HandoffState::done && next == HandoffState::done;
+    const std::size_t relayed = finished ? check_relay(was, s, w) : 0;
     expect(s.h.timeline.size() == r->timeline.size() + relayed,
            "the action's write appended entries it did not answer");
     adopt(s);
+}
+
+// Done on a playbook with `next:` starts the relay: the next handoff, in the same write.
+// Answers how many handoffs it started (and so entries it added to the finished one).
+std::size_t Simulation::check_relay(const core::Handoff& was, const Stored& s,
+                                    const WriteRecord& w) {
+    if (!playbook(was.playbook_id).next) return 0;
+    std::size_t relayed = 0;
+    for (std::int64_t other : w.handoffs) {
+        if (other == was.id) continue;
+        const Stored started = read(other);
+        const std::string wanted = was.data.value("kickoff_owner", "");
+        const bool unowned = directory_.person(wanted) == nullptr;
+        check_new_handoff(started, "kickoff", unowned ? "dana" : wanted, unowned);
+        expect(started.h.subject == was.subject, "the relay did not carry the subject");
+        expect(started.h.event_id == "relay:" + std::to_string(was.id),
+               "the relay's handoff does not name its source");
+        ++relayed;
+        ++stats_.handoffs;
+    }
+    expect(relayed == 1, "done on a relay started " + std::to_string(relayed) + " handoffs, not 1");
+    expect(s.h.timeline.back().kind == "relayed", "the relay is not on the timeline");
+    return relayed;
 }
 
 void Simulation::tick(std::size_t limit) {
@@ -1027,26 +1036,10 @@ bool Simulation::resolvable(const store::OutboxRecord& row) const {
     return p != nullptr && !p->email.empty();
 }
 
-void Simulation::dispatch(std::size_t limit) {
-    // What the model expects to be due: pending rows whose next attempt has come.
-    std::set<std::int64_t> due;
-    for (const auto& [id, m] : handoffs_) {
-        for (const auto& row : m.s.outbox) {
-            if (row.status == "pending" && row.next_attempt_at <= now()) due.insert(row.id);
-        }
-    }
-    const Digest before = digest();
-    const bool commit_fault = arm_faults();
-    auto r = engine_->lease_notifications(limit, lease_);
-    const WriteRecord w = after_operation(commit_fault);
-    if (!r) {
-        log("dispatch (limit " + std::to_string(limit) + ") → " + r.error().message +
-            (w.fault.empty() ? "" : " [" + w.fault + "]"));
-        return expect_failed_cleanly("the lease", r.error(), w, commit_fault, before);
-    }
-    expect(r->configured, "channels.yaml is applied, yet the lease says it is not");
-    std::set<std::int64_t> leased;
-    for (const auto& n : r->notifications) leased.insert(n.outbox_id);
+// The rows a lease touched: those it took were due and resolvable and are leased now;
+// those it failed could not be sent; nothing else changed. Answers how many it failed.
+std::size_t Simulation::check_leased(const WriteRecord& w, const std::set<std::int64_t>& due,
+                                     const std::set<std::int64_t>& leased, std::size_t limit) {
     std::size_t failed_now = 0;
     for (std::int64_t id : w.handoffs) {
         const Stored s = read(id);
@@ -1092,11 +1085,40 @@ void Simulation::dispatch(std::size_t limit) {
                    "a lease under its limit left outbox row " + std::to_string(id) + " due");
         }
     }
+    return failed_now;
+}
+
+void Simulation::dispatch(std::size_t limit) {
+    // What the model expects to be due: pending rows whose next attempt has come.
+    std::set<std::int64_t> due;
+    for (const auto& [id, m] : handoffs_) {
+        for (const auto& row : m.s.outbox) {
+            if (row.status == "pending" && row.next_attempt_at <= now()) due.insert(row.id);
+        }
+    }
+    const Digest before = digest();
+    const bool commit_fault = arm_faults();
+    auto r = engine_->lease_notifications(limit, lease_);
+    const WriteRecord w = after_operation(commit_fault);
+    if (!r) {
+        log("dispatch (limit " + std::to_string(limit) + ") → " + r.error().message +
+            (w.fault.empty() ? "" : " [" + w.fault + "]"));
+        return expect_failed_cleanly("the lease", r.error(), w, commit_fault, before);
+    }
+    expect(r->configured, "channels.yaml is applied, yet the lease says it is not");
+    std::set<std::int64_t> leased;
+    for (const auto& n : r->notifications) leased.insert(n.outbox_id);
+    const std::size_t failed_now = check_leased(w, due, leased, limit);
     log("dispatch (limit " + std::to_string(limit) + ") → " +
         std::to_string(r->notifications.size()) + " leased, " + std::to_string(failed_now) +
         " unresolvable");
-    for (auto& n : r->notifications) {
-        // Like the dispatcher: a row still in flight from an earlier lease is not sent again.
+    send(r->notifications);
+}
+
+// Hands the leased messages to their channels and settles what they answered; like the
+// dispatcher, a row still in flight from an earlier lease is not sent again.
+void Simulation::send(std::vector<channels::Notification>& notifications) {
+    for (auto& n : notifications) {
         if (!in_flight_.insert(n.outbox_id).second) continue;
         channels::Channel* channel = n.channel == "slack" ? static_cast<channels::Channel*>(&slack_)
                                      : n.channel == "email" ? &email_
