@@ -1346,12 +1346,12 @@ void Simulation::check_timers(const Stored& s, const ModelHandoff* before, bool 
         const bool armed = !t.fired_at && !t.cancelled;
         // Accepting (or declining) stops the accept side; done and cancel stop everything.
         if (armed && !core::is_open(s.h.state)) {
-            broken(timer + " is still armed on a " + state_name(s.h.state) + " handoff");
+            broken(timer + " is still armed while the handoff is " + state_name(s.h.state));
         }
         if (armed && s.h.state != HandoffState::waiting &&
             core::is_accept_side(t.kind, t.level, pb)) {
-            broken(timer + " (accept side) is still armed on a " + state_name(s.h.state) +
-                   " handoff");
+            broken(timer + " (accept side) is still armed while the handoff is " +
+                   state_name(s.h.state));
         }
         // Every fired timer was fired by a tick the simulation saw commit, at that time.
         if (t.fired_at) {
