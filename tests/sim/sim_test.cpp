@@ -57,9 +57,16 @@ TEST(Simulation, Seeds) {
         options.verbose = verbose;
         const auto seed_started = std::chrono::steady_clock::now();
         const SimResult r = run_simulation(options);
-        std::cout << "sim: seed " << seed << (r.ok ? " ok" : " FAILED") << ", "
-                  << r.stats.events_acknowledged << " events, " << r.stats.timers_fired
-                  << " timers fired, "
+        // Every figure of the seed, so that an interrupted long run can still be summed.
+        const SimStats& f = r.stats;
+        std::cout << "sim: seed " << seed << (r.ok ? " ok" : " FAILED") << ": " << f.events_sent
+                  << " sent, " << f.events_acknowledged << " acknowledged, " << f.duplicates_sent
+                  << " repeats, " << f.handoffs << " handoffs, " << f.actions << " actions, "
+                  << f.timers_fired << " timers fired, " << f.deliveries << " messages, "
+                  << f.store_faults << " store faults, " << f.commit_faults << " commit faults, "
+                  << f.read_faults << " read faults, " << f.channel_faults << " channel faults, "
+                  << f.clock_jumps_back << " jumps back, " << f.dst_crossings << " DST crossings, "
+                  << f.events_lost << " lost, "
                   << std::chrono::duration<double>(std::chrono::steady_clock::now() - seed_started)
                          .count()
                   << " s" << std::endl;
@@ -130,10 +137,10 @@ TEST(Simulation, TheSameSeedReplaysTheSameRun) {
     ASSERT_TRUE(a.ok) << a.failure;
     ASSERT_TRUE(b.ok) << b.failure;
     auto figures = [](const SimStats& s) {
-        return std::vector<std::int64_t>{s.events_sent,   s.events_acknowledged, s.handoffs,
-                                         s.actions,       s.actions_refused,     s.ticks,
-                                         s.timers_fired,  s.deliveries,          s.store_faults,
-                                         s.commit_faults, s.read_faults,         s.channel_faults,
+        return std::vector<std::int64_t>{s.events_sent,     s.events_acknowledged, s.handoffs,
+                                         s.actions,         s.actions_refused,     s.ticks,
+                                         s.timers_fired,    s.deliveries,          s.store_faults,
+                                         s.commit_faults,   s.read_faults,         s.channel_faults,
                                          s.clock_jumps_back};
     };
     EXPECT_EQ(figures(a.stats), figures(b.stats));
