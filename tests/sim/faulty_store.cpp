@@ -222,6 +222,40 @@ class FaultyTransaction final : public store::Transaction {
         return inner_.expire_idempotency(before, links_before, limit);
     }
 
+    Result<std::vector<store::HandoffChange>> handoff_changes(std::int64_t after_seq,
+                                                              std::size_t limit) override {
+        if (auto e = gate("handoff_changes")) return *e;
+        return inner_.handoff_changes(after_seq, limit);
+    }
+    Result<std::int64_t> last_change_seq() override {
+        if (auto e = gate("last_change_seq")) return *e;
+        return inner_.last_change_seq();
+    }
+    Status put_password(const std::string& handle, const std::string& hash, TimePoint at) override {
+        if (auto e = gate("put_password")) return *e;
+        return inner_.put_password(handle, hash, at);
+    }
+    Result<std::optional<std::string>> password_hash(const std::string& handle) override {
+        if (auto e = gate("password_hash")) return *e;
+        return inner_.password_hash(handle);
+    }
+    Status insert_session(const store::SessionRecord& session) override {
+        if (auto e = gate("insert_session")) return *e;
+        return inner_.insert_session(session);
+    }
+    Result<std::optional<store::SessionRecord>> session_by_hash(const std::string& hash) override {
+        if (auto e = gate("session_by_hash")) return *e;
+        return inner_.session_by_hash(hash);
+    }
+    Status delete_session(const std::string& hash) override {
+        if (auto e = gate("delete_session")) return *e;
+        return inner_.delete_session(hash);
+    }
+    Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override {
+        if (auto e = gate("expire_sessions")) return *e;
+        return inner_.expire_sessions(now, limit);
+    }
+
   private:
     // The injected error for this call, if it is the armed one.
     std::optional<Error> gate(const char* call) {
