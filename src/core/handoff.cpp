@@ -94,6 +94,9 @@ Result<Transition> decline(Step s, const Decline& d) {
         return st.error();
     }
     s.t.next.state = HandoffState::declined;
+    // Back to the giver: a previous owner kept accountable by a reassignment is released,
+    // as reassigning a declined handoff would (nobody but the giver is accountable).
+    s.t.next.pending_from.clear();
     s.append(entry(s.a, s.now, "declined",
                    s.a.handle + " declined: " + d.reason + " — back to " + s.h.giver +
                        " to reassign",
@@ -153,6 +156,7 @@ Result<Transition> cancel(Step s, const Cancel& c) {
     }
     s.t.next.state = HandoffState::cancelled;
     s.t.next.closed_at = s.now;
+    s.t.next.pending_from.clear();  // nobody stays accountable for a cancelled handoff
     s.append(entry(s.a, s.now, "cancelled",
                    s.a.handle + " cancelled it" + (c.reason.empty() ? "" : ": " + c.reason),
                    {{"reason", c.reason}}));

@@ -877,12 +877,9 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
         if (auto st = tx.cancel_timers(before.id, stop); !st) return st;
     }
     if (t.timers == TimerEffect::restart_accept_side) {
-        auto snap = snapshot(tx, false);
-        if (!snap) return snap.error();
-        const core::Person* person = (*snap)->directory->person(t.next.owner);
-        const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
-        const core::DeadlinePlan plan = core::plan_accept_side(**pb, now, calendar);
-        if (auto st = tx.insert_timers(timer_records(before.id, plan, t.next.owner)); !st) {
+        auto plan = accept_side_plan(tx, **pb, t.next.owner, now);
+        if (!plan) return plan.error();
+        if (auto st = tx.insert_timers(timer_records(before.id, *plan, t.next.owner)); !st) {
             return st;
         }
     }
@@ -909,6 +906,16 @@ Status Engine::apply_effects(store::Transaction& tx, const core::Handoff& before
     return ok_status();
 }
 
+Result<core::DeadlinePlan> Engine::accept_side_plan(store::Transaction& tx,
+                                                    const core::Playbook& pb,
+                                                    const std::string& owner, TimePoint now) {
+    auto snap = snapshot(tx, false);
+    if (!snap) return snap.error();
+    const core::Person* person = (*snap)->directory->person(owner);
+    const core::Calendar calendar = person ? person->calendar : core::Calendar::always();
+    return core::plan_accept_side(pb, now, calendar);
+}
+
 Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
                       const core::Actor& actor, TimePoint now, core::Handoff& after) {
     auto loaded = tx.handoff(id, true);
@@ -917,6 +924,15 @@ Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Actio
     const core::Handoff& before = **loaded;
     auto t = core::apply_action(before, action, actor, now);
     if (!t) return t.error();
+    if (t->timers == core::TimerEffect::restart_accept_side) {
+        // The new owner's fresh accept side: the deadline the handoff shows (and that
+        // "overdue to accept" is judged by) is the one its new accept_due timer keeps.
+        auto pb = playbook_version(tx, before.playbook_id, before.playbook_version);
+        if (!pb) return pb.error();
+        auto plan = accept_side_plan(tx, **pb, t->next.owner, now);
+        if (!plan) return plan.error();
+        t->next.deadlines.accept_by = plan->deadlines.accept_by;
+    }
     if (auto s = tx.update_handoff(t->next); !s) return s;
     if (auto s = tx.append_timeline(id, t->appended); !s) return s;
     if (auto s = apply_effects(tx, before, *t, now); !s) return s;

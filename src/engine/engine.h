@@ -21,6 +21,7 @@
 
 #include "channels/channel.h"
 #include "core/channels.h"
+#include "core/deadlines.h"
 #include "core/delivery.h"
 #include "core/event.h"
 #include "core/handoff.h"
@@ -319,6 +320,9 @@ private:
                   const core::Actor& actor, TimePoint now, core::Handoff& after);
     Status apply_effects(store::Transaction& tx, const core::Handoff& before,
                          const core::Transition& t, TimePoint now);
+    // The accept side of `pb` planned from `now` on `owner`'s calendar (a reassignment).
+    Result<core::DeadlinePlan> accept_side_plan(store::Transaction& tx, const core::Playbook& pb,
+                                                const std::string& owner, TimePoint now);
 
     store::Store& store_;
     const Clock& clock_;

@@ -218,6 +218,33 @@ TEST_F(SchedulerTest, AcceptingStopsTheAcceptSideOnly) {
     EXPECT_EQ(entries(h, "reassigned"), 1);
 }
 
+// Found by the simulation (tests/sim): a reassignment gave the new owner a fresh accept
+// timer but left the handoff showing the old accept deadline, so it was "overdue to accept"
+// (and counted as silent delay) while the new owner's clock had barely started.
+TEST_F(SchedulerTest, AReassignmentShowsTheNewOwnersAcceptDeadline) {
+    const auto id = deal("d1");
+    EXPECT_EQ(show(id).deadlines.accept_by, kStart + hours(4));
+    clock_.advance(hours(3));
+    auto moved = engine_->reassign(id, "sam", "dana is away", as("kim"));
+    ASSERT_TRUE(moved.ok()) << moved.error().message;
+    EXPECT_EQ(moved->deadlines.accept_by, kStart + hours(7));
+    core::Handoff h = show(id);
+    EXPECT_EQ(h.deadlines.accept_by, kStart + hours(7));
+    clock_.set(kStart + hours(5));
+    EXPECT_FALSE(core::is_overdue_to_accept(show(id), clock_.now()));
+    tick();
+    EXPECT_EQ(entries(show(id), "overdue"), 0);
+    clock_.set(kStart + hours(7) + minutes(1));
+    tick();
+    h = show(id);
+    EXPECT_TRUE(core::is_overdue_to_accept(h, clock_.now()));
+    ASSERT_EQ(entries(h, "overdue"), 1);
+    for (const auto& e : h.timeline) {
+        if (e.kind != "overdue") continue;
+        EXPECT_NE(e.text.find("1 min past accept time"), std::string::npos) << e.text;
+    }
+}
+
 TEST_F(SchedulerTest, DoneStopsEverythingAndTheRelayStartsTheNextPlaybook) {
     const auto id = deal("d1");
     ASSERT_TRUE(engine_->act(id, core::Accept{}, as("dana")).ok());

@@ -650,6 +650,46 @@ TEST_F(SqliteStoreTest, AFailedCommitFailsEveryCallerOfTheBatch) {
     EXPECT_TRUE(has_event(*store, "later"));
 }
 
+// Found by the simulation (tests/sim): a refused callback got the batch's COMMIT failure
+// ("internal: COMMIT: constraint failed") instead of its own refusal, and a failed COMMIT
+// answered internal where the Store contract says unavailable.
+TEST_F(SqliteStoreTest, AFailedCommitKeepsARefusalsOwnErrorAndAnswersTheRestUnavailable) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(sqlite_fail_commits(*store, /*commits_to_skip=*/1, /*commits_to_fail=*/1));
+    HeldWrite held(*store);
+    QueuedWriters writers(*store);
+    writers.add([](Transaction& tx) { return insert_event_status(tx, "a"); });
+    writers.add([](Transaction& tx) -> Status {
+        if (auto s = insert_event_status(tx, "refused"); !s) return s;
+        return make_error(ErrorCode::conflict, "refused");
+    });
+    EXPECT_OK(held.release());  // the skipped commit
+    writers.join();
+    ASSERT_FALSE(writers.result(0).ok());
+    EXPECT_EQ(writers.result(0).error().code, ErrorCode::unavailable);
+    ASSERT_FALSE(writers.result(1).ok());
+    EXPECT_EQ(writers.result(1).error().code, ErrorCode::conflict);
+    EXPECT_EQ(writers.result(1).error().message, "refused");
+    EXPECT_FALSE(has_event(*store, "a"));
+    EXPECT_FALSE(has_event(*store, "refused"));
+    // A write that keeps nothing does not commit, so a failing disk cannot turn a refusal
+    // into an error of the store.
+    ASSERT_OK(sqlite_fail_commits(*store, 0, 1));
+    const Status alone = store->write([](Transaction& tx) -> Status {
+        if (auto s = insert_event_status(tx, "alone"); !s) return s;
+        return make_error(ErrorCode::forbidden, "not yours");
+    });
+    ASSERT_FALSE(alone.ok());
+    EXPECT_EQ(alone.error().code, ErrorCode::forbidden);
+    const Status next = store->write([](Transaction& tx) { return insert_event_status(tx, "b"); });
+    ASSERT_FALSE(next.ok()) << "the armed commit failure is still due";
+    EXPECT_EQ(next.error().code, ErrorCode::unavailable);
+    EXPECT_FALSE(has_event(*store, "b"));
+    EXPECT_OK(store->write([](Transaction& tx) { return insert_event_status(tx, "later"); }));
+    EXPECT_TRUE(has_event(*store, "later"));
+}
+
 TEST_F(SqliteStoreTest, AFullWriteQueueRefusesAtOnceAndDropsNothing) {
     auto opened = open_sqlite({.path = path(), .write_queue_max = 2});
     ASSERT_TRUE(opened.ok()) << opened.error().message;

@@ -492,6 +492,22 @@ TEST(HandoffActions, ReassignFromDeclinedKeepsNobodyPending) {
     EXPECT_EQ(t.next.state, S::waiting);
 }
 
+// Found by the simulation (tests/sim): after a reassignment, a decline or a cancel left the
+// previous owner "accountable until the new owner accepts" on a declined or cancelled
+// handoff (the card said "must accept; dana stays accountable").
+TEST(HandoffActions, DeclineAndCancelReleaseThePreviousOwner) {
+    Handoff h = handoff_in(S::waiting);
+    h.owner = "kim";
+    h.pending_from = "dana";
+    const Actor kim{"kim", Role::member, {}};
+    const Transition declined = apply_ok(h, Decline{"Not mine"}, kim);
+    EXPECT_EQ(declined.next.state, S::declined);
+    EXPECT_EQ(declined.next.pending_from, "");
+    const Transition cancelled = apply_ok(h, Cancel{""}, giver);
+    EXPECT_EQ(cancelled.next.state, S::cancelled);
+    EXPECT_EQ(cancelled.next.pending_from, "");
+}
+
 TEST(HandoffActions, ReassignRules) {
     // To the current owner: a conflict, unless it was declined (offering it again).
     EXPECT_EQ(apply_error(handoff_in(S::waiting), Reassign{"dana", ""}, giver).code,

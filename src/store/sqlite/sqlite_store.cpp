@@ -2095,9 +2095,14 @@ Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
 // fails (BEGIN, COMMIT, or SQLite rolling it back), every callback gets that error: none
 // of their work is kept. The leader owns the batch's nodes until it marks them done.
 void SqliteStore::write_batch(PendingWrite* batch) {
+    // When the batch as a whole fails, a callback that had failed on its own keeps its own
+    // error (a refusal stays a refusal: nothing of it was kept either way); the others get
+    // the batch's error.
     auto fail_all = [&](const Error& error) {
         writer_->rollback_quietly();
-        for (PendingWrite* p = batch; p != nullptr; p = p->next) p->result = error;
+        for (PendingWrite* p = batch; p != nullptr; p = p->next) {
+            if (p->result) p->result = error;
+        }
     };
     if (auto s = run_prepared(*writer_, "BEGIN IMMEDIATE"); !s) return fail_all(s.error());
     std::int64_t succeeded = 0;
@@ -2110,7 +2115,15 @@ void SqliteStore::write_batch(PendingWrite* batch) {
         }
         if (p->result) ++succeeded;
     }
-    if (auto s = run_prepared(*writer_, "COMMIT"); !s) return fail_all(s.error());
+    // Nothing to keep: no COMMIT (and no fsync) for a batch of refusals.
+    if (succeeded == 0) return writer_->rollback_quietly();
+    if (auto s = run_prepared(*writer_, "COMMIT"); !s) {
+        // The transaction did not become durable: whatever SQLite calls it, the callers may
+        // retry (Store errors are unavailable or corrupt).
+        Error error = s.error();
+        if (error.code != ErrorCode::corrupt) error.code = ErrorCode::unavailable;
+        return fail_all(error);
+    }
     commits_.fetch_add(1);
     writes_committed_.fetch_add(succeeded);
 }
