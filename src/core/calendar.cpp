@@ -58,7 +58,10 @@ class WeekPattern {
     }
 
     std::int64_t cumulative(std::int64_t local_ms) const {
-        const auto [week, within] = split(local_ms);
+        const std::pair<std::int64_t, std::int64_t> parts = split(local_ms);
+        // Plain variables, not a structured binding, which clang 14 cannot capture in a lambda.
+        const std::int64_t week = parts.first;
+        const std::int64_t within = parts.second;
         std::int64_t done = 0;
         for_each([&](std::int64_t begin, std::int64_t end) {
             done += std::clamp(within - begin, std::int64_t{0}, end - begin);
@@ -86,7 +89,10 @@ class WeekPattern {
 
     // The earliest working local time at or after `local_ms`.
     std::int64_t next_working(std::int64_t local_ms) const {
-        const auto [week, within] = split(local_ms);
+        const std::pair<std::int64_t, std::int64_t> parts = split(local_ms);
+        // Plain variables, not a structured binding, which clang 14 cannot capture in a lambda.
+        const std::int64_t week = parts.first;
+        const std::int64_t within = parts.second;
         std::int64_t found = -1;
         for_each([&](std::int64_t begin, std::int64_t end) {
             if (within < end) found = std::max(within, begin);
