@@ -384,8 +384,10 @@ class HoursParser {
         bool well_formed = digits > 0 && !at_end() && text_[pos_] == ':';
         if (well_formed) {
             ++pos_;
+            // Every digit is read, so that the error shows the whole token, but only two
+            // count: a long run of them would overflow `minute` (found by fuzz/calendar.cpp).
             for (digits = 0; !at_end() && is_digit(text_[pos_]); ++pos_, ++digits) {
-                minute = minute * 10 + (text_[pos_] - '0');
+                if (digits < 2) minute = minute * 10 + (text_[pos_] - '0');
             }
             well_formed = digits == 2;
         }

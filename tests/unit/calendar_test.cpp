@@ -195,6 +195,9 @@ const HoursErrorCase hours_error_cases[] = {
     HoursErrorCase{"Mon 0900-1700", 4, "expected a time such as 09:00 at column 4"},
     HoursErrorCase{"Mon 9-17", 4, "expected a time"},
     HoursErrorCase{"Mon 09:0-17:00", 4, "expected a time"},
+    // Minutes with many digits: refused, and no int overflow on the way (UBSan).
+    HoursErrorCase{"Mon 09:0775318400500-17:00", 4, "expected a time"},
+    HoursErrorCase{"Mon 09:00-17:99999999999999999999", 10, "expected a time"},
     HoursErrorCase{"Mon 09:00", 9, "expected `-` and an end time at column 9"},
     HoursErrorCase{"Mon 09:00-", 10, "expected a time"},
     HoursErrorCase{"Mon 09:00-17:00,", 16, "expected a day name"},
