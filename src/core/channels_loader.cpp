@@ -188,7 +188,9 @@ void load_slack(const YAML::Node& node, Reporter& r, ChannelsConfig& config) {
                     "such as \"#ops\" (quote it: # starts a YAML comment)");
             continue;
         }
-        const YAML::Node& value = it->second;
+        // A copy: a map iterator's `->` is a temporary proxy, so a reference into it
+        // dangles at the end of this statement (AddressSanitizer: stack-use-after-scope).
+        const YAML::Node value = it->second;
         if (!value.IsMap()) {
             r.error(value.Mark(), "slack channel " + *name + " is a map such as {webhook: URL}");
             continue;
