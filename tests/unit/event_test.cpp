@@ -321,6 +321,18 @@ TEST(ValidateEvent, NamesTheFieldAtFault) {
         {"long subject",
          [](Event& e) { e.subject = std::string(limits::event_subject_bytes_max + 1, 's'); },
          ErrorCode::limit_exceeded, "subject"},
+        // Binary-mode CloudEvents carry attributes in HTTP headers, which may hold any byte.
+        {"bad byte in type", [](Event& e) { e.type = "deal.\x93won"; },
+         ErrorCode::invalid_argument, "type"},
+        {"bad byte in id", [](Event& e) { e.id = "a\xff"; }, ErrorCode::invalid_argument, "id"},
+        {"truncated in source", [](Event& e) { e.source = "crm\xc3"; },
+         ErrorCode::invalid_argument, "source"},
+        {"surrogate in subject", [](Event& e) { e.subject = "\xed\xa0\x80"; },
+         ErrorCode::invalid_argument, "subject"},
+        {"overlong in subject", [](Event& e) { e.subject = "\xc0\xaf"; },
+         ErrorCode::invalid_argument, "subject"},
+        {"above U+10FFFF in id", [](Event& e) { e.id = "\xf4\x90\x80\x80"; },
+         ErrorCode::invalid_argument, "id"},
         {"array data", [](Event& e) { e.data = json::array(); }, ErrorCode::invalid_argument,
          "data"},
         {"null data", [](Event& e) { e.data = nullptr; }, ErrorCode::invalid_argument, "data"},
@@ -336,6 +348,27 @@ TEST(ValidateEvent, NamesTheFieldAtFault) {
         EXPECT_EQ(status.error().code, c.code);
         EXPECT_EQ(status.error().field, c.field);
     }
+}
+
+TEST(ValidateEvent, AcceptsUtf8InEveryTextField) {
+    Event event = valid_event();
+    event.type = "commande.signée";
+    event.id = "\xf0\x9f\x8e\x89-1";    // U+1F389
+    event.source = "\xef\xbf\xbd";       // U+FFFD
+    event.subject = "Zoë's Café 東京 \xf4\x8f\xbf\xbf";  // and U+10FFFF
+    const Status status = validate_event(event);
+    EXPECT_TRUE(status.ok()) << status.error().message;
+    EXPECT_NO_THROW((void)event_to_json(event).dump());
+}
+
+TEST(EventFromJson, BinaryModeAttributesThatAreNotUtf8AreRefused) {
+    // What api_events.cpp builds from ce-* headers: strings with whatever bytes arrived.
+    const json object = {{"specversion", "1.0"}, {"type", "deal.won"},
+                         {"id", std::string("deal-\x93")}, {"source", "crm"}};
+    const auto event = read(object);
+    ASSERT_FALSE(event.ok());
+    EXPECT_EQ(event.error().field, "id");
+    EXPECT_NE(event.error().message.find("UTF-8"), std::string::npos);
 }
 
 TEST(ValidateEvent, AcceptsEveryFieldAtItsLimit) {
