@@ -11,6 +11,9 @@ packages=(
   libcurl4-openssl-dev python3-aiosmtpd
   libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
   chromium
+  # scripts/fuzz.sh: clang with libFuzzer and its sanitizer runtimes (g++'s ASan, UBSan and
+  # TSan runtimes for scripts/sanitize.sh come with build-essential).
+  clang libclang-rt-14-dev
 )
 # The board is built with Node.js and npm (web/): Debian's when none is on PATH already
 # (Debian bookworm's Node 18 runs the pinned esbuild, TypeScript and playwright-core).
