@@ -124,6 +124,13 @@ Result<nlohmann::json> parse_json_limited(std::string_view text, std::size_t byt
         if (colon != std::string::npos) what = what.substr(colon + 2);
         return make_error(ErrorCode::invalid_argument,
                           "invalid JSON at byte " + std::to_string(e.byte) + ": " + what);
+    } catch (const nlohmann::json::exception& e) {
+        // Well-formed JSON the library still refuses: a number too large for a double
+        // ("1e999" is out_of_range.406, not a parse_error; found by fuzz/event_intake.cpp).
+        std::string what = e.what();
+        const auto bracket = what.find("] ");
+        if (bracket != std::string::npos) what = what.substr(bracket + 2);
+        return make_error(ErrorCode::invalid_argument, "invalid JSON: " + what);
     }
 }
 

@@ -443,6 +443,20 @@ TEST(ParseJsonLimited, ParsesWithinLimits) {
     EXPECT_TRUE(deepest.ok()) << deepest.error().message;
 }
 
+TEST(ParseJsonLimited, NumbersTooLargeForADoubleAreInvalidNotThrown) {
+    // nlohmann/json reports these as out_of_range, not parse_error: they must still come
+    // back as an error value, never as an exception out of core.
+    for (const char* text : {"1e999", "5e445e44", R"({"type": "a.b", "data": {"x": -1e400}})"}) {
+        SCOPED_TRACE(text);
+        Result<json> parsed = make_error(ErrorCode::internal, "not run");
+        ASSERT_NO_THROW(parsed = parse_json_limited(text, 1000));
+        ASSERT_FALSE(parsed.ok());
+        EXPECT_EQ(parsed.error().code, ErrorCode::invalid_argument);
+        EXPECT_NE(parsed.error().message.find("number overflow"), std::string::npos)
+            << parsed.error().message;
+    }
+}
+
 TEST(ParseJsonLimited, RefusesTextOverTheByteLimit) {
     const std::string text = R"({"a": "0123456789"})";  // 19 bytes
     EXPECT_TRUE(parse_json_limited(text, text.size()).ok());
