@@ -2,6 +2,8 @@
 # Builds the libFuzzer targets (fuzz/, clang, ASan+UBSan) into build-fuzz/ and runs each
 # for SECONDS_PER_TARGET (default 600): "a longer run is one command".
 #   scripts/fuzz.sh [SECONDS_PER_TARGET] [TARGET...]
+#   scripts/fuzz.sh --ci      CI: the CTest tests labelled fuzz (each target over its corpus
+#                             and regressions, then a fixed 4000 inputs from a fixed seed)
 # Each target starts from its checked-in corpus and regressions; what it discovers goes to
 # build-fuzz/fuzz/work/<target>/new and any crash to build-fuzz/fuzz/work/<target>/artifacts.
 # To keep a crash: copy the input to fuzz/regressions/<target>/, fix the code, add a test.
@@ -9,6 +11,11 @@
 # BATON_JOBS sets the build's parallelism (default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mode=run
+if [ "${1:-}" = --ci ]; then
+  mode=ci
+  shift
+fi
 seconds="${1:-600}"
 shift || true
 jobs="${BATON_JOBS:-$(nproc)}"
@@ -20,7 +27,12 @@ if [ ! -f "$build/build.ninja" ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBATON_FUZZ=ON \
     -DCMAKE_CXX_COMPILER=clang++ "${launcher[@]}" >/dev/null
 fi
+started=$SECONDS
 cmake --build "$build" -j "$jobs" --target baton_fuzzers
+echo "fuzz: built the targets in $((SECONDS - started)) s" >&2
+if [ "$mode" = ci ]; then
+  exec ctest --test-dir "$build" --output-on-failure -j "${BATON_TEST_JOBS:-2}" -L fuzz
+fi
 
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
