@@ -666,6 +666,29 @@ TEST_P(StoreContract, ListHonoursEachFilterInIdOrder) {
     for (const auto& h : all) EXPECT_TRUE(h.timeline.empty());  // lists carry no timeline
 }
 
+// A page's checklists are read together (one query, not one per handoff): each handoff
+// must still get exactly its own items, in order, whatever its neighbours have — none, one,
+// several — and whatever the filter left out between them.
+TEST_P(StoreContract, ListGivesEachHandoffItsOwnChecklist) {
+    std::map<std::int64_t, std::vector<core::ChecklistItem>> want;
+    for (int i = 0; i < 12; ++i) {
+        core::Handoff h = bare_handoff(i % 3 == 2 ? "bob" : "ana");
+        h.checklist.clear();
+        for (int n = 1; n <= i % 4; ++n) {
+            h.checklist.push_back({n, "item " + std::to_string(n) + " of " + std::to_string(i),
+                                   n == 2, n == 2 ? "ana" : "", std::nullopt, std::nullopt});
+        }
+        ASSIGN_OR_FAIL(id, insert(h));
+        if (h.owner == "ana") want[id] = h.checklist;
+    }
+    ASSIGN_OR_FAIL(page, list({.owner = "ana"}));
+    ASSERT_EQ(page.size(), want.size());
+    for (const auto& h : page) {
+        ASSERT_TRUE(want.count(h.id)) << h.id;
+        EXPECT_TRUE(h.checklist == want[h.id]) << "handoff " << h.id;
+    }
+}
+
 TEST_P(StoreContract, ListPagesWithTheCursorAndLimit) {
     std::vector<std::int64_t> made;
     for (int i = 0; i < 10; ++i) {
