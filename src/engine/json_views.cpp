@@ -10,6 +10,78 @@ nlohmann::json optional_time(const std::optional<TimePoint>& t) {
     return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
 }
 
+// The length of the UTF-8 sequence at text[i], or 0 when it is not well formed (Unicode
+// table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
+std::size_t utf8_sequence(std::string_view text, std::size_t i) {
+    const auto byte = [&](std::size_t k) {
+        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
+    };
+    const auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
+        return byte(k) >= lo && byte(k) <= hi;
+    };
+    const unsigned c = byte(0);
+    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
+    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
+    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
+    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
+    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
+    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
+    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
+    return 0;
+}
+
+// Appends `text` as a JSON string exactly as nlohmann::json::dump() writes it: `"` and `\`
+// escaped, \b \f \n \r \t, other control characters as \u00xx, everything else (UTF-8
+// included) as it is. Text that is not UTF-8 goes to nlohmann, which throws as dump() would.
+void append_string(std::string& out, std::string_view text) {
+    const std::size_t start = out.size();
+    out += '"';
+    for (std::size_t i = 0; i < text.size();) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x80) {
+            const std::size_t n = utf8_sequence(text, i);
+            if (n == 0) {
+                out.resize(start);
+                out += nlohmann::json(std::string(text)).dump();
+                return;
+            }
+            out.append(text.substr(i, n));
+            i += n;
+            continue;
+        }
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\b': out += "\\b"; break;
+            case '\f': out += "\\f"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (c < 0x20) {
+                    static constexpr char hex[] = "0123456789abcdef";
+                    out += "\\u00";
+                    out += hex[c >> 4];
+                    out += hex[c & 0xF];
+                } else {
+                    out += static_cast<char>(c);
+                }
+        }
+        ++i;
+    }
+    out += '"';
+}
+
+void append_optional_time(std::string& out, const std::optional<TimePoint>& t) {
+    if (t) {
+        append_string(out, format_rfc3339(*t));
+    } else {
+        out += "null";
+    }
+}
+
+const char* flag(bool value) { return value ? "true" : "false"; }
+
 nlohmann::json optional_ms(const std::optional<Milliseconds>& v) {
     return v ? nlohmann::json(v->count()) : nlohmann::json(nullptr);
 }
@@ -64,6 +136,80 @@ nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_tim
         out["timeline"] = timeline;
     }
     return out;
+}
+
+// Keys in nlohmann's order (std::map: sorted), so that the text is handoff_json's.
+void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now) {
+    out += "{\"accept_by\":";
+    append_optional_time(out, h.deadlines.accept_by);
+    out += ",\"accepted_at\":";
+    append_optional_time(out, h.accepted_at);
+    out += ",\"checklist\":[";
+    for (std::size_t i = 0; i < h.checklist.size(); ++i) {
+        const core::ChecklistItem& item = h.checklist[i];
+        out += i == 0 ? "{\"checked\":" : ",{\"checked\":";
+        out += flag(item.checked);
+        out += ",\"checked_at\":";
+        append_optional_time(out, item.checked_at);
+        out += ",\"checked_by\":";
+        if (item.checked) {
+            append_string(out, item.checked_by);
+        } else {
+            out += "null";
+        }
+        out += ",\"n\":";
+        out += std::to_string(item.number);
+        out += ",\"text\":";
+        append_string(out, item.text);
+        out += '}';
+    }
+    out += "],\"closed_at\":";
+    append_optional_time(out, h.closed_at);
+    out += ",\"created_at\":";
+    append_string(out, format_rfc3339(h.created_at));
+    out += ",\"data\":";
+    out += h.data.dump();
+    out += ",\"done_by\":";
+    append_optional_time(out, h.deadlines.done_by);
+    out += ",\"done_definition\":";
+    append_string(out, h.done_definition);
+    out += ",\"escalation_level\":";
+    out += std::to_string(h.escalation_level);
+    out += ",\"event\":{\"id\":";
+    append_string(out, h.event_id);
+    out += ",\"source\":";
+    append_string(out, h.event_source);
+    out += "},\"giver\":";
+    append_string(out, h.giver);
+    out += ",\"id\":";
+    out += std::to_string(h.id);
+    out += ",\"overdue_to_accept\":";
+    out += flag(core::is_overdue_to_accept(h, now));
+    out += ",\"overdue_to_finish\":";
+    out += flag(core::is_overdue_to_finish(h, now));
+    out += ",\"owner\":";
+    append_string(out, h.owner);
+    out += ",\"pending_from\":";
+    if (h.pending_from.empty()) {
+        out += "null";
+    } else {
+        append_string(out, h.pending_from);
+    }
+    out += ",\"playbook\":";
+    append_string(out, h.playbook_id);
+    out += ",\"playbook_version\":";
+    out += std::to_string(h.playbook_version);
+    out += ",\"state\":";
+    append_string(out, core::to_string(h.state));
+    out += ",\"subject\":";
+    append_string(out, h.subject);
+    out += ",\"title\":";
+    append_string(out, h.title);
+    out += ",\"unowned\":";
+    out += flag(h.unowned);
+    out += ",\"updated_at\":";
+    append_string(out, format_rfc3339(h.updated_at));
+    out += '}';
 }
 
 nlohmann::json relay_json(const Relay& relay, TimePoint now) {

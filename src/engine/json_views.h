@@ -15,6 +15,11 @@
 namespace baton::engine {
 
 nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_timeline);
+// Appends to `out` the text of handoff_json(h, now, false).dump(), written directly rather
+// than through a JSON value: a page of the list holds up to 1,000 handoffs, and building,
+// printing and freeing their values was most of the page's CPU time (bench/README.md).
+// Throws as dump() does on text that is not UTF-8.
+void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now);
 nlohmann::json relay_json(const Relay& relay, TimePoint now);
 nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
 nlohmann::json event_json(const store::EventRecord& record);

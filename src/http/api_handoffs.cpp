@@ -162,17 +162,25 @@ void Api::add_handoff_routes() {
                      if (!seq) return problem_from(seq.error());
                      auto items = engine_.list(*q);
                      if (!items) return problem_from(items.error());
+                     // Written as text, in the keys' sorted order that json_response would
+                     // give: a page of 1,000 handoffs as JSON values cost most of its time.
                      const TimePoint now = engine_.now();
-                     nlohmann::json out = {{"items", nlohmann::json::array()},
-                                           {"next_cursor", nullptr},
-                                           {"change_seq", *seq}};
-                     for (const auto& h : *items) {
-                         out["items"].push_back(engine::handoff_json(h, now, false));
+                     Response out;
+                     out.status = 200;
+                     out.body.reserve(1024 * (items->size() + 1));
+                     out.body += "{\"change_seq\":" + std::to_string(*seq) + ",\"items\":[";
+                     for (std::size_t i = 0; i < items->size(); ++i) {
+                         if (i > 0) out.body += ',';
+                         engine::append_handoff_json(out.body, (*items)[i], now);
                      }
+                     out.body += "],\"next_cursor\":";
                      if (items->size() == q->limit && !items->empty()) {
-                         out["next_cursor"] = std::to_string(items->back().id);
+                         out.body += '"' + std::to_string(items->back().id) + '"';
+                     } else {
+                         out.body += "null";
                      }
-                     return json_response(200, out);
+                     out.body += '}';
+                     return out;
                  }});
     router_.add({"GET", "/v1/handoffs/{id}", Access::read, "A handoff with checklist and timeline",
                  [this](const Request&, const Params& p, const Principal& caller) {
