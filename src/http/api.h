@@ -147,6 +147,11 @@ private:
 // /assets/...; nullopt for every other request (the API's).
 std::optional<Response> serve_board(const Request& request);
 
+// The `since` of a report query (default 30d) as written and as a span, after refusing any
+// query parameter not in `known` (invalid_argument naming it).
+Result<std::pair<std::string, Milliseconds>> report_since(const Request& r,
+                                                          std::initializer_list<const char*> known);
+
 // A CSV answer (RFC 4180, CRLF lines, a header row of `columns`) of the JSON objects in
 // `rows`, as a download called `filename`.
 Response csv_response(const nlohmann::json& rows, const std::vector<std::string>& columns,

@@ -108,6 +108,24 @@ Response csv_response(const nlohmann::json& rows, const std::vector<std::string>
     return r;
 }
 
+Result<std::pair<std::string, Milliseconds>> report_since(const Request& r,
+                                                          std::initializer_list<const char*> known) {
+    for (const auto& [key, value] : r.query) {
+        bool ok = false;
+        for (const char* k : known) ok = ok || key == k;
+        if (!ok) {
+            return make_error(ErrorCode::invalid_argument, "unknown query parameter `" + key + "`",
+                              key);
+        }
+    }
+    const std::string text = r.query.count("since") ? r.query.at("since") : "30d";
+    auto since = core::parse_span(text);
+    if (!since) {
+        return make_error(ErrorCode::invalid_argument, "since: " + since.error().message, "since");
+    }
+    return std::make_pair(text, std::chrono::duration_cast<Milliseconds>(since->total_24x7()));
+}
+
 void Api::add_board_data_routes() {
     router_.add({"POST", "/v1/lint", Access::read,
                  "Lint a playbook as `apply` would, storing nothing (live validation)",
@@ -157,20 +175,10 @@ void Api::add_board_data_routes() {
     router_.add({"GET", "/v1/reports/series", Access::read,
                  "Handoffs started, done, declined and gone overdue, day by day",
                  [this](const Request& r, const Params&, const Principal&) {
-                     for (const auto& [key, value] : r.query) {
-                         if (key != "since" && key != "format") {
-                             return problem(400, "Bad Request",
-                                            "unknown query parameter `" + key + "`", key);
-                         }
-                     }
-                     const std::string since_text =
-                         r.query.count("since") ? r.query.at("since") : "30d";
-                     auto since = core::parse_span(since_text);
-                     if (!since) {
-                         return problem(400, "Bad Request", "since: " + since.error().message,
-                                        "since");
-                     }
-                     const auto span = std::chrono::duration_cast<Milliseconds>(since->total_24x7());
+                     auto since = report_since(r, {"since", "format"});
+                     if (!since) return problem_from(since.error());
+                     const std::string& since_text = since->first;
+                     const Milliseconds span = since->second;
                      if (span > Milliseconds(366LL * 24 * 3600 * 1000)) {
                          return problem(400, "Bad Request", "since must be at most 366d", "since");
                      }

@@ -71,25 +71,15 @@ void Api::add_ops_routes() {
     router_.add({"GET", "/v1/reports", Access::read,
                  "Where handoffs leak, per playbook or owner",
                  [this](const Request& r, const Params&, const Principal&) {
-                     for (const auto& [key, value] : r.query) {
-                         if (key != "since" && key != "by" && key != "format") {
-                             return problem(400, "Bad Request",
-                                            "unknown query parameter `" + key + "`", key);
-                         }
-                     }
-                     const std::string since_text =
-                         r.query.count("since") ? r.query.at("since") : "30d";
-                     auto since = core::parse_span(since_text);
-                     if (!since) {
-                         return problem(400, "Bad Request", "since: " + since.error().message,
-                                        "since");
-                     }
+                     auto since = report_since(r, {"since", "by", "format"});
+                     if (!since) return problem_from(since.error());
+                     const std::string& since_text = since->first;
                      const std::string by = r.query.count("by") ? r.query.at("by") : "playbook";
                      if (by != "playbook" && by != "owner") {
                          return problem(400, "Bad Request", "by must be playbook or owner", "by");
                      }
                      auto rows = engine_.report(
-                         std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
+                         since->second,
                          by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
                      if (!rows) return problem_from(rows.error());
                      const std::string format =

@@ -1,5 +1,7 @@
 #include "http/http_client.h"
 
+#include <algorithm>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -237,20 +239,11 @@ std::string HttpConnection::read_until(std::string_view marker, std::chrono::mil
 std::optional<HttpResponse> HttpConnection::read_response(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     for (;;) {
-        std::size_t head_end;
-        while ((head_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
-            if (buffer_.size() > 1024 * 1024) {
-                error_ = "malformed: no end of headers";
-                return std::nullopt;
-            }
-            if (fill(deadline) <= 0) return std::nullopt;
-        }
-        HttpResponse response;
-        if (!parse_head(std::string_view(buffer_).substr(0, head_end), response)) {
-            error_ = "malformed response head: " + buffer_.substr(0, head_end);
-            return std::nullopt;
-        }
-        buffer_.erase(0, head_end + 4);
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline -
+                                                                                Clock::now());
+        auto head = read_head(std::max(left, std::chrono::milliseconds(0)));
+        if (!head) return std::nullopt;
+        HttpResponse response = std::move(*head);
         if (response.status >= 100 && response.status < 200) continue;  // interim
         if (auto te = response.header("Transfer-Encoding")) {
             error_ = "malformed: Transfer-Encoding " + *te + " is not supported here";
