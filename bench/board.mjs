@@ -123,6 +123,13 @@ try {
 
   const full = [];
   for (let run = 0; run < options.runs; run++) full.push(await load('/', 'board-complete'));
+  // Where the last load's time went: each list request's wait for the server (request sent
+  // to first byte) and download (first byte to last), from the browser's resource timing.
+  const waterfall = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.includes('/v1/handoffs'))
+    .map((e) => ({ path: new URL(e.name).search.replace(/cursor=[^&]*/, 'cursor=…'),
+                   start: e.startTime, sent: e.requestStart, first: e.responseStart,
+                   end: e.responseEnd, bytes: e.encodedBodySize })));
   const cards = await page.locator('.card').count();
   if (cards !== options.handoffs) throw new Error(`the board shows ${cards} cards`);
   // The same cards as a static page: the board's DOM, without the app or the API.
@@ -159,6 +166,12 @@ try {
   console.log(`  ratios: drawn / empty board ${(drawn / emptyDrawn).toFixed(1)}x, ` +
               `complete / static page ${(complete / staticMs).toFixed(1)}x, ` +
               `fetched / API alone ${(fetched / api).toFixed(1)}x`);
+  console.log('  the last load\'s list requests (ms from navigation start: queued, sent, ' +
+              'first byte, last byte; KiB):');
+  for (const w of waterfall) {
+    console.log(`    ${[w.start, w.sent, w.first, w.end].map((x) => String(Math.round(x))
+      .padStart(6)).join('')} ${String(Math.round(w.bytes / 1024)).padStart(6)}  ${w.path}`);
+  }
 } finally {
   await context?.close();
   if (server && server.exitCode === null) server.kill('SIGTERM');
