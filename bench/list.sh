@@ -91,6 +91,10 @@ paths=(
   "/v1/handoffs?state=waiting&limit=1000"
   "/v1/handoffs?state=accepted&limit=1000"
   "/v1/handoffs?state=done&closed_since=$since&limit=1000"
+  "/v1/handoffs?state=waiting&view=card&limit=1000"
+  "/v1/handoffs?state=accepted&view=card&limit=1000"
+  "/v1/handoffs?state=done&closed_since=$since&view=card&limit=1000"
+  "/v1/handoffs?state=waiting&view=card&limit=5000"
   "/v1/handoffs?owner=dana"
   "/v1/handoffs?team=ops"
   "/v1/handoffs?q=acme"
@@ -104,6 +108,8 @@ measure() {
   local label=$1 n=$2 base_p99=() path conns res cpu0 cpu1 cpu_ms ratio load items
   for conns in 1 "$concurrency"; do
     for path in "${paths[@]}"; do
+      # The card view is newer than binaries from before it.
+      if [ "$label" = before ] && [[ $path == *view=card* ]]; then continue; fi
       load=$(load1)
       cpu0=$(cpu_ticks)
       res=$("$latency" --port "$port" --token "$token" --path "$path" --requests "$n" \

@@ -46,6 +46,10 @@ inline constexpr long long duration_seconds_max = 366LL * 24 * 3600;
 
 // Reads.
 inline constexpr std::size_t list_page_max = 1000;
+// A page of the board's card view (GET /v1/handoffs?view=card): a card is about a third of
+// a full list item, and a column of the board comes in a few requests instead of many.
+inline constexpr std::size_t list_card_page_max = 5000;
+static_assert(list_card_page_max >= list_page_max);
 
 // channels.yaml: the outside world a checkpoint reaches.
 inline constexpr std::size_t url_bytes_max = 2048;

@@ -999,9 +999,12 @@ Result<core::Handoff> Engine::show(std::int64_t id) {
 }
 
 Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
-    if (q.limit == 0 || q.limit > limits::list_page_max) {
+    const std::size_t limit_max = q.cards ? limits::list_card_page_max : limits::list_page_max;
+    if (q.limit == 0 || q.limit > limit_max) {
         return make_error(ErrorCode::invalid_argument,
-                          "limit must be 1 to " + std::to_string(limits::list_page_max), "limit");
+                          "limit must be 1 to " + std::to_string(limit_max) +
+                              (q.cards ? " with view=card" : ""),
+                          "limit");
     }
     store::HandoffFilter f;
     f.state = q.state;
@@ -1013,6 +1016,7 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     f.closed_since = q.closed_since;
     f.after_id = q.after_id;
     f.limit = q.limit;
+    f.with_data = !q.cards;
     std::vector<core::Handoff> out;
     Status st = store_.read([&](store::Transaction& tx) -> Status {
         if (q.team) {

@@ -139,7 +139,10 @@ nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_tim
 }
 
 // Keys in nlohmann's order (std::map: sorted), so that the text is handoff_json's.
-void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now) {
+// The card view writes the same keys in the same order, leaving out what a card never shows.
+void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now,
+                         HandoffView view) {
+    const bool full = view == HandoffView::full;
     out += "{\"accept_by\":";
     append_optional_time(out, h.deadlines.accept_by);
     out += ",\"accepted_at\":";
@@ -149,6 +152,12 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
         const core::ChecklistItem& item = h.checklist[i];
         out += i == 0 ? "{\"checked\":" : ",{\"checked\":";
         out += flag(item.checked);
+        if (!full) {
+            out += ",\"n\":";
+            out += std::to_string(item.number);
+            out += '}';
+            continue;
+        }
         out += ",\"checked_at\":";
         append_optional_time(out, item.checked_at);
         out += ",\"checked_by\":";
@@ -167,20 +176,26 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
     append_optional_time(out, h.closed_at);
     out += ",\"created_at\":";
     append_string(out, format_rfc3339(h.created_at));
-    out += ",\"data\":";
-    out += h.data.dump();
+    if (full) {
+        out += ",\"data\":";
+        out += h.data.dump();
+    }
     out += ",\"done_by\":";
     append_optional_time(out, h.deadlines.done_by);
-    out += ",\"done_definition\":";
-    append_string(out, h.done_definition);
+    if (full) {
+        out += ",\"done_definition\":";
+        append_string(out, h.done_definition);
+    }
     out += ",\"escalation_level\":";
     out += std::to_string(h.escalation_level);
-    out += ",\"event\":{\"id\":";
-    append_string(out, h.event_id);
-    out += ",\"source\":";
-    append_string(out, h.event_source);
-    out += "},\"giver\":";
-    append_string(out, h.giver);
+    if (full) {
+        out += ",\"event\":{\"id\":";
+        append_string(out, h.event_id);
+        out += ",\"source\":";
+        append_string(out, h.event_source);
+        out += "},\"giver\":";
+        append_string(out, h.giver);
+    }
     out += ",\"id\":";
     out += std::to_string(h.id);
     out += ",\"overdue_to_accept\":";
@@ -189,16 +204,20 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
     out += flag(core::is_overdue_to_finish(h, now));
     out += ",\"owner\":";
     append_string(out, h.owner);
-    out += ",\"pending_from\":";
-    if (h.pending_from.empty()) {
-        out += "null";
-    } else {
-        append_string(out, h.pending_from);
+    if (full) {
+        out += ",\"pending_from\":";
+        if (h.pending_from.empty()) {
+            out += "null";
+        } else {
+            append_string(out, h.pending_from);
+        }
     }
     out += ",\"playbook\":";
     append_string(out, h.playbook_id);
-    out += ",\"playbook_version\":";
-    out += std::to_string(h.playbook_version);
+    if (full) {
+        out += ",\"playbook_version\":";
+        out += std::to_string(h.playbook_version);
+    }
     out += ",\"state\":";
     append_string(out, core::to_string(h.state));
     out += ",\"subject\":";

@@ -15,11 +15,18 @@
 namespace baton::engine {
 
 nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_timeline);
-// Appends to `out` the text of handoff_json(h, now, false).dump(), written directly rather
-// than through a JSON value: a page of the list holds up to 1,000 handoffs, and building,
-// printing and freeing their values was most of the page's CPU time (bench/README.md).
-// Throws as dump() does on text that is not UTF-8.
-void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now);
+// What a list item holds. full: handoff_json(h, now, false). card: what the board's card
+// shows — the same keys less data, done_definition, event, giver, pending_from,
+// playbook_version, and of each checklist item only `checked` and `n` (GET /v1/handoffs
+// ?view=card, docs/api.md).
+enum class HandoffView { full, card };
+// Appends to `out` the text of the view: for full, byte for byte handoff_json(h, now,
+// false).dump(). Written directly rather than through a JSON value: a page of the list holds
+// up to 1,000 handoffs (5,000 cards), and building, printing and freeing their values was
+// most of the page's CPU time (bench/README.md). Throws as dump() does on text that is not
+// UTF-8.
+void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now,
+                         HandoffView view = HandoffView::full);
 nlohmann::json relay_json(const Relay& relay, TimePoint now);
 nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
 nlohmann::json event_json(const store::EventRecord& record);

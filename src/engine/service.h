@@ -57,6 +57,9 @@ struct ListQuery {
     std::optional<TimePoint> closed_since{};        // closed at or after this instant
     std::int64_t after_id = 0;
     std::size_t limit = 100;
+    // The board's card view: pages of up to list_card_page_max, and each handoff without its
+    // event data (not read from the store at all; Handoff::data stays null).
+    bool cards = false;
 };
 
 struct RelayLeg {

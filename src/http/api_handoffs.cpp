@@ -86,6 +86,12 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
                                   "closed_since");
             }
             q.closed_since = *at;
+        } else if (key == "view") {
+            if (value != "full" && value != "card") {
+                return make_error(ErrorCode::invalid_argument,
+                                  "view must be full or card, not `" + value + "`", "view");
+            }
+            q.cards = value == "card";
         } else if (key == "cursor" || key == "limit") {
             Params p{{key, value}};
             auto n = id_param(p, key.c_str());
@@ -167,11 +173,13 @@ void Api::add_handoff_routes() {
                      const TimePoint now = engine_.now();
                      Response out;
                      out.status = 200;
-                     out.body.reserve(1024 * (items->size() + 1));
+                     const auto view =
+                         q->cards ? engine::HandoffView::card : engine::HandoffView::full;
+                     out.body.reserve((q->cards ? 400 : 1024) * (items->size() + 1));
                      out.body += "{\"change_seq\":" + std::to_string(*seq) + ",\"items\":[";
                      for (std::size_t i = 0; i < items->size(); ++i) {
                          if (i > 0) out.body += ',';
-                         engine::append_handoff_json(out.body, (*items)[i], now);
+                         engine::append_handoff_json(out.body, (*items)[i], now, view);
                      }
                      out.body += "],\"next_cursor\":";
                      if (items->size() == q->limit && !items->empty()) {

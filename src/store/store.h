@@ -111,7 +111,10 @@ struct HandoffFilter {
     // Only handoffs closed (done, declined, cancelled) at or after this instant.
     std::optional<TimePoint> closed_since{};
     std::int64_t after_id = 0;  // cursor: ids greater than this, in id order
-    std::size_t limit = 100;
+    std::size_t limit = 100;    // at most limits::list_card_page_max
+    // False: each handoff's `data` (the event's data, up to event_bytes_max) is not
+    // read and stays null — the board's cards never show it.
+    bool with_data = true;
 };
 
 // A handoff as it is now, with the change number of its latest change (board live updates).

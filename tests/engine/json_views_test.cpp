@@ -1,6 +1,7 @@
 // append_handoff_json writes the list's handoffs without building JSON values; it must give
 // exactly the text of handoff_json(h, now, false).dump(), which the API documents and the
-// CLI reads back, for every kind of field: nulls and values, escapes, UTF-8, nested data.
+// CLI reads back, for every kind of field: nulls and values, escapes, UTF-8, nested data —
+// and its card view exactly that less the keys a card never shows.
 #include "engine/json_views.h"
 
 #include <gtest/gtest.h>
@@ -79,6 +80,26 @@ TEST(AppendHandoffJson, WritesExactlyWhatHandoffJsonDumps) {
             EXPECT_EQ(got, "prefix" + engine::handoff_json(h, now, false).dump())
                 << "handoff with subject " << h.subject;
         }
+    }
+}
+
+// The card view is the full view less the documented keys, in the same order, and valid
+// JSON on its own.
+TEST(AppendHandoffJson, CardViewIsTheFullViewWithoutWhatACardNeverShows) {
+    const TimePoint now = at_ms(1'900'000'000'000);
+    for (const core::Handoff& h : cases()) {
+        nlohmann::json want = engine::handoff_json(h, now, false);
+        for (const char* key : {"data", "done_definition", "event", "giver", "pending_from",
+                                "playbook_version"}) {
+            ASSERT_EQ(want.erase(key), 1u) << key;
+        }
+        for (auto& item : want["checklist"]) {
+            for (const char* key : {"checked_at", "checked_by", "text"}) item.erase(key);
+        }
+        std::string got;
+        engine::append_handoff_json(got, h, now, engine::HandoffView::card);
+        EXPECT_EQ(got, want.dump()) << "handoff with subject " << h.subject;
+        EXPECT_EQ(nlohmann::json::parse(got), want);
     }
 }
 

@@ -361,6 +361,42 @@ TEST_F(Board, ListFiltersByTeamMineAndSearchAndSaysItsChangeNumber) {
     EXPECT_GT(second["change_seq"].get<std::int64_t>(), first["change_seq"].get<std::int64_t>());
 }
 
+// view=card: the same handoffs with only what a card shows, in pages of up to 5,000.
+TEST_F(Board, TheCardViewListsTheSameHandoffsWithoutWhatACardNeverShows) {
+    const auto a = new_handoff("dana", "Acme Dental");
+    const auto b = new_handoff("lee", "Globex");
+    const json full = body_json(call("GET", "/v1/handoffs", bearer("val")));
+    const auto r = call("GET", "/v1/handoffs?view=card&limit=5000", bearer("val"));
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const json cards = body_json(r);
+    ASSERT_EQ(cards["items"].size(), 2u);
+    ASSERT_EQ(full["items"].size(), 2u);
+    EXPECT_EQ(cards["items"][0]["id"], a);
+    EXPECT_EQ(cards["items"][1]["id"], b);
+    EXPECT_TRUE(cards["next_cursor"].is_null());
+    EXPECT_TRUE(cards.contains("change_seq"));
+    for (std::size_t i = 0; i < 2; ++i) {
+        json want = full["items"][i];
+        ASSERT_EQ(want["data"]["company"], i == 0 ? "Acme Dental" : "Globex");
+        for (const char* key : {"data", "done_definition", "event", "giver", "pending_from",
+                                "playbook_version"}) {
+            want.erase(key);
+        }
+        ASSERT_FALSE(want["checklist"].empty());
+        for (auto& item : want["checklist"]) {
+            for (const char* key : {"checked_at", "checked_by", "text"}) item.erase(key);
+        }
+        EXPECT_EQ(cards["items"][i], want);
+    }
+    // `view=full` is the default; a page over 1,000 needs the card view.
+    EXPECT_EQ(body_json(call("GET", "/v1/handoffs?view=full", bearer("val")))["items"],
+              full["items"]);
+    expect_problem(call("GET", "/v1/handoffs?limit=1001", bearer("val")), 400, "limit");
+    expect_problem(call("GET", "/v1/handoffs?view=card&limit=5001", bearer("val")), 400,
+                   "limit");
+    expect_problem(call("GET", "/v1/handoffs?view=slim", bearer("val")), 400, "view");
+}
+
 TEST_F(Board, ACardSaysWhatTheCallerMayDoAndHowItsMessagesStand) {
     const auto id = new_handoff("dana", "Acme Dental");
     const std::string path = "/v1/handoffs/" + std::to_string(id);

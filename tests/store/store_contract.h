@@ -713,15 +713,39 @@ TEST_P(StoreContract, ListPagesWithTheCursorAndLimit) {
     EXPECT_TRUE(none.empty());
 }
 
-TEST_P(StoreContract, ListClampsTheLimitToOnePage) {
+// Handoff pages go up to the board's card view; the engine keeps other callers to
+// list_page_max.
+TEST_P(StoreContract, ListClampsTheLimitToOneCardPage) {
     ASSERT_OK(store_->write([](Transaction& tx) -> Status {
-        for (std::size_t i = 0; i <= limits::list_page_max; ++i) {
+        for (std::size_t i = 0; i <= limits::list_card_page_max; ++i) {
             if (auto r = tx.insert_handoff(bare_handoff()); !r) return r.error();
         }
         return ok_status();
     }));
-    ASSIGN_OR_FAIL(page, list({.limit = limits::list_page_max + 500}));
-    EXPECT_EQ(page.size(), limits::list_page_max);
+    ASSIGN_OR_FAIL(page, list({.limit = limits::list_card_page_max + 500}));
+    EXPECT_EQ(page.size(), limits::list_card_page_max);
+}
+
+TEST_P(StoreContract, ListWithoutDataLeavesOnlyTheDataOut) {
+    core::Handoff made = bare_handoff();
+    made.data = {{"company", "Acme"}, {"amount", 1200}};
+    made.checklist = {{1, "Kickoff call", false, "", std::nullopt, std::nullopt}};
+    ASSERT_OK(store_->write([&](Transaction& tx) -> Status {
+        auto id = tx.insert_handoff(made);
+        if (!id) return id.error();
+        made.id = *id;
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(full, list({}));
+    ASSIGN_OR_FAIL(slim, list({.with_data = false}));
+    ASSERT_EQ(full.size(), 1u);
+    ASSERT_EQ(slim.size(), 1u);
+    EXPECT_EQ(full[0].data, made.data);
+    EXPECT_TRUE(slim[0].data.is_null());
+    // Everything else is read as usual.
+    slim[0].data = made.data;
+    expect_same_handoff(slim[0], made, false);
+    EXPECT_EQ(slim[0].id, made.id);
 }
 
 TEST_P(StoreContract, OverdueFilterAgreesWithTheCoreRule) {

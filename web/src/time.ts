@@ -1,7 +1,7 @@
 // Durations and deadlines in words, as the board shows them. Pure: `now` is a parameter, so
 // the rules (on time / soon / late) are tested without a clock.
 
-import type { Handoff } from './types';
+import type { CardHandoff } from './types';
 
 const minute = 60_000;
 const hour = 60 * minute;
@@ -37,7 +37,7 @@ export const soon_share = 0.25;
 export const soon_ms = hour;
 
 // The deadline chip of a handoff: which deadline counts depends on its state.
-export function deadlineChip(h: Handoff, now: number): Chip | null {
+export function deadlineChip(h: CardHandoff, now: number): Chip | null {
   if (h.state === 'waiting') {
     const by = ms(h.accept_by);
     if (by === null) return null;
@@ -75,7 +75,7 @@ function isSoon(start: number, by: number, now: number): boolean {
 }
 
 // How long the current holder has had it ("held 3 h"), or how long it took when closed.
-export function heldText(h: Handoff, now: number): string {
+export function heldText(h: CardHandoff, now: number): string {
   const created = ms(h.created_at) ?? now;
   if (h.state === 'done' || h.state === 'cancelled' || h.state === 'declined') {
     const closed = ms(h.closed_at) ?? now;

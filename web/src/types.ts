@@ -17,19 +17,16 @@ export interface ChecklistItem {
 
 export type State = 'waiting' | 'accepted' | 'done' | 'declined' | 'cancelled';
 
-export interface Handoff {
+// What a card on the board shows: GET /v1/handoffs?view=card. A full Handoff is one too.
+export interface CardHandoff {
   id: number;
   playbook: string;
-  playbook_version: number;
   title: string;
   subject: string;
   state: State;
-  giver: string;
   owner: string;
-  pending_from: string | null;
   unowned: boolean;
-  done_definition: string;
-  checklist: ChecklistItem[];
+  checklist: Pick<ChecklistItem, 'n' | 'checked'>[];
   created_at: string;
   updated_at: string;
   accepted_at: string | null;
@@ -39,6 +36,14 @@ export interface Handoff {
   overdue_to_accept: boolean;
   overdue_to_finish: boolean;
   escalation_level: number;
+}
+
+export interface Handoff extends CardHandoff {
+  playbook_version: number;
+  giver: string;
+  pending_from: string | null;
+  done_definition: string;
+  checklist: ChecklistItem[];
   event: { source: string; id: string };
   data: unknown;
 }
@@ -69,8 +74,8 @@ export interface HandoffDetail extends Handoff {
   allowed_actions?: Action[];
 }
 
-export interface HandoffPage {
-  items: Handoff[];
+export interface HandoffPage<T extends CardHandoff = Handoff> {
+  items: T[];
   next_cursor: string | null;
   change_seq?: number;
 }

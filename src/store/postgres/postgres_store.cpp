@@ -710,6 +710,11 @@ std::int64_t page_limit(std::size_t limit) {
     return static_cast<std::int64_t>(std::min(limit, limits::list_page_max));
 }
 
+// Handoff pages go up to the board's card view (HandoffFilter::limit).
+std::int64_t handoff_page_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min(limit, limits::list_card_page_max));
+}
+
 constexpr const char* event_columns =
     "seq, source, id, type, subject, time_ms, data, received_ms, handoffs_created";
 
@@ -717,6 +722,14 @@ constexpr const char* handoff_columns =
     "id, playbook_id, playbook_version, title, subject, giver, owner, pending_from, unowned, "
     "state, done_definition, created_ms, updated_ms, accepted_ms, closed_ms, accept_by_ms, "
     "done_by_ms, escalation_level, event_source, event_id, data, revision";
+
+// The handoff columns, with `data` read as JSON null when the caller leaves it out
+// (HandoffFilter::with_data): it can be up to event_bytes_max a row.
+std::string handoff_columns_for(bool with_data) {
+    std::string columns = handoff_columns;
+    if (!with_data) columns.replace(columns.find(", data,"), 7, ", 'null',");
+    return columns;
+}
 
 constexpr const char* timer_columns =
     "id, handoff_id, kind, level, due_ms, fired_ms, cancelled, target";
@@ -1386,7 +1399,7 @@ Result<std::optional<core::Handoff>> PgTransaction::handoff(std::int64_t id, boo
 
 Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFilter& f) {
     Params p;
-    std::string sql = std::string("SELECT ") + handoff_columns + " FROM handoffs WHERE id > " +
+    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id > " +
                       p.next_placeholder();
     p.i64(f.after_id);
     auto add = [&](const char* condition, auto&& bind) {
@@ -1419,7 +1432,7 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
     }
     if (f.closed_since) add(" AND closed_ms >= ", [&] { p.time(*f.closed_since); });
     sql += " ORDER BY id LIMIT " + p.next_placeholder();
-    p.i64(page_limit(f.limit));
+    p.i64(handoff_page_limit(f.limit));
     auto r = run(sql, p);
     if (!r) return r.error();
     auto out = collect<core::Handoff>(*r, "handoffs", read_handoff);

@@ -675,6 +675,11 @@ std::int64_t page_limit(std::size_t limit) {
     return static_cast<std::int64_t>(std::min(limit, limits::list_page_max));
 }
 
+// Handoff pages go up to the board's card view (HandoffFilter::limit).
+std::int64_t handoff_page_limit(std::size_t limit) {
+    return static_cast<std::int64_t>(std::min(limit, limits::list_card_page_max));
+}
+
 constexpr const char* event_columns =
     "seq, source, id, type, subject, time_ms, data, received_ms, handoffs_created";
 
@@ -682,6 +687,14 @@ constexpr const char* handoff_columns =
     "id, playbook_id, playbook_version, title, subject, giver, owner, pending_from, unowned, "
     "state, done_definition, created_ms, updated_ms, accepted_ms, closed_ms, accept_by_ms, "
     "done_by_ms, escalation_level, event_source, event_id, data, revision";
+
+// The handoff columns, with `data` read as JSON null when the caller leaves it out
+// (HandoffFilter::with_data): it can be up to event_bytes_max a row.
+std::string handoff_columns_for(bool with_data) {
+    std::string columns = handoff_columns;
+    if (!with_data) columns.replace(columns.find(", data,"), 7, ", 'null',");
+    return columns;
+}
 
 constexpr const char* timer_columns =
     "id, handoff_id, kind, level, due_ms, fired_ms, cancelled, target";
@@ -1400,7 +1413,7 @@ Result<std::optional<core::Handoff>> SqliteTransaction::handoff(std::int64_t id,
 }
 
 Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const HandoffFilter& f) {
-    std::string sql = std::string("SELECT ") + handoff_columns + " FROM handoffs WHERE id > ?";
+    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id > ?";
     std::vector<Param> params{f.after_id};
     if (f.state) {
         sql += " AND state = ?";
@@ -1445,7 +1458,7 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
         params.emplace_back(to_unix_ms(*f.closed_since));
     }
     sql += " ORDER BY id LIMIT ?";
-    params.emplace_back(page_limit(f.limit));
+    params.emplace_back(handoff_page_limit(f.limit));
     std::vector<core::Handoff> out;
     {
         auto q = c_.query(sql);

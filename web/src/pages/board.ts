@@ -1,6 +1,7 @@
 // The board: Waiting · Accepted · Done (the last 7 days), a card per handoff, filters kept in
 // the URL, and live updates from the tab's stream. Built for 10,000 open handoffs: the list
-// is paged 1,000 at a time, each column is built in a DocumentFragment and appended once,
+// comes in the card view (GET /v1/handoffs?view=card: a third of the bytes, 5,000 a page),
+// each column is built in a DocumentFragment and appended once,
 // and the cards use `content-visibility: auto` so the browser lays out only what is seen.
 
 import { h, replace } from '../h';
@@ -10,10 +11,10 @@ import { subscribe } from '../stream';
 import { navigate, type Context, type Page } from '../router';
 import { deadlineChip, heldText, ms } from '../time';
 import { alertRegion, empty, handoffPath, link, pageHeader } from '../ui';
-import type { Handoff, HandoffPage, People, PlaybookRef } from '../types';
+import type { CardHandoff, HandoffPage, People, PlaybookRef } from '../types';
 
 const recent_done_ms = 7 * 24 * 3600 * 1000;
-const page_limit = 1000;
+const page_limit = 5000;  // the card view's largest page
 const search_debounce_ms = 300;
 // Cards drawn per column before the first paint, and per task after it.
 const first_draw_cards = 100;
@@ -52,7 +53,7 @@ function anyFilter(f: Filters): boolean {
 
 // A handoff on the board; el is null until its card is drawn.
 interface CardRef {
-  h: Handoff;
+  h: CardHandoff;
   el: HTMLLIElement | null;
   chip: HTMLElement | null;
   held: HTMLElement | null;
@@ -66,7 +67,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   let generation = 0;
   let baseSeq = 0;
   let loading = true;
-  const pending: [Handoff, number][] = [];
+  const pending: [CardHandoff, number][] = [];
   const cards = new Map<number, CardRef>();
   const alert = alertRegion();
 
@@ -216,13 +217,13 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   }
 
   async function fetchAll(params: Record<string, string | boolean>):
-      Promise<{ items: Handoff[]; seq: number }> {
-    const items: Handoff[] = [];
+      Promise<{ items: CardHandoff[]; seq: number }> {
+    const items: CardHandoff[] = [];
     let cursor: string | null = null;
     let seq = Number.MAX_SAFE_INTEGER;
     do {
-      const page: HandoffPage = await get<HandoffPage>(
-        '/v1/handoffs' + query({ ...params, limit: page_limit, cursor }));
+      const page = await get<HandoffPage<CardHandoff>>(
+        '/v1/handoffs' + query({ ...params, view: 'card', limit: page_limit, cursor }));
       for (const item of page.items) items.push(item);
       if (typeof page.change_seq === 'number') seq = Math.min(seq, page.change_seq);
       cursor = page.next_cursor;
@@ -232,7 +233,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
 
   // The first cards of each column are drawn at once; the rest follow in chunks, each its
   // own task, so the first screenful shows without waiting for 10,000 cards to be built.
-  function draw(byColumn: Record<Column, Handoff[]>): void {
+  function draw(byColumn: Record<Column, CardHandoff[]>): void {
     performance.mark('board-fetched');
     cards.clear();
     const now = Date.now();
@@ -282,7 +283,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     setTimeout(step, 0);
   }
 
-  function onHandoff(item: Handoff, seq: number): void {
+  function onHandoff(item: CardHandoff, seq: number): void {
     if (loading) {
       pending.push([item, seq]);
       return;
@@ -315,7 +316,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     drawNotice();
   }
 
-  function columnOf(item: Handoff): Column | null {
+  function columnOf(item: CardHandoff): Column | null {
     if (item.state === 'waiting' || item.state === 'accepted') return item.state;
     if (item.state === 'done') {
       const closed = ms(item.closed_at);
@@ -326,7 +327,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
 
   // The filters, applied to a card that arrives on the stream (the server applied them to
   // the list already).
-  function matches(item: Handoff): boolean {
+  function matches(item: CardHandoff): boolean {
     if (filters.playbook && item.playbook !== filters.playbook) return false;
     if (filters.owner && item.owner !== filters.owner) return false;
     if (filters.mine && item.owner !== session.current()?.handle) return false;
@@ -342,7 +343,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     return true;
   }
 
-  function entry(item: Handoff, column: Column): CardRef {
+  function entry(item: CardHandoff, column: Column): CardRef {
     const ref: CardRef = { h: item, el: null, chip: null, held: null, column };
     cards.set(item.id, ref);
     return ref;
@@ -447,7 +448,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
 }
 
 // Waiting and accepted: the newest first; done: the most recently finished first.
-function sortKey(item: Handoff): number {
+function sortKey(item: CardHandoff): number {
   if (item.state === 'done') return ms(item.closed_at) ?? item.id;
   return item.id;
 }
