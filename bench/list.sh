@@ -95,6 +95,7 @@ paths=(
   "/v1/handoffs?state=accepted&view=card&limit=1000"
   "/v1/handoffs?state=done&closed_since=$since&view=card&limit=1000"
   "/v1/handoffs?state=waiting&view=card&limit=5000"
+  "/v1/handoffs?state=waiting&view=card&order=desc&limit=200"
   "/v1/handoffs?owner=dana"
   "/v1/handoffs?team=ops"
   "/v1/handoffs?q=acme"

@@ -1014,6 +1014,7 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     if (q.overdue) f.overdue_at = clock_.now();
     f.subject_contains = q.subject_contains;
     f.closed_since = q.closed_since;
+    f.newest_first = q.newest_first;
     f.after_id = q.after_id;
     f.limit = q.limit;
     f.with_data = !q.cards;
@@ -1036,13 +1037,16 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
         while (out.size() < q.limit) {
             auto page = tx.list_handoffs(f);
             if (!page) return page.error();
+            if (!q.open_only) {
+                out = std::move(*page);  // a page of up to 5,000: not moved one by one
+                break;
+            }
             if (page->empty()) break;
             f.after_id = page->back().id;
             for (auto& h : *page) {
-                if (q.open_only && !core::is_open(h.state)) continue;
+                if (!core::is_open(h.state)) continue;
                 if (out.size() < q.limit) out.push_back(std::move(h));
             }
-            if (!q.open_only) break;
         }
         return ok_status();
     });

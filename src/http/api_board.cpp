@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "http/api.h"
+#include "http/compress.h"
 #include "web/assets.h"
 
 namespace baton::http {
@@ -35,17 +36,6 @@ bool is_board_page(const std::string& path) {
         if (p.size() == section.size() + 1 && p.substr(1) == section) return true;
     }
     return false;
-}
-
-bool accepts_gzip(const Request& r) {
-    const std::string accept = r.headers.get("Accept-Encoding").value_or("");
-    // "gzip;q=0" refuses it; anything else naming gzip takes it.
-    const auto at = accept.find("gzip");
-    if (at == std::string::npos) return false;
-    const auto q = accept.find("q=0", at);
-    const auto comma = accept.find(',', at);
-    return q == std::string::npos || (comma != std::string::npos && comma < q) ||
-           accept.compare(q, 4, "q=0.") == 0;
 }
 
 }  // namespace
@@ -77,7 +67,7 @@ std::optional<Response> serve_board(const Request& request) {
         r.status = 304;
         return r;
     }
-    if (!asset->gzip.empty() && accepts_gzip(request)) {
+    if (!asset->gzip.empty() && accepts_gzip(request.headers)) {
         r.headers.set("Content-Encoding", "gzip");
         r.body = std::string(asset->gzip);
     } else {

@@ -86,6 +86,12 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
                                   "closed_since");
             }
             q.closed_since = *at;
+        } else if (key == "order") {
+            if (value != "asc" && value != "desc") {
+                return make_error(ErrorCode::invalid_argument,
+                                  "order must be asc or desc, not `" + value + "`", "order");
+            }
+            q.newest_first = value == "desc";
         } else if (key == "view") {
             if (value != "full" && value != "card") {
                 return make_error(ErrorCode::invalid_argument,
@@ -175,7 +181,7 @@ void Api::add_handoff_routes() {
                      out.status = 200;
                      const auto view =
                          q->cards ? engine::HandoffView::card : engine::HandoffView::full;
-                     out.body.reserve((q->cards ? 400 : 1024) * (items->size() + 1));
+                     out.body.reserve((q->cards ? 640 : 1024) * (items->size() + 1));
                      out.body += "{\"change_seq\":" + std::to_string(*seq) + ",\"items\":[";
                      for (std::size_t i = 0; i < items->size(); ++i) {
                          if (i > 0) out.body += ',';

@@ -1,6 +1,7 @@
 // One of the two translation units that include Boost.Beast (with client.cpp; STYLE.md
 // rule 16): it turns bytes on sockets into Request values and Response values back into bytes.
 #include "http/server.h"
+#include "http/compress.h"
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -399,6 +400,7 @@ private:
 
     void write(Response r) {
         if (r.stream) return start_stream(std::move(r));
+        compress_response(request_, r);
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
             static_cast<bhttp::status>(r.status), 11);
         res->set(bhttp::field::server, "baton");

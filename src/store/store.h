@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -110,8 +111,18 @@ struct HandoffFilter {
     std::optional<std::string> subject_contains{};
     // Only handoffs closed (done, declined, cancelled) at or after this instant.
     std::optional<TimePoint> closed_since{};
-    std::int64_t after_id = 0;  // cursor: ids greater than this, in id order
+    // Newest first: ids in descending order. The board draws its first screen from a first
+    // page of the newest handoffs while older pages follow.
+    bool newest_first = false;
+    // Cursor: ids beyond this one in the page's order (greater, or smaller when
+    // newest_first); 0: from the first.
+    std::int64_t after_id = 0;
     std::size_t limit = 100;    // at most limits::list_card_page_max
+    // The bound the cursor puts on ids (`id > bound`, or `id < bound` newest first).
+    std::int64_t cursor_bound() const {
+        if (!newest_first) return after_id;
+        return after_id > 0 ? after_id : std::numeric_limits<std::int64_t>::max();
+    }
     // False: each handoff's `data` (the event's data, up to event_bytes_max) is not
     // read and stays null — the board's cards never show it.
     bool with_data = true;

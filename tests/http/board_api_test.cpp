@@ -18,10 +18,12 @@
 #include <vector>
 
 #include "e2e/run_process.h"
+#include "http/compress.h"
 #include "http/http_client.h"
 #include "http/problem_checks.h"
 #include "http/serve_process.h"
 #include "http/workspace_setup.h"
+#include "support/gunzip.h"
 
 namespace baton::test {
 namespace {
@@ -395,6 +397,47 @@ TEST_F(Board, TheCardViewListsTheSameHandoffsWithoutWhatACardNeverShows) {
     expect_problem(call("GET", "/v1/handoffs?view=card&limit=5001", bearer("val")), 400,
                    "limit");
     expect_problem(call("GET", "/v1/handoffs?view=slim", bearer("val")), 400, "view");
+}
+
+// A large answer goes gzipped to a client that takes it, and inflates to the same bytes.
+TEST_F(Board, LargeAnswersAreGzippedForClientsThatTakeIt) {
+    const auto plain = call("GET", "/v1/openapi.json", bearer("val"));
+    ASSERT_EQ(plain.status, 200) << describe(plain);
+    ASSERT_GE(plain.body.size(), baton::http::compress_bytes_min);
+    EXPECT_FALSE(plain.header("Content-Encoding").has_value());
+    auto headers = bearer("val");
+    headers.emplace_back("Accept-Encoding", "gzip, deflate, br");
+    const auto packed = call("GET", "/v1/openapi.json", headers);
+    ASSERT_EQ(packed.status, 200) << describe(packed);
+    EXPECT_EQ(packed.header("Content-Encoding"), "gzip");
+    EXPECT_EQ(packed.header("Vary"), "Accept-Encoding");
+    EXPECT_LT(packed.body.size(), plain.body.size() / 4);
+    EXPECT_EQ(baton::testing::inflate_gzip(packed.body), plain.body);
+    // A small answer is sent as it is.
+    const auto small = call("GET", "/v1/handoffs", headers);
+    EXPECT_FALSE(small.header("Content-Encoding").has_value());
+}
+
+// order=desc: newest first, and the cursor pages on downwards.
+TEST_F(Board, ListPagesNewestFirst) {
+    std::vector<std::int64_t> made;
+    for (const char* company : {"Acme", "Globex", "Initech"}) {
+        made.push_back(new_handoff("dana", company));
+    }
+    std::vector<std::int64_t> seen;
+    std::string cursor;
+    for (int pages = 0; pages < 5; ++pages) {
+        const auto r = call("GET", "/v1/handoffs?order=desc&view=card&limit=2" +
+                                       (cursor.empty() ? "" : "&cursor=" + cursor),
+                            bearer("val"));
+        ASSERT_EQ(r.status, 200) << describe(r);
+        const json page = body_json(r);
+        for (const auto& item : page["items"]) seen.push_back(item["id"].get<std::int64_t>());
+        if (page["next_cursor"].is_null()) break;
+        cursor = page["next_cursor"].get<std::string>();
+    }
+    EXPECT_EQ(seen, (std::vector<std::int64_t>{made[2], made[1], made[0]}));
+    expect_problem(call("GET", "/v1/handoffs?order=newest", bearer("val")), 400, "order");
 }
 
 TEST_F(Board, ACardSaysWhatTheCallerMayDoAndHowItsMessagesStand) {

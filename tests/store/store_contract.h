@@ -689,6 +689,40 @@ TEST_P(StoreContract, ListGivesEachHandoffItsOwnChecklist) {
     }
 }
 
+// Newest first: the same handoffs in descending id order, paged with the same cursor, each
+// with its own checklist.
+TEST_P(StoreContract, ListPagesNewestFirst) {
+    std::vector<std::int64_t> made;
+    std::map<std::int64_t, std::vector<core::ChecklistItem>> want;
+    for (int i = 0; i < 10; ++i) {
+        core::Handoff h = bare_handoff(i % 3 == 2 ? "bob" : "ana");
+        h.checklist.clear();
+        for (int n = 1; n <= i % 4; ++n) {
+            h.checklist.push_back({n, "item " + std::to_string(n) + " of " + std::to_string(i),
+                                   n == 1, n == 1 ? "ana" : "", std::nullopt, std::nullopt});
+        }
+        ASSIGN_OR_FAIL(id, insert(h));
+        if (h.owner == "ana") {
+            made.push_back(id);
+            want[id] = h.checklist;
+        }
+    }
+    std::reverse(made.begin(), made.end());
+    std::vector<std::int64_t> seen;
+    std::int64_t cursor = 0;
+    for (int pages = 0; pages < 10; ++pages) {
+        ASSIGN_OR_FAIL(page, list({.owner = "ana", .newest_first = true, .after_id = cursor,
+                                   .limit = 3}));
+        if (page.empty()) break;
+        for (const auto& h : page) {
+            seen.push_back(h.id);
+            EXPECT_TRUE(h.checklist == want[h.id]) << "handoff " << h.id;
+        }
+        cursor = page.back().id;
+    }
+    EXPECT_EQ(seen, made);
+}
+
 TEST_P(StoreContract, ListPagesWithTheCursorAndLimit) {
     std::vector<std::int64_t> made;
     for (int i = 0; i < 10; ++i) {

@@ -5,36 +5,19 @@
 #include "web/assets.h"
 
 #include <gtest/gtest.h>
-#include <zlib.h>
 
 #include <regex>
 #include <set>
 #include <string>
 
+#include "support/gunzip.h"
+
 namespace {
 
+using baton::testing::inflate_gzip;
 using baton::web::Asset;
 using baton::web::find_asset;
 using baton::web::index_page;
-
-std::string inflate_gzip(std::string_view packed) {
-    z_stream z{};
-    EXPECT_EQ(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
-    std::string out;
-    char buffer[16384];
-    z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
-    z.avail_in = static_cast<uInt>(packed.size());
-    int status = Z_OK;
-    while (status == Z_OK) {
-        z.next_out = reinterpret_cast<Bytef*>(buffer);
-        z.avail_out = sizeof buffer;
-        status = inflate(&z, Z_NO_FLUSH);
-        out.append(buffer, sizeof buffer - z.avail_out);
-    }
-    EXPECT_EQ(status, Z_STREAM_END);
-    inflateEnd(&z);
-    return out;
-}
 
 // Every /assets/... path a text names (index.html's links, a script's imports of chunks).
 std::set<std::string> referenced_assets(std::string_view text) {

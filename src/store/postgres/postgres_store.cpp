@@ -1399,9 +1399,9 @@ Result<std::optional<core::Handoff>> PgTransaction::handoff(std::int64_t id, boo
 
 Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFilter& f) {
     Params p;
-    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id > " +
-                      p.next_placeholder();
-    p.i64(f.after_id);
+    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id " +
+                      (f.newest_first ? "< " : "> ") + p.next_placeholder();
+    p.i64(f.cursor_bound());
     auto add = [&](const char* condition, auto&& bind) {
         sql += condition + p.next_placeholder();
         bind();
@@ -1431,13 +1431,17 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
         sql += " ESCAPE '\\'";
     }
     if (f.closed_since) add(" AND closed_ms >= ", [&] { p.time(*f.closed_since); });
-    sql += " ORDER BY id LIMIT " + p.next_placeholder();
+    sql += f.newest_first ? " ORDER BY id DESC LIMIT " : " ORDER BY id LIMIT ";
+    sql += p.next_placeholder();
     p.i64(handoff_page_limit(f.limit));
     auto r = run(sql, p);
     if (!r) return r.error();
     auto out = collect<core::Handoff>(*r, "handoffs", read_handoff);
     if (!out) return out.error();
+    // Checklists are merged in ascending id order.
+    if (f.newest_first) std::reverse(out->begin(), out->end());
     if (auto s = load_checklists(*out); !s) return s.error();
+    if (f.newest_first) std::reverse(out->begin(), out->end());
     return out;
 }
 

@@ -814,8 +814,11 @@ Result<OutboxRecord> read_outbox(const Query& q) {
 
 // Runs a query and decodes every row with `read`.
 template <class T, class ReadFn>
-Result<std::vector<T>> collect(Query& q, ReadFn read) {
+// `expected`: how many rows there may be (a LIMIT), reserved up front so that a page of
+// thousands is not moved again each time the vector grows.
+Result<std::vector<T>> collect(Query& q, ReadFn read, std::size_t expected = 0) {
     std::vector<T> out;
+    out.reserve(expected);
     for (;;) {
         auto row = q.step();
         if (!row) return row.error();
@@ -1413,8 +1416,9 @@ Result<std::optional<core::Handoff>> SqliteTransaction::handoff(std::int64_t id,
 }
 
 Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const HandoffFilter& f) {
-    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id > ?";
-    std::vector<Param> params{f.after_id};
+    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id " +
+                      (f.newest_first ? "< ?" : "> ?");
+    std::vector<Param> params{f.cursor_bound()};
     if (f.state) {
         sql += " AND state = ?";
         params.emplace_back(std::string(core::to_string(*f.state)));
@@ -1457,18 +1461,22 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
         sql += " AND closed_ms >= ?";
         params.emplace_back(to_unix_ms(*f.closed_since));
     }
-    sql += " ORDER BY id LIMIT ?";
+    sql += f.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
     params.emplace_back(handoff_page_limit(f.limit));
     std::vector<core::Handoff> out;
     {
         auto q = c_.query(sql);
         if (!q) return q.error();
         bind_params(*q, params);
-        auto rows = collect<core::Handoff>(*q, read_handoff);
+        auto rows = collect<core::Handoff>(*q, read_handoff,
+                                           static_cast<std::size_t>(handoff_page_limit(f.limit)));
         if (!rows) return rows.error();
         out = std::move(*rows);
     }
+    // Checklists are merged in ascending id order.
+    if (f.newest_first) std::reverse(out.begin(), out.end());
     if (auto s = load_checklists(out); !s) return s.error();
+    if (f.newest_first) std::reverse(out.begin(), out.end());
     return out;
 }
 

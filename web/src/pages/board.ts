@@ -15,6 +15,7 @@ import type { CardHandoff, HandoffPage, People, PlaybookRef } from '../types';
 
 const recent_done_ms = 7 * 24 * 3600 * 1000;
 const page_limit = 5000;  // the card view's largest page
+const first_page_cards = 200;  // an open column's first page: its first screen
 const search_debounce_ms = 300;
 // Cards drawn per column before the first paint, and per task after it.
 const first_draw_cards = 100;
@@ -69,6 +70,9 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   let loading = true;
   const pending: [CardHandoff, number][] = [];
   const cards = new Map<number, CardRef>();
+  // Cards fetched but not drawn yet, drawn a chunk per task; per column in the order queued.
+  let queue: { column: Column; refs: CardRef[]; next: number }[] = [];
+  let draining = false;
   const alert = alertRegion();
 
   // The filter form; every change goes into the URL (pushState), and the URL drives the load.
@@ -186,28 +190,42 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     };
   }
 
+  // Each column loads on its own. Waiting and accepted come newest first, so their small first
+  // page is their first screen and is drawn at once while older pages follow; done (shown by
+  // when it closed) is drawn when all of it is in. Stream news waits in `pending` until every
+  // column is in, then applies what the pages did not already show (seq > baseSeq).
   async function load(): Promise<void> {
     const mine = ++generation;
     loading = true;
     alert.clear();
     status.textContent = 'Loading…';
+    cards.clear();
+    queue = [];
     const since = new Date(Date.now() - recent_done_ms).toISOString();
     const common = {
       playbook: filters.playbook, owner: filters.owner, team: filters.team,
       overdue: filters.overdue, mine: filters.mine, q: filters.q,
     };
+    let toShow = columns.length;
+    const shown = () => {
+      if (--toShow > 0 || mine !== generation) return;
+      drawNotice();
+      root.dataset.board = 'drawn';
+      requestAnimationFrame(() => setTimeout(() => performance.mark('board-drawn'), 0));
+    };
     try {
       if (filters.team) await loadPeople().catch(() => null);
-      const [waiting, accepted, done] = await Promise.all([
-        fetchAll({ ...common, state: 'waiting' }),
-        fetchAll({ ...common, state: 'accepted' }),
-        fetchAll({ ...common, state: 'done', closed_since: since }),
-      ]);
+      const seqs = await Promise.all(columns.map((c) => loadColumn(
+        c.state, c.state === 'done' ? { ...common, state: 'done', closed_since: since }
+                                    : { ...common, state: c.state }, mine, shown)));
       if (mine !== generation) return;
-      baseSeq = Math.min(waiting.seq, accepted.seq, done.seq);
-      draw({ waiting: waiting.items, accepted: accepted.items, done: done.items });
+      performance.mark('board-fetched');
+      baseSeq = Math.min(...seqs);
       loading = false;
+      updateCounts();
+      drawNotice();
       for (const [hf, seq] of pending.splice(0)) onHandoff(hf, seq);
+      startDrain();
     } catch (error) {
       if (mine !== generation) return;
       loading = false;
@@ -216,71 +234,92 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     }
   }
 
-  async function fetchAll(params: Record<string, string | boolean>):
-      Promise<{ items: CardHandoff[]; seq: number }> {
-    const items: CardHandoff[] = [];
+  async function loadColumn(column: Column, params: Record<string, string | boolean>,
+                            mine: number, shown: () => void): Promise<number> {
+    const newestFirst = column !== 'done';
+    const held: CardHandoff[] = [];
     let cursor: string | null = null;
     let seq = Number.MAX_SAFE_INTEGER;
+    let first = true;
     do {
-      const page = await get<HandoffPage<CardHandoff>>(
-        '/v1/handoffs' + query({ ...params, view: 'card', limit: page_limit, cursor }));
-      for (const item of page.items) items.push(item);
+      const limit = newestFirst && first ? first_page_cards : page_limit;
+      const page: HandoffPage<CardHandoff> = await get<HandoffPage<CardHandoff>>(
+        '/v1/handoffs' + query({ ...params, view: 'card', order: 'desc', limit, cursor }));
+      if (mine !== generation) return 0;
       if (typeof page.change_seq === 'number') seq = Math.min(seq, page.change_seq);
+      if (newestFirst) {
+        add(column, page.items, first);
+        if (first) shown();
+      } else {
+        for (const item of page.items) held.push(item);
+      }
+      first = false;
       cursor = page.next_cursor;
     } while (cursor);
-    return { items, seq: seq === Number.MAX_SAFE_INTEGER ? 0 : seq };
-  }
-
-  // The first cards of each column are drawn at once; the rest follow in chunks, each its
-  // own task, so the first screenful shows without waiting for 10,000 cards to be built.
-  function draw(byColumn: Record<Column, CardHandoff[]>): void {
-    performance.mark('board-fetched');
-    cards.clear();
-    const now = Date.now();
-    const later: CardRef[][] = [];
-    for (const c of columns) {
-      const items = byColumn[c.state].filter((x) => x.state === c.state);
-      items.sort((a, b) => sortKey(b) - sortKey(a));
-      const refs = items.map((item) => entry(item, c.state));
-      const fragment = document.createDocumentFragment();
-      for (const ref of refs.slice(0, first_draw_cards)) fragment.appendChild(render(ref, now));
-      replace(lists.get(c.state)!, fragment);
-      later.push(refs.slice(first_draw_cards));
+    if (!newestFirst) {
+      held.sort((a, b) => sortKey(b) - sortKey(a));
+      add(column, held, true);
+      shown();
     }
-    updateCounts();
-    drawNotice();
-    root.dataset.board = 'drawn';
-    requestAnimationFrame(() => setTimeout(() => performance.mark('board-drawn'), 0));
-    drawRest(later.flatMap((refs, i) => refs.length ? [{ column: columns[i].state, refs }] : []),
-             generation);
+    return seq === Number.MAX_SAFE_INTEGER ? 0 : seq;
   }
 
-  function drawRest(queue: { column: Column; refs: CardRef[] }[], mine: number): void {
-    const step = () => {
-      if (mine !== generation) return;
-      let budget = chunk_cards;
+  // A column's first cards replace what it showed and are drawn now; the rest are queued.
+  function add(column: Column, items: CardHandoff[], fresh: boolean): void {
+    const refs = items.filter((x) => x.state === column).map((x) => entry(x, column));
+    if (fresh) {
+      const fragment = document.createDocumentFragment();
       const now = Date.now();
-      while (budget > 0 && queue.length > 0) {
-        const { column, refs } = queue[0];
-        const fragment = document.createDocumentFragment();
-        while (budget > 0 && refs.length > 0) {
-          const ref = refs.shift()!;
-          budget--;
-          // Skip a card the stream has since removed, moved or drawn.
-          if (cards.get(ref.h.id) !== ref || ref.column !== column || ref.el) continue;
-          fragment.appendChild(render(ref, now));
-        }
-        lists.get(column)!.appendChild(fragment);
-        if (refs.length === 0) queue.shift();
+      for (const ref of refs.slice(0, first_draw_cards)) fragment.appendChild(render(ref, now));
+      replace(lists.get(column)!, fragment);
+      refs.splice(0, first_draw_cards);
+    }
+    if (refs.length > 0) queue.push({ column, refs, next: 0 });
+    updateCounts();
+    if (loading) status.textContent += ' · loading…';
+  }
+
+  // Drawing the rest waits until every page is in: drawing while pages arrive held up the
+  // requests for the next pages (each needs the one before parsed for its cursor).
+  function startDrain(): void {
+    if (draining) return;
+    if (queue.length === 0) {
+      finish();
+      return;
+    }
+    draining = true;
+    setTimeout(drain, 0);
+  }
+
+  function drain(): void {
+    let budget = chunk_cards;
+    const now = Date.now();
+    while (budget > 0 && queue.length > 0) {
+      const part = queue[0];
+      const { column, refs } = part;
+      const fragment = document.createDocumentFragment();
+      while (budget > 0 && part.next < refs.length) {
+        const ref = refs[part.next++];
+        budget--;
+        // Skip a card the stream has since removed, moved or drawn.
+        if (cards.get(ref.h.id) !== ref || ref.column !== column || ref.el) continue;
+        fragment.appendChild(render(ref, now));
       }
-      if (queue.length > 0) {
-        setTimeout(step, 0);
-      } else {
-        root.dataset.board = 'complete';
-        requestAnimationFrame(() => setTimeout(() => performance.mark('board-complete'), 0));
-      }
-    };
-    setTimeout(step, 0);
+      lists.get(column)!.appendChild(fragment);
+      if (part.next === refs.length) queue.shift();
+    }
+    if (queue.length > 0) {
+      setTimeout(drain, 0);
+      return;
+    }
+    draining = false;
+    if (!loading) finish();
+  }
+
+  // Every page is in and every card drawn.
+  function finish(): void {
+    root.dataset.board = 'complete';
+    requestAnimationFrame(() => setTimeout(() => performance.mark('board-complete'), 0));
   }
 
   function onHandoff(item: CardHandoff, seq: number): void {
