@@ -127,7 +127,7 @@ struct Node {
 };
 
 class NodesFault : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         std::string why;
         cluster_ = baton::testing::shared_pg_cluster(why);
@@ -168,8 +168,8 @@ protected:
                        "smtp: { url: \"" + smtp_.url() +
                        "\", from: \"Baton <baton@example.com>\" }\n" + "allow: [127.0.0.1]\n");
         baton({"apply", examples + "/people.yaml", tmp_ / "drill.yaml", tmp_ / "channels.yaml"});
-        const json created = json::parse(baton({"--json", "token", "create", "ari"}).out,
-                                         nullptr, false);
+        const json created =
+            json::parse(baton({"--json", "token", "create", "ari"}).out, nullptr, false);
         ASSERT_TRUE(created.is_object()) << created;
         token_ = created.value("token", "");
         ASSERT_FALSE(token_.empty());
@@ -180,15 +180,26 @@ protected:
     void start_nodes() {
         for (auto& node : nodes_) {
             RunOptions o;
-            o.args = {"--db", cluster_->url(db_), "serve", "--listen", "127.0.0.1:0", "--quiet",
-                      "--rate-limit", "0", "--poll", "1s", "--delivery-lease", "3s"};
+            o.args = {"--db",
+                      cluster_->url(db_),
+                      "serve",
+                      "--listen",
+                      "127.0.0.1:0",
+                      "--quiet",
+                      "--rate-limit",
+                      "0",
+                      "--poll",
+                      "1s",
+                      "--delivery-lease",
+                      "3s"};
             o.cwd = tmp_.path();
             o.die_with_parent = true;
             auto child = Child::start(baton_binary(), o);
             ASSERT_TRUE(child.has_value());
             node.child.emplace(std::move(*child));
         }
-        static const std::regex listening(R"(^Baton is listening on http://127\.0\.0\.1:([0-9]+) .*$)");
+        static const std::regex listening(
+            R"(^Baton is listening on http://127\.0\.0\.1:([0-9]+) .*$)");
         for (auto& node : nodes_) {
             std::string first;
             const auto deadline = Clock::now() + std::chrono::seconds(60);
@@ -232,8 +243,7 @@ protected:
         HttpRequest req;
         req.method = "POST";
         req.target = "/v1/events";
-        req.headers = {{"Authorization", "Bearer " + token_},
-                       {"Content-Type", "application/json"}};
+        req.headers = {{"Authorization", "Bearer " + token_}, {"Content-Type", "application/json"}};
         req.body = json{{"type", "drill.started"},
                         {"id", id},
                         {"source", event_source},
@@ -269,8 +279,7 @@ protected:
                                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                                 "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                                 "AND backend_type = 'client backend' AND application_name <> '" +
-                                    std::string(admin_application) +
-                                    "' ORDER BY random() LIMIT 1",
+                                    std::string(admin_application) + "' ORDER BY random() LIMIT 1",
                                 &why);
         return rows && !rows->empty() && rows->front().front() == "t";
     }
@@ -352,7 +361,8 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
 
     // --- 1. every event acknowledged, stored once --------------------------------------------
     int not_acknowledged = 0;
-    for (int n = 0; n < events_total; ++n) not_acknowledged += status[static_cast<std::size_t>(n)] != 202;
+    for (int n = 0; n < events_total; ++n)
+        not_acknowledged += status[static_cast<std::size_t>(n)] != 202;
     EXPECT_EQ(not_acknowledged, 0) << node_errors();
     const std::string fault_handoffs =
         "SELECT id FROM handoffs WHERE event_source = '" + std::string(event_source) + "'";
@@ -361,16 +371,18 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
     // within seconds has fired (or after 120 s: the checks below then say what is missing).
     const std::string armed_soon =
         "SELECT count(*) FROM timers WHERE kind <> 'done_due' AND fired_ms IS NULL AND "
-        "cancelled = 0 AND handoff_id IN (" + fault_handoffs + ")";
+        "cancelled = 0 AND handoff_id IN (" +
+        fault_handoffs + ")";
     EXPECT_TRUE(eventually([&] { return scalar(armed_soon) == "0"; }, std::chrono::seconds(120)))
-        << scalar(armed_soon) << " timers still armed\n" << node_errors();
+        << scalar(armed_soon) << " timers still armed\n"
+        << node_errors();
     faults_on = false;
     injector.join();
     const auto timers_fired = Clock::now();
 
-    const auto per_event = query(admin_,
-                                 "SELECT event_id, count(*) FROM handoffs WHERE event_source = '" +
-                                     std::string(event_source) + "' GROUP BY event_id");
+    const auto per_event =
+        query(admin_, "SELECT event_id, count(*) FROM handoffs WHERE event_source = '" +
+                          std::string(event_source) + "' GROUP BY event_id");
     ASSERT_TRUE(per_event.has_value());
     std::map<std::string, int> handoffs_of;
     for (const auto& row : *per_event) handoffs_of[row[0]] = std::stoi(row[1]);
@@ -380,22 +392,23 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
         EXPECT_EQ(handoffs_of[id], 1) << "handoffs of event " << id;
     }
     EXPECT_EQ(handoffs_of.size(), static_cast<std::size_t>(events_total));
-    EXPECT_EQ(scalar("SELECT count(*) FROM events WHERE source = '" + std::string(event_source) +
-                     "'"),
-              std::to_string(events_total));
+    EXPECT_EQ(
+        scalar("SELECT count(*) FROM events WHERE source = '" + std::string(event_source) + "'"),
+        std::to_string(events_total));
 
     // Then no more faults: every message is settled within a few leases.
     const std::string outbox_rows = "FROM outbox WHERE handoff_id IN (" + fault_handoffs + ")";
-    EXPECT_TRUE(eventually([&] { return scalar("SELECT count(*) " + outbox_rows +
-                                               " AND status = 'pending'") == "0"; },
-                           std::chrono::seconds(120)))
+    EXPECT_TRUE(eventually(
+        [&] { return scalar("SELECT count(*) " + outbox_rows + " AND status = 'pending'") == "0"; },
+        std::chrono::seconds(120)))
         << node_errors();
     const auto settled = Clock::now();
 
     // --- 2. each timer on the timeline once -----------------------------------------------
     const auto timers = query(admin_,
                               "SELECT handoff_id, kind, level FROM timers WHERE fired_ms IS NOT "
-                              "NULL AND handoff_id IN (" + fault_handoffs + ")");
+                              "NULL AND handoff_id IN (" +
+                                  fault_handoffs + ")");
     ASSERT_TRUE(timers.has_value());
     std::map<std::string, std::multiset<std::string>> fired;  // handoff -> kind:level
     for (const auto& row : *timers) fired[row[0]].insert(row[1] + ":" + row[2]);
@@ -404,10 +417,10 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
     const auto entries = query(admin_,
                                "SELECT handoff_id, kind, data FROM timeline WHERE kind IN "
                                "('reminded', 'overdue', 'escalated', 'delivered', "
-                               "'delivery_failed') AND handoff_id IN (" + fault_handoffs +
-                                   ") ORDER BY handoff_id, seq");
+                               "'delivery_failed') AND handoff_id IN (" +
+                                   fault_handoffs + ") ORDER BY handoff_id, seq");
     ASSERT_TRUE(entries.has_value());
-    std::map<std::string, std::multiset<std::string>> steps;      // handoff -> kind:level
+    std::map<std::string, std::multiset<std::string>> steps;        // handoff -> kind:level
     std::map<std::string, std::vector<std::string>> delivered_ids;  // outbox id -> delivery ids
     int failed_entries = 0;
     for (const auto& row : *entries) {
@@ -420,8 +433,8 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
         }
         if (row[1] == "delivery_failed") ++failed_entries;
     }
-    const std::multiset<std::string> expected_steps = {"reminded:1", "reminded:2",
-                                                       "overdue:accept", "escalated:1"};
+    const std::multiset<std::string> expected_steps = {"reminded:1", "reminded:2", "overdue:accept",
+                                                       "escalated:1"};
     int wrong_timers = 0, wrong_steps = 0;
     const auto ids = query(admin_, fault_handoffs);
     ASSERT_TRUE(ids.has_value());
@@ -470,8 +483,8 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
         }
         for (const auto& id : seen) {
             if (id != expected && ++wrong_entries <= 5) {
-                ADD_FAILURE() << "outbox row " << row[0] << " delivered as " << id
-                              << ", expected " << expected;
+                ADD_FAILURE() << "outbox row " << row[0] << " delivered as " << id << ", expected "
+                              << expected;
             }
         }
         resent += std::stoi(row[4]) > 1;
@@ -518,15 +531,14 @@ TEST_F(NodesFault, ThreeNodesLoseANodeAndConnectionsAndLoseNothing) {
         return std::chrono::duration<double>(to - from).count();
     };
     std::cout << "nodes fault drill: " << events_total << " events (" << acknowledged_at_kill
-              << " acknowledged when node 1 was killed), " << retries.load()
-              << " client retries, " << duplicates.load() << " answered as duplicates; "
-              << terminated.load() << " backends terminated; " << outbox->size()
-              << " outbox rows, " << resent << " leased more than once, "
-              << webhook_duplicated << " webhooks and " << email_duplicated
-              << " emails received more than once (same id); " << seconds(started, Clock::now())
-              << " s (set-up and stream " << seconds(started, streamed) << " s, timers "
-              << seconds(streamed, timers_fired) << " s, outbox " << seconds(timers_fired, settled)
-              << " s)\n";
+              << " acknowledged when node 1 was killed), " << retries.load() << " client retries, "
+              << duplicates.load() << " answered as duplicates; " << terminated.load()
+              << " backends terminated; " << outbox->size() << " outbox rows, " << resent
+              << " leased more than once, " << webhook_duplicated << " webhooks and "
+              << email_duplicated << " emails received more than once (same id); "
+              << seconds(started, Clock::now()) << " s (set-up and stream "
+              << seconds(started, streamed) << " s, timers " << seconds(streamed, timers_fired)
+              << " s, outbox " << seconds(timers_fired, settled) << " s)\n";
 
     // The nodes that lived stop cleanly on SIGTERM.
     stop_pumping();
