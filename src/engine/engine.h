@@ -304,10 +304,16 @@ private:
     Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,
                                        const core::Handoff& h, const std::string& wanted);
     Result<std::shared_ptr<const core::ChannelsConfig>> channels_in(store::Transaction& tx);
+    // The workspace's link key as `tx` sees it (made when missing and `create`); see the
+    // rules in engine_outbox.cpp. remember_link_key caches it once its transaction has
+    // committed; retry_link_key_race runs a write again when it lost the race to make it.
     Result<std::string> link_key(store::Transaction& tx, bool create);
+    void remember_link_key(const std::string& key);
+    Status retry_link_key_race(const store::TransactionFn& fn);
     Result<std::optional<channels::Notification>> resolve_row(
         store::Transaction& tx, const store::OutboxRecord& row,
-        const std::shared_ptr<const core::ChannelsConfig>& config, TimePoint now);
+        const std::shared_ptr<const core::ChannelsConfig>& config, const std::string& key,
+        TimePoint now);
     // Fires one timer (already marked fired); false when its handoff had moved on.
     Result<bool> fire_one(store::Transaction& tx, const Snapshot& snap,
                           const store::TimerRecord& timer, TimePoint now);
@@ -344,7 +350,8 @@ private:
     std::shared_ptr<const core::Directory> directory_ /* GUARDED_BY(cache_mutex_) */;
     std::string channels_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::ChannelsConfig> channels_ /* GUARDED_BY(cache_mutex_) */;
-    std::string link_key_ /* GUARDED_BY(cache_mutex_) */;  // loaded once, never changes
+    // Loaded once, from a committed transaction, and never changes.
+    std::string link_key_ /* GUARDED_BY(cache_mutex_) */;
     std::string sources_text_ /* GUARDED_BY(cache_mutex_) */;
     std::shared_ptr<const core::SourceList> sources_ /* GUARDED_BY(cache_mutex_) */;
     // Set when a planned ingest found the configuration changed: the next plan refreshes

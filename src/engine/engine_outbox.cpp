@@ -80,6 +80,14 @@ Result<std::shared_ptr<const core::ChannelsConfig>> Engine::channels_config() {
     return out;
 }
 
+// The link key signs one-click links and derives delivery ids, so every node of a workspace
+// must use the same one, for good. Two rules keep it so. It is cached only after the
+// transaction that read or made it has committed (remember_link_key): a transaction sees its
+// own uncommitted key, and caching that, then rolling back (a lost connection), would leave
+// this process signing with a key no other node has. And the first key committed stands: two
+// nodes that both found none (READ COMMITTED, on PostgreSQL) both add a version, so the one
+// whose version is not the first fails with a conflict, rolls back, and its retry reads the
+// first (retry_link_key_race).
 Result<std::string> Engine::link_key(store::Transaction& tx, bool create) {
     {
         std::lock_guard lock(cache_mutex_);
@@ -87,22 +95,34 @@ Result<std::string> Engine::link_key(store::Transaction& tx, bool create) {
     }
     auto doc = tx.current_document(link_key_document);
     if (!doc) return doc.error();
-    std::string key;
-    if (doc->has_value()) {
-        key = (*doc)->text;
-    } else {
-        if (!create) return make_error(ErrorCode::forbidden, "this link is not valid", "token");
-        auto bytes = crypto::random_bytes(32);
-        if (!bytes) return bytes.error();
-        key = crypto::hex_encode(*bytes);
-        auto put = tx.put_document(link_key_document, key, clock_.now());
-        if (!put) return put.error();
-        // Not cached yet: the transaction may still roll back.
-        return key;
+    if (doc->has_value()) return (*doc)->text;
+    if (!create) return make_error(ErrorCode::forbidden, "this link is not valid", "token");
+    auto bytes = crypto::random_bytes(32);
+    if (!bytes) return bytes.error();
+    const std::string key = crypto::hex_encode(*bytes);
+    auto put = tx.put_document(link_key_document, key, clock_.now());
+    if (!put) return put.error();
+    if (*put != 1) {
+        return make_error(ErrorCode::conflict,
+                          "another node made the workspace's link key at the same moment",
+                          link_key_document);
     }
-    std::lock_guard lock(cache_mutex_);
-    link_key_ = key;
     return key;
+}
+
+void Engine::remember_link_key(const std::string& key) {
+    if (key.empty()) return;
+    std::lock_guard lock(cache_mutex_);
+    BATON_ASSERT(link_key_.empty() || link_key_ == key);
+    link_key_ = key;
+}
+
+Status Engine::retry_link_key_race(const store::TransactionFn& fn) {
+    Status st = store_.write(fn);
+    if (!st && st.error().code == ErrorCode::conflict && st.error().field == link_key_document) {
+        st = store_.write(fn);  // reads the key the other node made
+    }
+    return st;
 }
 
 namespace {
@@ -120,13 +140,14 @@ std::string sign_link(const std::string& key, std::int64_t handoff_id, const std
 Result<std::string> Engine::make_link(std::int64_t handoff_id, const std::string& action,
                                       const std::string& handle, TimePoint expires) {
     std::string key;
-    Status st = store_.write([&](store::Transaction& tx) -> Status {
+    Status st = retry_link_key_race([&](store::Transaction& tx) -> Status {
         auto k = link_key(tx, true);
         if (!k) return k.error();
         key = *k;
         return ok_status();
     });
     if (!st) return st.error();
+    remember_link_key(key);
     auto nonce = crypto::random_bytes(12);
     if (!nonce) return nonce.error();
     return sign_link(key, handoff_id, action, handle, expires, crypto::hex_encode(*nonce));
@@ -146,6 +167,7 @@ Result<Engine::LinkUse> Engine::peek_link(const std::string& token) {
         return ok_status();
     });
     if (!st) return st.error();
+    remember_link_key(key);  // read in a read transaction: committed
     const std::string expected = crypto::base64url_encode_unpadded(crypto::hmac_sha256(key, body));
     if (!crypto::constant_time_equal(expected, token.substr(dot + 1))) return forged;
     // base64url without padding → standard base64 for the decoder.
@@ -200,16 +222,15 @@ Result<core::Handoff> Engine::use_link(const std::string& token) {
 
 Result<std::optional<channels::Notification>> Engine::resolve_row(
     store::Transaction& tx, const store::OutboxRecord& row,
-    const std::shared_ptr<const core::ChannelsConfig>& config, TimePoint now) {
+    const std::shared_ptr<const core::ChannelsConfig>& config, const std::string& key,
+    TimePoint now) {
     auto loaded = tx.handoff(row.handoff_id, false);
     if (!loaded) return loaded.error();
     if (!loaded->has_value()) return unresolvable("the handoff is gone");
     channels::Notification n;
     n.outbox_id = row.id;
-    auto key = link_key(tx, true);
-    if (!key) return key.error();
-    // Stable across retries, and not guessable or shared between workspaces.
-    n.delivery_id = "msg_" + crypto::hex_encode(crypto::hmac_sha256(*key, row.dedupe_key)).substr(0, 32);
+    // Stable across retries and nodes, and not guessable or shared between workspaces.
+    n.delivery_id = "msg_" + crypto::hex_encode(crypto::hmac_sha256(key, row.dedupe_key)).substr(0, 32);
     n.channel = row.channel == "notice" ? "email" : row.channel;
     n.target = row.target;
     n.what = row.payload.value("what", "created");
@@ -255,9 +276,9 @@ Result<std::optional<channels::Notification>> Engine::resolve_row(
                       n.handoff.state == core::HandoffState::accepted;
     if (!n.card_url.empty() && open && n.recipient.handle == n.handoff.owner) {
         const std::string base = n.card_url.substr(0, n.card_url.find("/handoffs/"));
-        const std::string sig_accept = sign_link(*key, n.handoff.id, "accept", n.recipient.handle,
+        const std::string sig_accept = sign_link(key, n.handoff.id, "accept", n.recipient.handle,
                                                  now + link_lifetime, row.dedupe_key + ":a");
-        const std::string sig_done = sign_link(*key, n.handoff.id, "done", n.recipient.handle,
+        const std::string sig_done = sign_link(key, n.handoff.id, "done", n.recipient.handle,
                                                now + link_lifetime, row.dedupe_key + ":d");
         if (n.handoff.state == core::HandoffState::waiting) n.accept_url = base + "/l/" + sig_accept;
         n.done_url = base + "/l/" + sig_done;
@@ -268,8 +289,10 @@ Result<std::optional<channels::Notification>> Engine::resolve_row(
 Result<Engine::Lease> Engine::lease_notifications(std::size_t limit, Milliseconds lease) {
     const TimePoint now = clock_.now();
     Lease out;
-    Status st = store_.write([&](store::Transaction& tx) -> Status {
+    std::string key;
+    Status st = retry_link_key_race([&](store::Transaction& tx) -> Status {
         out = Lease{};
+        key.clear();
         auto config = channels_in(tx);
         if (!config) return config.error();
         if (!*config) {
@@ -278,8 +301,13 @@ Result<Engine::Lease> Engine::lease_notifications(std::size_t limit, Millisecond
         }
         auto rows = tx.lease_outbox(now, now + lease, limit);
         if (!rows) return rows.error();
+        if (!rows->empty()) {
+            auto k = link_key(tx, true);
+            if (!k) return k.error();
+            key = *k;
+        }
         for (const store::OutboxRecord& row : *rows) {
-            auto n = resolve_row(tx, row, *config, now);
+            auto n = resolve_row(tx, row, *config, key, now);
             if (n) {
                 out.notifications.push_back(std::move(**n));
                 continue;
@@ -302,6 +330,7 @@ Result<Engine::Lease> Engine::lease_notifications(std::size_t limit, Millisecond
         return ok_status();
     });
     if (!st) return st.error();
+    remember_link_key(key);
     return out;
 }
 

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,6 +76,8 @@ std::optional<Child> Child::start(const std::string& program, const RunOptions& 
     std::vector<char*> argv = pointers(argv_strings);
     std::vector<char*> envp = pointers(env_strings);
     const std::string cwd = options.cwd;
+    const bool die_with_parent = options.die_with_parent;
+    const pid_t parent = getpid();
 
     int in_pipe[2], out_pipe[2], err_pipe[2];
     if (pipe2(in_pipe, O_CLOEXEC) != 0) return std::nullopt;
@@ -101,6 +104,10 @@ std::optional<Child> Child::start(const std::string& program, const RunOptions& 
         dup2(out_pipe[1], STDOUT_FILENO);
         dup2(err_pipe[1], STDERR_FILENO);
         signal(SIGPIPE, SIG_DFL);  // an ignored signal would survive exec
+        if (die_with_parent) {
+            prctl(PR_SET_PDEATHSIG, SIGKILL);
+            if (getppid() != parent) _exit(125);  // the parent died before prctl
+        }
         if (!cwd.empty() && chdir(cwd.c_str()) != 0) {
             const char msg[] = "run_process: chdir failed\n";
             (void)!::write(STDERR_FILENO, msg, sizeof msg - 1);

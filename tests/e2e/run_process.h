@@ -34,6 +34,10 @@ struct RunOptions {
     std::string stdin_text;  // written to the child's stdin, which is then closed
     // A generous limit: past it the child is killed by its pid and the test fails.
     std::chrono::milliseconds timeout{60'000};
+    // Child::start only: the child gets SIGKILL when the thread that started it ends
+    // (PR_SET_PDEATHSIG), so that a server outlives no crashed test. Start such children
+    // from the test's main thread: the signal follows the starting thread, not the process.
+    bool die_with_parent = false;
 };
 
 struct ProcessResult {

@@ -10,6 +10,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "store/sqlite/sqlite_store.h"
 #include "support/fake_clock.h"
@@ -321,6 +322,60 @@ TEST_F(DispatcherTest, ACrashBetweenSendingAndSettlingSendsAgainWithTheSameId) {
     EXPECT_EQ(sent[0].delivery_id, slack_id);
     EXPECT_EQ(sent[0].attempt, 2);
     EXPECT_EQ(outbox(id)[0].status, "delivered");
+}
+
+// A Store whose next write fails after its callback ran, as a lost commit would.
+class CommitFailingStore final : public store::Store {
+public:
+    explicit CommitFailingStore(store::Store& inner) : inner_(inner) {}
+    bool fail_next_write = false;
+    Status write(const store::TransactionFn& fn) override {
+        const bool fail = std::exchange(fail_next_write, false);
+        return inner_.write([&](store::Transaction& tx) -> Status {
+            auto st = fn(tx);
+            if (!st || !fail) return st;
+            return make_error(ErrorCode::unavailable, "injected commit failure");
+        });
+    }
+    Status read(const store::TransactionFn& fn) override { return inner_.read(fn); }
+    Status backup(const std::string& path) override { return inner_.backup(path); }
+    std::string describe() const override { return "failing(" + inner_.describe() + ")"; }
+
+private:
+    store::Store& inner_;
+};
+
+// Regression, found by tests/e2e/nodes_fault_test.cpp: the first lease made the link key
+// and, reading it back for its second row inside the same transaction, cached it; when that
+// transaction then failed to commit, the process went on signing delivery ids and links
+// with a key the store never kept. Another node, or this one after a restart, then sent the
+// same message under another id, and refused the links.
+TEST_F(DispatcherTest, ALinkKeyMadeInALeaseThatFailedToCommitIsNeverUsed) {
+    configure();
+    ready("r1");  // three rows: Slack, the owner's email, the client's email
+    CommitFailingStore failing(*store_);
+    engine::Engine node(failing, clock_);
+    failing.fail_next_write = true;
+    ASSERT_FALSE(node.lease_notifications(10, minutes(10)).ok());
+    auto lease = node.lease_notifications(10, minutes(10));
+    ASSERT_TRUE(lease.ok()) << lease.error().message;
+    ASSERT_EQ(lease->notifications.size(), 3u);
+
+    // Another engine on the store (another node, or a restart) sends the same messages
+    // under the same ids once the lease runs out.
+    clock_.advance(minutes(11));
+    auto again = engine_->lease_notifications(10, minutes(10));
+    ASSERT_TRUE(again.ok()) << again.error().message;
+    ASSERT_EQ(again->notifications.size(), 3u);
+    std::map<std::int64_t, std::string> first_ids;
+    for (const auto& n : lease->notifications) first_ids[n.outbox_id] = n.delivery_id;
+    for (const auto& n : again->notifications) {
+        EXPECT_EQ(n.delivery_id, first_ids[n.outbox_id]) << "outbox row " << n.outbox_id;
+    }
+    // And a link one of them signs is good on the other.
+    auto link = node.make_link(1, "accept", "dana", clock_.now() + hours(1));
+    ASSERT_TRUE(link.ok()) << link.error().message;
+    EXPECT_TRUE(engine_->peek_link(*link).ok());
 }
 
 TEST_F(DispatcherTest, OneClickLinksActOnceAsTheirPersonAndOnlyUntilTheyExpire) {

@@ -3,10 +3,13 @@
 // own — migrations and a newer schema refused, the password kept out of describe(), two
 // nodes leasing the outbox and firing timers at once, a killed backend, changes heard
 // across nodes (LISTEN/NOTIFY), and the engine running on it.
+#include <libpq-fe.h>
+
 #include <condition_variable>
 #include <functional>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "engine/engine.h"
 #include "store/postgres/postgres_store.h"
@@ -555,6 +558,60 @@ remind: [30m]
 checkpoint:
   - slack: "#ops"
 )";
+
+// Regression, found by tests/e2e/nodes_fault_test.cpp: two nodes that both found no link key
+// both made one, and each signed delivery ids and links with its own; the same message then
+// went out under two ids, and a link made on one node was refused on the other. Here both
+// nodes find none and wait on the lock a new document version takes (held by the test), so
+// they make their keys at the same moment, every time.
+TEST_F(PostgresStoreTest, TwoNodesMakingTheLinkKeyAtOnceAgreeOnOne) {
+    auto store_a = open_or_fail();
+    auto store_b = open_or_fail();
+    ASSERT_NE(store_a, nullptr);
+    ASSERT_NE(store_b, nullptr);
+    baton::testing::FakeClock clock(*parse_rfc3339("2026-11-23T10:00:00Z"));
+    engine::Engine node_a(*store_a, clock);
+    engine::Engine node_b(*store_b, clock);
+
+    PGconn* holder = PQconnectdb(cluster_->conninfo(db_).c_str());
+    ASSERT_EQ(PQstatus(holder), CONNECTION_OK) << PQerrorMessage(holder);
+    const auto exec = [&](const char* sql) {
+        PGresult* r = PQexec(holder, sql);
+        const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+        PQclear(r);
+        return ok;
+    };
+    ASSERT_TRUE(exec("BEGIN"));
+    ASSERT_TRUE(exec("SELECT value FROM meta WHERE name = 'config_version' FOR UPDATE"));
+    const TimePoint expires = clock.now() + std::chrono::hours(1);
+    auto link_a = std::async(std::launch::async,
+                             [&] { return node_a.make_link(1, "accept", "dana", expires); });
+    auto link_b = std::async(std::launch::async,
+                             [&] { return node_b.make_link(1, "done", "dana", expires); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    std::string waiting;
+    while (std::chrono::steady_clock::now() < deadline) {
+        waiting = sql("SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() "
+                      "AND wait_event_type = 'Lock'");
+        if (waiting == "2") break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    EXPECT_EQ(waiting, "2") << "both nodes wait to add the key";
+    ASSERT_TRUE(exec("COMMIT"));
+    PQfinish(holder);
+
+    auto a = link_a.get();
+    auto b = link_b.get();
+    ASSERT_TRUE(a.ok()) << a.error().message;
+    ASSERT_TRUE(b.ok()) << b.error().message;
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM documents WHERE kind = 'secret:links'"), "1");
+    for (engine::Engine* node : {&node_a, &node_b}) {
+        for (const std::string& link : {*a, *b}) {
+            auto peeked = node->peek_link(link);
+            EXPECT_TRUE(peeked.ok()) << (peeked.ok() ? "" : peeked.error().message);
+        }
+    }
+}
 
 TEST_F(PostgresStoreTest, TheEngineRunsOnIt) {
     auto store = open_or_fail();

@@ -59,6 +59,7 @@ class Receiver {
         log_ = dir_ / "requests.jsonl";
         RunOptions options;
         options.args = {support_dir() + "receiver.py", log_};
+        options.die_with_parent = true;
         if (auto started = Child::start(python3(), options)) {
             child_.emplace(std::move(*started));
         } else {
@@ -106,6 +107,7 @@ class SmtpServer {
                         "-c",
                         "aiosmtpd.handlers.Mailbox",
                         maildir()};
+        options.die_with_parent = true;
         if (auto started = Child::start(python3(), options)) {
             child_.emplace(std::move(*started));
         }
