@@ -82,10 +82,13 @@ TEST_F(PostgresCli, StoreErrorsAreOneLineWithoutThePassword) {
     EXPECT_EQ(refused.err.find(cluster_->password()), std::string::npos) << refused.err;
     EXPECT_EQ(refused.out.find(cluster_->password()), std::string::npos) << refused.out;
 
-    const auto backup = baton({"--db", cluster_->url(db_), "backup", tmp_.path() + "/copy.db"});
-    EXPECT_EQ(backup.exit_code, exit_unavailable) << describe(backup);
-    EXPECT_NE(backup.err.find("pg_dump"), std::string::npos) << backup.err;
+    // A backup onto an existing file: refused as invalid, and still no password.
+    write_text(tmp_ / "taken.db", "x");
+    const auto backup = baton({"--db", cluster_->url(db_), "backup", tmp_ / "taken.db"});
+    EXPECT_EQ(backup.exit_code, 3) << describe(backup);
+    EXPECT_NE(backup.err.find("already exists"), std::string::npos) << backup.err;
     EXPECT_EQ(backup.err.find(cluster_->password()), std::string::npos) << backup.err;
+    EXPECT_EQ(read_text(tmp_ / "taken.db"), "x");
 }
 
 }  // namespace
