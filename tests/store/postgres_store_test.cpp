@@ -548,6 +548,43 @@ TEST_F(PostgresStoreTest, BackupIsASqliteFileWithEveryRowAndRefusesAnExistingPat
     EXPECT_EQ(nowhere.error().message.find(cluster_->password()), std::string::npos);
 }
 
+// An import takes every table's lock before it checks that they are empty; a writer that
+// holds one makes it wait at most its lock timeout (10 s), then fail as unavailable.
+TEST_F(PostgresStoreTest, AnImportWaitsForAWriterOnlySoLong) {
+    auto source = open_or_fail();
+    ASSERT_NE(source, nullptr);
+    ASSERT_OK(populate_every_table(*source));
+    std::string why;
+    const std::string target_db = cluster_->create_database(why);
+    ASSERT_FALSE(target_db.empty()) << why;
+    auto opened = open_postgres({.url = cluster_->url(target_db)});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    auto target = std::move(opened).value();
+    std::promise<void> release;
+    std::promise<void> holding;
+    auto writer = std::async(std::launch::async, [&] {
+        return target->write([&](Transaction& tx) -> Status {
+            auto e = tx.insert_event(make_event("in-flight"), at(0));
+            if (!e) return e.error();
+            holding.set_value();
+            release.get_future().wait();
+            return make_error(ErrorCode::conflict, "rolled back on purpose");
+        });
+    });
+    holding.get_future().wait();
+    const auto started = std::chrono::steady_clock::now();
+    auto imported = source->copy_into(*target);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    release.set_value();
+    EXPECT_FALSE(writer.get().ok());
+    ASSERT_FALSE(imported.ok());
+    EXPECT_EQ(imported.error().code, ErrorCode::unavailable) << imported.error().message;
+    EXPECT_GE(waited, std::chrono::seconds(9));
+    EXPECT_LT(waited, std::chrono::seconds(30));
+    // With the writer gone, the same copy goes in.
+    ASSERT_OK(source->copy_into(*target));
+}
+
 // --- the engine on PostgreSQL
 
 const char* kPeople = R"(

@@ -1874,4 +1874,24 @@ TEST_P(StoreContract, AnImportThatFailsKeepsNothing) {
     ASSERT_OK(source->copy_into(*store_));
 }
 
+// More rows than one fetch or one insert batch of any store takes (PostgreSQL: 100), with
+// a remainder, so that every batch boundary is crossed.
+TEST_P(StoreContract, ACopyOfManyRowsCrossesEveryBatchBoundary) {
+    ASSERT_OK(store_->write([](Transaction& tx) -> Status {
+        for (int i = 0; i < 257; ++i) {
+            auto e = tx.insert_event(make_event("bulk-" + std::to_string(i)), at(i));
+            if (!e) return e.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(source, export_of(*store_));
+    ASSERT_EQ(source.rows.at("events").size(), 257u);
+    TempDir target_dir;
+    ASSIGN_OR_FAIL(target, GetParam().open(target_dir.path()));
+    ASSIGN_OR_FAIL(summary, store_->copy_into(*target));
+    EXPECT_EQ(summary.rows_of("events"), 257);
+    ASSIGN_OR_FAIL(copied, export_of(*target));
+    expect_same_rows(copied, source);
+}
+
 }  // namespace baton::store::testing
