@@ -322,6 +322,17 @@ TEST_F(PostgresMigrate, SqliteToPostgresAndBackAnswersTheSame) {
     ASSERT_EQ(returned.exit_code, exit_ok) << describe(returned);
     EXPECT_EQ(answers({"--db", back}), expected);
 
+    // And SQLite to SQLite, with the rows per table as JSON.
+    const std::string again_file = "sqlite:" + tmp_ / "again.db";
+    const json copied = read_json({}, {"migrate", "--from", back, "--to", again_file});
+    EXPECT_EQ(copied.value("from", ""), back) << copied.dump();
+    EXPECT_EQ(copied.value("to", ""), again_file) << copied.dump();
+    ASSERT_TRUE(copied.contains("rows")) << copied.dump();
+    EXPECT_EQ(copied["rows"].value("handoffs", -1),
+              static_cast<int>(expected["list"].size())) << copied.dump();
+    EXPECT_EQ(copied["rows"].size(), 14u) << copied.dump();
+    EXPECT_EQ(answers({"--db", again_file}), expected);
+
     // Work goes on on the copy: the next handoff's id follows the copied ones.
     const std::int64_t max_id = expected["list"].back().at("id").get<std::int64_t>();
     const json next = read_json({"--db", pg},
