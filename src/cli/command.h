@@ -125,6 +125,7 @@ CommandSpec relay_command();
 CommandSpec report_command();
 CommandSpec events_command();
 CommandSpec backup_command();
+CommandSpec migrate_command();
 CommandSpec version_command();
 CommandSpec token_command();
 CommandSpec passwd_command();

@@ -245,6 +245,12 @@ public:
     // A consistent copy of the whole store into `path`.
     Status backup(const std::string& path) override { return store_.backup(path); }
     std::string describe_store() const override { return store_.describe(); }
+    // Copies this engine's whole store, every table as it is (ids, history, counters), into
+    // `target`'s, which must be empty: one snapshot of this store, one transaction on the
+    // target (`baton migrate`). Answers the rows copied per table.
+    Result<store::CopySummary> copy_store_into(Engine& target) {
+        return store_.copy_into(target.store_);
+    }
 
     TimePoint now() const override { return clock_.now(); }
 

@@ -20,6 +20,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <variant>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -298,6 +300,41 @@ public:
 
 using TransactionFn = std::function<Status(Transaction&)>;
 
+// A table-level copy of a whole store, for `baton migrate` (any store into an empty one)
+// and for the backup of a PostgreSQL store (into a new SQLite file). The rows travel as
+// plain values: every column of both schemas is an integer or text (times are unix
+// milliseconds, flags 0/1, JSON its text), so a value is null, a 64-bit integer or text.
+using CopyValue = std::variant<std::monostate, std::int64_t, std::string>;
+
+// Receives a store's rows from Store::export_rows, in this order: begin() once, then for
+// each table (see store/copy.h for the tables and their order: a table's parents come
+// before it) table() and that table's rows in primary-key order, then end() once. Any
+// error it returns stops the export, which returns that error.
+class RowSink {
+public:
+    virtual ~RowSink() = default;
+    // The schema version the rows are in: the source database's own.
+    virtual Status begin(int schema_version) = 0;
+    virtual Status table(const std::string& name, const std::vector<std::string>& columns) = 0;
+    // One row: its values in the order of the columns given to table().
+    virtual Status row(const std::vector<CopyValue>& values) = 0;
+    virtual Status end() = 0;
+};
+
+// Feeds a RowSink (typically another store's export_rows); see Store::import_rows.
+using RowProducer = std::function<Status(RowSink&)>;
+
+// What an import copied: rows per table, in the order the tables came.
+struct CopySummary {
+    std::vector<std::pair<std::string, std::int64_t>> rows;
+    std::int64_t rows_of(const std::string& table) const {
+        for (const auto& [name, count] : rows) {
+            if (name == table) return count;
+        }
+        return 0;
+    }
+};
+
 // Hears handoff changes committed by other processes (other nodes on one database) as they
 // happen; see Store::listen_for_changes. Destroying it stops it (and waits for its thread).
 class ChangeListener {
@@ -321,8 +358,30 @@ public:
     }
     // A consistent read-only snapshot; write methods called inside fail with internal.
     virtual Status read(const TransactionFn& fn) = 0;
-    // A consistent copy of the whole store into `path` (which must not exist).
+    // A consistent copy of the whole store into `path` (which must not exist): a SQLite
+    // file, whichever the store, that `--db sqlite:PATH` opens as it is.
     virtual Status backup(const std::string& path) = 0;
+    // Hands every row of every table to `sink`, all read in one consistent snapshot (as
+    // read() sees it), while writers carry on. The default refuses: a store that cannot be
+    // copied says so.
+    virtual Status export_rows(RowSink& sink) {
+        (void)sink;
+        return make_error(ErrorCode::unavailable, describe() + " cannot export its rows");
+    }
+    // Fills this store, which must be empty (freshly created and migrated: no rows in any
+    // table; conflict naming the store and a table otherwise), with the rows `produce` hands
+    // to the sink it is given, as they are: the same ids, history and counters. All in one
+    // transaction: if anything fails (the producer, a row, a schema version other than this
+    // store's), nothing is kept. Afterwards new ids continue past the copied ones.
+    virtual Result<CopySummary> import_rows(const RowProducer& produce) {
+        (void)produce;
+        return make_error(ErrorCode::unavailable, describe() + " cannot import rows");
+    }
+    // Copies this whole store into `target` (which must be empty): one consistent snapshot
+    // of this one, one transaction on the target.
+    Result<CopySummary> copy_into(Store& target) {
+        return target.import_rows([this](RowSink& sink) { return export_rows(sink); });
+    }
     // "sqlite:/path/baton.db": for messages, never containing a secret.
     virtual std::string describe() const = 0;
     // How many write callbacks are queued for the next commit (group commit), for /metrics.

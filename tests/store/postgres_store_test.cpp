@@ -2,7 +2,7 @@
 // the Store contract, unchanged, on a fresh database per test; then what is PostgreSQL's
 // own — migrations and a newer schema refused, the password kept out of describe(), two
 // nodes leasing the outbox and firing timers at once, a killed backend, changes heard
-// across nodes (LISTEN/NOTIFY), and the engine running on it.
+// across nodes (LISTEN/NOTIFY), a backup (a SQLite file), and the engine running on it.
 #include <libpq-fe.h>
 
 #include <condition_variable>
@@ -13,6 +13,7 @@
 
 #include "engine/engine.h"
 #include "store/postgres/postgres_store.h"
+#include "store/sqlite/sqlite_store.h"
 #include "store/store_contract.h"
 #include "support/fake_clock.h"
 #include "support/pg_cluster.h"
@@ -520,15 +521,71 @@ TEST_F(PostgresStoreTest, ACallbackThatIgnoresAFailedStatementKeepsNothing) {
     EXPECT_EQ(sql("SELECT COUNT(*) FROM events"), "0");
 }
 
-TEST_F(PostgresStoreTest, BackupSaysToUsePgDump) {
+// A backup of PostgreSQL is a SQLite file holding every row, which the SQLite store opens
+// as it is (docs/operations.md).
+TEST_F(PostgresStoreTest, BackupIsASqliteFileWithEveryRowAndRefusesAnExistingPath) {
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
-    Status s = store->backup("/tmp/never-written.db");
-    ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.error().code, ErrorCode::unavailable);
-    EXPECT_NE(s.error().message.find("pg_dump"), std::string::npos);
-    EXPECT_EQ(s.error().message.find(cluster_->password()), std::string::npos);
-    EXPECT_FALSE(std::filesystem::exists("/tmp/never-written.db"));
+    ASSERT_OK(populate_every_table(*store));
+    TempDir dir;
+    const std::string path = (dir.path() / "backup.db").string();
+    ASSERT_OK(store->backup(path));
+    // One file: the SQLite store folded its write-ahead log in when it closed.
+    EXPECT_FALSE(std::filesystem::exists(path + "-wal"));
+    ASSIGN_OR_FAIL(source, export_of(*store));
+    {
+        auto copy = open_sqlite({.path = path, .create_if_missing = false});
+        ASSERT_TRUE(copy.ok()) << copy.error().message;
+        ASSIGN_OR_FAIL(copied, export_of(**copy));
+        expect_same_rows(copied, source);
+    }
+    const auto size = std::filesystem::file_size(path);
+    Status again = store->backup(path);
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::invalid_argument);
+    EXPECT_NE(again.error().message.find("already exists"), std::string::npos);
+    EXPECT_EQ(std::filesystem::file_size(path), size);
+    Status nowhere = store->backup((dir.path() / "no-such-dir" / "b.db").string());
+    ASSERT_FALSE(nowhere.ok());
+    EXPECT_EQ(nowhere.error().code, ErrorCode::unavailable);
+    EXPECT_EQ(nowhere.error().message.find(cluster_->password()), std::string::npos);
+}
+
+// An import takes every table's lock before it checks that they are empty; a writer that
+// holds one makes it wait at most its lock timeout (10 s), then fail as unavailable.
+TEST_F(PostgresStoreTest, AnImportWaitsForAWriterOnlySoLong) {
+    auto source = open_or_fail();
+    ASSERT_NE(source, nullptr);
+    ASSERT_OK(populate_every_table(*source));
+    std::string why;
+    const std::string target_db = cluster_->create_database(why);
+    ASSERT_FALSE(target_db.empty()) << why;
+    auto opened = open_postgres({.url = cluster_->url(target_db)});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    auto target = std::move(opened).value();
+    std::promise<void> release;
+    std::promise<void> holding;
+    auto writer = std::async(std::launch::async, [&] {
+        return target->write([&](Transaction& tx) -> Status {
+            auto e = tx.insert_event(make_event("in-flight"), at(0));
+            if (!e) return e.error();
+            holding.set_value();
+            release.get_future().wait();
+            return make_error(ErrorCode::conflict, "rolled back on purpose");
+        });
+    });
+    holding.get_future().wait();
+    const auto started = std::chrono::steady_clock::now();
+    auto imported = source->copy_into(*target);
+    const auto waited = std::chrono::steady_clock::now() - started;
+    release.set_value();
+    EXPECT_FALSE(writer.get().ok());
+    ASSERT_FALSE(imported.ok());
+    EXPECT_EQ(imported.error().code, ErrorCode::unavailable) << imported.error().message;
+    EXPECT_GE(waited, std::chrono::seconds(9));
+    EXPECT_LT(waited, std::chrono::seconds(30));
+    // With the writer gone, the same copy goes in.
+    ASSERT_OK(source->copy_into(*target));
 }
 
 // --- the engine on PostgreSQL

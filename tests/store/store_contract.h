@@ -24,9 +24,11 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "core/limits.h"
+#include "store/copy_rows.h"
 #include "store/store.h"
 
 namespace baton::store::testing {
@@ -1665,6 +1667,289 @@ TEST_P(StoreContract, SessionsAreUniqueDeletedOnceAndExpireInBatches) {
     EXPECT_EQ(second, 1);
     ASSIGN_OR_FAIL(live, in_read([](Transaction& tx) { return tx.session_by_hash("s3"); }));
     EXPECT_TRUE(live.has_value());
+}
+
+// --- copying a whole store (export_rows, import_rows, copy_into) ---------------------------
+
+// Puts rows in every table through the Transaction methods, with ids past 1, counters
+// away from zero, a revoked token, a fired and a cancelled timer, a settled delivery.
+inline Status populate_every_table(Store& store) {
+    return store.write([](Transaction& tx) -> Status {
+        for (const char* id : {"deal-1", "deal-2", "form-9"}) {
+            auto e = tx.insert_event(make_event(id), at(10));
+            if (!e) return e.error();
+        }
+        if (auto s = tx.set_event_handoffs("crm", "deal-1", 2); !s) return s;
+        for (const char* yaml : {"id: sold\n", "id: sold\ntitle: Sold\n"}) {
+            auto v = tx.put_playbook("sold", yaml, "playbooks/sold.yaml", at(20));
+            if (!v) return v.error();
+        }
+        auto doc = tx.put_document("people", "people: []\n", at(30));
+        if (!doc) return doc.error();
+        auto first = tx.insert_handoff(full_handoff());
+        if (!first) return first.error();
+        auto second = tx.insert_handoff(bare_handoff("bo", "Zed"));
+        if (!second) return second.error();
+        auto loaded = tx.handoff(*second, false);
+        if (!loaded) return loaded.error();
+        core::Handoff changed = **loaded;
+        changed.state = core::HandoffState::accepted;
+        changed.accepted_at = at(40);
+        if (auto s = tx.update_handoff(changed); !s) return s;
+        if (auto s = tx.append_timeline(*second, {core::TimelineEntry{at(40), "bo", "accepted",
+                                                                     "Bo accepted.", {}}});
+            !s) {
+            return s;
+        }
+        if (auto s = tx.insert_timers({{0, *first, TimerKind::remind, 0, at(50), std::nullopt,
+                                        false, "ana"},
+                                       {0, *first, TimerKind::escalate, 1, at(60), std::nullopt,
+                                        false, "lead"},
+                                       {0, *second, TimerKind::remind, 0, at(70), std::nullopt,
+                                        false, "bo"}});
+            !s) {
+            return s;
+        }
+        auto timers = tx.timers_of(*first);
+        if (!timers) return timers.error();
+        auto fired = tx.fire_timer(timers->at(0).id, at(55));
+        if (!fired) return fired.error();
+        if (auto s = tx.cancel_timers(*first, {timers->at(1).id}); !s) return s;
+        OutboxRecord out;
+        out.handoff_id = *first;
+        out.channel = "slack";
+        out.target = "#ops";
+        out.dedupe_key = "h1-slack";
+        out.payload = {{"text", "Handed over — ✓"}};
+        out.next_attempt_at = at(0);
+        out.created_at = at(0);
+        OutboxRecord mail = out;
+        mail.channel = "email";
+        mail.target = "ana@example.com";
+        mail.dedupe_key = "h1-email";
+        if (auto s = tx.insert_outbox({out, mail}); !s) return s;
+        auto leased = tx.lease_outbox(at(80), at(90), 1);
+        if (!leased) return leased.error();
+        if (leased->size() != 1) return make_error(ErrorCode::internal, "nothing leased");
+        if (auto s = tx.settle_outbox(leased->front().id, "delivered", at(85), "", at(85)); !s) {
+            return s;
+        }
+        for (int i = 0; i < 3; ++i) {
+            auto n = tx.next_assignment("ops");
+            if (!n) return n.error();
+        }
+        auto token = tx.insert_token(make_token("hash-a"));
+        if (!token) return token.error();
+        auto other = tx.insert_token(make_token("hash-b", "bo"));
+        if (!other) return other.error();
+        if (auto s = tx.revoke_token(*token, at(95)); !s) return s;
+        if (auto s = tx.put_idempotency(make_idempotency(std::to_string(*other), "k-1")); !s) {
+            return s;
+        }
+        if (auto s = tx.put_password("ana", "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", at(96));
+            !s) {
+            return s;
+        }
+        return tx.insert_session({"session-hash", "ana", at(97), at(3'600'000)});
+    });
+}
+
+TEST_P(StoreContract, ACopyHoldsEveryRowOfEveryTableAndNewIdsFollowTheCopiedOnes) {
+    ASSERT_OK(populate_every_table(*store_));
+    ASSIGN_OR_FAIL(source, export_of(*store_));
+    // The population reaches every table, so that a table the copy dropped would show.
+    for (const auto& [table, rows] : source.rows) {
+        EXPECT_FALSE(rows.empty()) << table << " has no rows to copy";
+    }
+    TempDir target_dir;
+    ASSIGN_OR_FAIL(target, GetParam().open(target_dir.path()));
+    ASSIGN_OR_FAIL(summary, store_->copy_into(*target));
+    EXPECT_EQ(summary.rows.size(), source.tables.size());
+    EXPECT_EQ(summary.rows_of("handoffs"), 2);
+    EXPECT_EQ(summary.rows_of("timeline"), 3);
+    ASSIGN_OR_FAIL(copied, export_of(*target));
+    expect_same_rows(copied, source);
+
+    // The counters came along: what the engine reads of them is the same.
+    auto counters = [](Store& s) {
+        std::vector<std::int64_t> out;
+        Status st = s.read([&](Transaction& tx) -> Status {
+            for (auto r : {tx.config_version(), tx.last_change_seq()}) {
+                if (!r) return r.error();
+                out.push_back(*r);
+            }
+            return ok_status();
+        });
+        EXPECT_TRUE(st.ok()) << st.error().message;
+        return out;
+    };
+    EXPECT_EQ(counters(*target), counters(*store_));
+    ASSIGN_OR_FAIL(assigned, [&] {
+        std::int64_t n = 0;
+        Status st = target->write([&](Transaction& tx) -> Status {
+            auto r = tx.next_assignment("ops");
+            if (!r) return r.error();
+            n = *r;
+            return ok_status();
+        });
+        return st ? Result<std::int64_t>(n) : Result<std::int64_t>(st.error());
+    }());
+    EXPECT_EQ(assigned, 3);  // the fourth assignment of the team, as on the source
+
+    // New rows get ids past the copied ones, with no unique key broken.
+    std::int64_t handoff_id = 0;
+    std::int64_t token_id = 0;
+    std::int64_t event_seq = 0;
+    std::vector<TimerRecord> timers;
+    std::vector<OutboxRecord> outbox;
+    ASSERT_OK(target->write([&](Transaction& tx) -> Status {
+        auto h = tx.insert_handoff(bare_handoff("cy", "New"));
+        if (!h) return h.error();
+        handoff_id = *h;
+        auto e = tx.insert_event(make_event("after-copy"), at(100));
+        if (!e) return e.error();
+        auto stored = tx.event("crm", "after-copy");
+        if (!stored) return stored.error();
+        event_seq = (*stored)->seq;
+        auto t = tx.insert_token(make_token("hash-c"));
+        if (!t) return t.error();
+        token_id = *t;
+        if (auto s = tx.insert_timers({{0, *h, TimerKind::remind, 0, at(200), std::nullopt,
+                                        false, "cy"}});
+            !s) {
+            return s;
+        }
+        OutboxRecord o;
+        o.handoff_id = *h;
+        o.channel = "slack";
+        o.target = "#ops";
+        o.dedupe_key = "new-slack";
+        o.next_attempt_at = at(0);
+        o.created_at = at(0);
+        if (auto s = tx.insert_outbox({o}); !s) return s;
+        auto ts = tx.timers_of(*h);
+        if (!ts) return ts.error();
+        timers = *ts;
+        auto os = tx.outbox_of(*h);
+        if (!os) return os.error();
+        outbox = *os;
+        return ok_status();
+    }));
+    EXPECT_EQ(handoff_id, 3);
+    EXPECT_EQ(event_seq, 4);
+    EXPECT_EQ(token_id, 3);
+    ASSERT_EQ(timers.size(), 1u);
+    EXPECT_EQ(timers[0].id, 4);
+    ASSERT_EQ(outbox.size(), 1u);
+    EXPECT_EQ(outbox[0].id, 3);
+}
+
+TEST_P(StoreContract, ACopyIntoAStoreThatHoldsRowsIsRefusedAndChangesNothing) {
+    ASSERT_OK(populate_every_table(*store_));
+    TempDir target_dir;
+    ASSIGN_OR_FAIL(target, GetParam().open(target_dir.path()));
+    ASSERT_OK(target->write([](Transaction& tx) -> Status {
+        auto r = tx.put_password("someone", "hash", at(0));
+        return r;
+    }));
+    ASSIGN_OR_FAIL(before, export_of(*target));
+    auto copied = store_->copy_into(*target);
+    ASSERT_FALSE(copied.ok());
+    EXPECT_EQ(copied.error().code, ErrorCode::conflict);
+    EXPECT_NE(copied.error().message.find(target->describe() + " is not empty"), std::string::npos)
+        << copied.error().message;
+    EXPECT_NE(copied.error().message.find("passwords"), std::string::npos)
+        << copied.error().message;
+    EXPECT_EQ(copied.error().message.find('\n'), std::string::npos);
+    ASSIGN_OR_FAIL(after, export_of(*target));
+    expect_same_rows(after, before);
+}
+
+// The import checks what it is given and keeps nothing of a copy that fails midway.
+TEST_P(StoreContract, AnImportThatFailsKeepsNothing) {
+    ASSIGN_OR_FAIL(empty, export_of(*store_));
+    const int version = empty.schema_version;
+    EXPECT_GT(version, 0);
+    const std::vector<std::string> event_columns = empty.columns.at("events");
+    const std::vector<CopyValue> event_row = {
+        std::int64_t{7}, std::string("crm"), std::string("d-7"), std::string("deal.won"),
+        std::monostate{}, std::int64_t{1}, std::string("{}"), std::int64_t{1}, std::int64_t{0}};
+    struct Case {
+        std::string name;
+        RowProducer produce;
+        ErrorCode code;
+        std::string message;
+    };
+    const std::vector<Case> cases = {
+        {"producer fails midway",
+         [&](RowSink& sink) -> Status {
+             if (auto s = sink.begin(version); !s) return s;
+             if (auto s = sink.table("events", event_columns); !s) return s;
+             if (auto s = sink.row(event_row); !s) return s;
+             return make_error(ErrorCode::unavailable, "the source went away");
+         },
+         ErrorCode::unavailable, "the source went away"},
+        {"another schema version",
+         [&](RowSink& sink) -> Status { return sink.begin(version + 1); },
+         ErrorCode::invalid_argument, "schema version " + std::to_string(version + 1)},
+        {"a table missing",
+         [&](RowSink& sink) -> Status {
+             if (auto s = sink.begin(version); !s) return s;
+             if (auto s = sink.table("handoffs", empty.columns.at("handoffs")); !s) return s;
+             return sink.end();
+         },
+         ErrorCode::invalid_argument, "table events is missing"},
+        {"a row of the wrong width",
+         [&](RowSink& sink) -> Status {
+             if (auto s = sink.begin(version); !s) return s;
+             if (auto s = sink.table("events", event_columns); !s) return s;
+             if (auto s = sink.row(event_row); !s) return s;
+             return sink.row({std::int64_t{8}});
+         },
+         ErrorCode::invalid_argument, "1 values for 9 columns"},
+        {"no end",
+         [&](RowSink& sink) -> Status {
+             if (auto s = sink.begin(version); !s) return s;
+             if (auto s = sink.table("events", event_columns); !s) return s;
+             return sink.row(event_row);
+         },
+         ErrorCode::internal, "end()"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.name);
+        auto imported = store_->import_rows(c.produce);
+        ASSERT_FALSE(imported.ok());
+        EXPECT_EQ(imported.error().code, c.code) << imported.error().message;
+        EXPECT_NE(imported.error().message.find(c.message), std::string::npos)
+            << imported.error().message;
+        ASSIGN_OR_FAIL(after, export_of(*store_));
+        EXPECT_TRUE(after.rows.at("events").empty());
+    }
+    // Still empty, so a whole copy goes in.
+    TempDir source_dir;
+    ASSIGN_OR_FAIL(source, GetParam().open(source_dir.path()));
+    ASSERT_OK(populate_every_table(*source));
+    ASSERT_OK(source->copy_into(*store_));
+}
+
+// More rows than one fetch or one insert batch of any store takes (PostgreSQL: 100), with
+// a remainder, so that every batch boundary is crossed.
+TEST_P(StoreContract, ACopyOfManyRowsCrossesEveryBatchBoundary) {
+    ASSERT_OK(store_->write([](Transaction& tx) -> Status {
+        for (int i = 0; i < 257; ++i) {
+            auto e = tx.insert_event(make_event("bulk-" + std::to_string(i)), at(i));
+            if (!e) return e.error();
+        }
+        return ok_status();
+    }));
+    ASSIGN_OR_FAIL(source, export_of(*store_));
+    ASSERT_EQ(source.rows.at("events").size(), 257u);
+    TempDir target_dir;
+    ASSIGN_OR_FAIL(target, GetParam().open(target_dir.path()));
+    ASSIGN_OR_FAIL(summary, store_->copy_into(*target));
+    EXPECT_EQ(summary.rows_of("events"), 257);
+    ASSIGN_OR_FAIL(copied, export_of(*target));
+    expect_same_rows(copied, source);
 }
 
 }  // namespace baton::store::testing

@@ -35,12 +35,15 @@
 #include <cstdio>
 #include <cstring>
 #include <condition_variable>
+#include <filesystem>
 #include <mutex>
 #include <set>
 #include <thread>
 #include <unordered_map>
 
 #include "core/limits.h"
+#include "store/copy.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace baton::store {
 namespace {
@@ -310,6 +313,13 @@ public:
     Status exec(const std::string& sql) {
         PgResult result(PQexec(conn_.get(), sql.c_str()));
         return check(result, sql);
+    }
+
+    // The same, answering the rows (a FETCH from a cursor).
+    Result<PgResult> exec_rows(const std::string& sql) {
+        PgResult result(PQexec(conn_.get(), sql.c_str()));
+        if (auto s = check(result, sql); !s) return s.error();
+        return result;
     }
 
     // Runs one statement with parameters, preparing it on first use on this connection.
@@ -2066,6 +2076,8 @@ public:
     Status write(const TransactionFn& fn) override;
     Status read(const TransactionFn& fn) override;
     Status backup(const std::string& path) override;
+    Status export_rows(RowSink& sink) override;
+    Result<CopySummary> import_rows(const RowProducer& produce) override;
     std::string describe() const override { return describe_; }
     std::unique_ptr<ChangeListener> listen_for_changes(std::function<void()> on_change) override {
         return std::make_unique<PgChangeListener>(options_, describe_, std::move(on_change));
@@ -2173,14 +2185,311 @@ Status PostgresStore::read(const TransactionFn& fn) {
     }
 }
 
-// Not built in yet: a consistent copy of a PostgreSQL database is pg_dump's job, which
-// takes one snapshot for the whole dump, and restores into any server with pg_restore.
+// ---------------------------------------------------------------------------------------
+// Table-level copy (store/copy.h)
+
+// How many rows an export fetches from its cursor at a time: a bound on the memory one
+// fetch takes (an event is at most limits::event_bytes_max).
+constexpr int copy_fetch_rows = 100;
+// How many rows an import sends in one INSERT: fewer round trips than one a row, within
+// PostgreSQL's 65,535 parameters per statement for the widest table.
+constexpr std::size_t copy_insert_rows = 100;
+constexpr std::size_t copy_columns_max = 32;  // handoffs, the widest table, has 23
+static_assert(copy_insert_rows * copy_columns_max <= 65'535,
+              "a batch of the widest rows would have too many parameters");
+// How long an import waits for the target's tables (another writer, another import) before
+// giving up with unavailable.
+constexpr const char* copy_lock_timeout = "10s";
+
+// Every "table.column" of the database (but schema_migrations), for copy::check_catalogue.
+Result<std::vector<std::string>> catalogue(Connection& c) {
+    auto r = c.run(
+        "SELECT table_name::text || '.' || column_name::text FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name <> 'schema_migrations'",
+        {});
+    if (!r) return r.error();
+    return collect<std::string>(*r, "information_schema.columns", [](Row& row) {
+        std::string name = row.text();
+        if (auto s = row.finish(); !s) return Result<std::string>(s.error());
+        return Result<std::string>(std::move(name));
+    });
+}
+
+// One value of a fetched row, checked against the column's type.
+Result<CopyValue> copy_value(const PGresult* result, int row, int col, const copy::Table& table) {
+    if (PQgetisnull(result, row, col)) return CopyValue(std::monostate{});
+    const char* text = PQgetvalue(result, row, col);
+    const auto length = static_cast<std::size_t>(PQgetlength(result, row, col));
+    if (table.columns[static_cast<std::size_t>(col)].type == copy::ColumnType::text) {
+        return CopyValue(std::string(text, length));
+    }
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text, text + length, value);
+    if (ec != std::errc() || end != text + length) {
+        return corrupt("corrupt row in " + std::string(table.name) + ": column " +
+                       std::string(table.columns[static_cast<std::size_t>(col)].name) +
+                       " is not an integer");
+    }
+    return CopyValue(value);
+}
+
+// One table's rows in key order, through a cursor so that a large table is never held in
+// memory at once. Text keys sort with COLLATE "C": byte-wise, as in SQLite.
+Status export_table(Connection& c, const copy::Table& table, RowSink& sink) {
+    if (auto s = sink.table(std::string(table.name), copy::column_names(table)); !s) return s;
+    if (auto s = c.exec("DECLARE baton_copy NO SCROLL CURSOR FOR SELECT " +
+                        copy::column_list(table) + " FROM " + std::string(table.name) +
+                        " ORDER BY " + copy::key_order(table, " COLLATE \"C\""));
+        !s) {
+        return s;
+    }
+    const std::string fetch = "FETCH FORWARD " + std::to_string(copy_fetch_rows) +
+                              " FROM baton_copy";
+    std::vector<CopyValue> values(table.columns.size());
+    for (;;) {
+        auto r = c.exec_rows(fetch);
+        if (!r) return r.error();
+        const int rows = PQntuples(r->get());
+        if (PQnfields(r->get()) != static_cast<int>(table.columns.size()) && rows > 0) {
+            return corrupt("postgres: unexpected columns from " + std::string(table.name));
+        }
+        for (int i = 0; i < rows; ++i) {
+            for (std::size_t col = 0; col < values.size(); ++col) {
+                auto v = copy_value(r->get(), i, static_cast<int>(col), table);
+                if (!v) return v.error();
+                values[col] = std::move(*v);
+            }
+            if (auto s = sink.row(values); !s) return s;
+        }
+        if (rows < copy_fetch_rows) break;
+    }
+    return c.exec("CLOSE baton_copy");
+}
+
+Status export_all(Connection& c, const std::string& describe, RowSink& sink) {
+    auto found = catalogue(c);
+    if (!found) return found.error();
+    if (auto s = copy::check_catalogue(std::move(*found), describe); !s) return s;
+    auto version = c.run("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", {});
+    if (!version) return version.error();
+    auto v = single_i64(*version, "schema_migrations");
+    if (!v) return v.error();
+    if (auto s = sink.begin(static_cast<int>(*v)); !s) return s;
+    for (const copy::Table& table : copy::tables()) {
+        if (auto s = export_table(c, table, sink); !s) return s;
+    }
+    return sink.end();
+}
+
+// REPEATABLE READ READ ONLY, as read(): one snapshot, taken at the first statement, for
+// every table, while writers on other connections (and other nodes) carry on.
+Status PostgresStore::export_rows(RowSink& sink) {
+    try {
+        auto c = pool_.acquire();
+        if (!c) return c.error();
+        Lease lease(pool_, std::move(*c));
+        Connection& conn = *lease;
+        if (auto s = conn.exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !s) return s;
+        Status result = export_all(conn, describe_, sink);
+        if (!result) {
+            conn.rollback_quietly();
+            return result;
+        }
+        return conn.exec("COMMIT");
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("postgres: ") + e.what());
+    }
+}
+
+// Inserts what it is given, as it is, in batches of copy_insert_rows; at end() sets each
+// id sequence past the largest copied id, so that new ids continue after the copied ones.
+class PgImport final : public RowSink {
+public:
+    PgImport(Connection& c, std::string describe)
+        : c_(c),
+          describe_(std::move(describe)),
+          checks_(static_cast<int>(migrations.size()), describe_) {}
+
+    // The lock keeps every other writer out from the check that the store is empty to the
+    // commit (readers may still read); waiting for it is bounded by copy_lock_timeout.
+    Status lock_and_check_empty() {
+        std::string names;
+        for (const copy::Table& table : copy::tables()) {
+            names += (names.empty() ? "" : ", ") + std::string(table.name);
+        }
+        if (auto s = c_.exec(std::string("SET LOCAL lock_timeout = '") + copy_lock_timeout +
+                             "'; LOCK TABLE " + names + " IN EXCLUSIVE MODE");
+            !s) {
+            return s;
+        }
+        for (const copy::Table& table : copy::tables()) {
+            if (table.counters) continue;
+            auto r = c_.run("SELECT EXISTS (SELECT 1 FROM " + std::string(table.name) + ")::int",
+                            {});
+            if (!r) return r.error();
+            auto any = single_i64(*r, table.name);
+            if (!any) return any.error();
+            if (*any != 0) return copy::not_empty(describe_, table.name);
+        }
+        return ok_status();
+    }
+
+    Status begin(int schema_version) override { return checks_.begin(schema_version); }
+
+    Status table(const std::string& name, const std::vector<std::string>& columns) override {
+        if (auto s = flush(); !s) return s;
+        auto table = checks_.table(name, columns);
+        if (!table) return table.error();
+        BATON_ASSERT((*table)->columns.size() <= copy_columns_max);
+        table_ = *table;
+        return ok_status();
+    }
+
+    Status row(const std::vector<CopyValue>& values) override {
+        if (auto s = checks_.row(values.size()); !s) return s;
+        pending_.push_back(values);
+        if (pending_.size() < copy_insert_rows) return ok_status();
+        return flush();
+    }
+
+    Status end() override {
+        if (auto s = flush(); !s) return s;
+        if (auto s = checks_.end(); !s) return s;
+        for (const copy::Table& table : copy::tables()) {
+            if (table.serial.empty()) continue;
+            const std::string name(table.name);
+            const std::string column(table.serial);
+            auto r = c_.run("SELECT setval(pg_get_serial_sequence('" + name + "', '" + column +
+                                "'), COALESCE(MAX(" + column + "), 0) + 1, false) FROM " + name,
+                            {});
+            if (!r) return r.error();
+        }
+        return ok_status();
+    }
+
+    const copy::ImportChecks& checks() const { return checks_; }
+
+private:
+    // INSERT INTO t (...) VALUES (...), ... with `rows` rows; the counters replace the
+    // rows every migrated store has.
+    std::string insert_sql(std::size_t rows) const {
+        std::string sql = "INSERT INTO " + std::string(table_->name) + " (" +
+                          copy::column_list(*table_) + ") VALUES ";
+        int n = 0;
+        for (std::size_t r = 0; r < rows; ++r) {
+            sql += r == 0 ? "(" : ", (";
+            for (std::size_t c = 0; c < table_->columns.size(); ++c) {
+                sql += (c == 0 ? "$" : ", $") + std::to_string(++n);
+            }
+            sql += ")";
+        }
+        if (table_->counters) sql += " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+        return sql;
+    }
+
+    // A full batch goes in one statement; a last, smaller one row by row, so that the
+    // connection prepares at most two statements per table.
+    Status flush() {
+        if (pending_.empty()) return ok_status();
+        const std::size_t per_statement = pending_.size() == copy_insert_rows ? pending_.size() : 1;
+        for (std::size_t start = 0; start < pending_.size(); start += per_statement) {
+            Params params;
+            for (std::size_t r = start; r < start + per_statement; ++r) {
+                for (const CopyValue& v : pending_[r]) {
+                    if (const auto* i = std::get_if<std::int64_t>(&v)) {
+                        params.i64(*i);
+                    } else if (const auto* t = std::get_if<std::string>(&v)) {
+                        params.text(*t);
+                    } else {
+                        params.null();
+                    }
+                }
+            }
+            auto r = c_.run(insert_sql(per_statement), params);
+            if (!r) {
+                pending_.clear();
+                return make_error(r.error().code, "copying into " + std::string(table_->name) +
+                                                      ": " + r.error().message);
+            }
+        }
+        pending_.clear();
+        return ok_status();
+    }
+
+    Connection& c_;
+    const std::string describe_;
+    copy::ImportChecks checks_;
+    const copy::Table* table_ = nullptr;
+    std::vector<std::vector<CopyValue>> pending_;  // at most copy_insert_rows
+};
+
+// One READ COMMITTED transaction on one connection, like write(), holding every table's
+// lock from the emptiness check to the commit.
+Result<CopySummary> PostgresStore::import_rows(const RowProducer& produce) {
+    try {
+        auto c = pool_.acquire();
+        if (!c) return c.error();
+        Lease lease(pool_, std::move(*c));
+        Connection& conn = *lease;
+        if (auto s = conn.exec("BEGIN ISOLATION LEVEL READ COMMITTED READ WRITE"); !s) {
+            return s.error();
+        }
+        PgImport import(conn, describe_);
+        Status result = [&]() -> Status {
+            if (auto s = import.lock_and_check_empty(); !s) return s;
+            if (auto s = produce(import); !s) return s;
+            if (!import.checks().ended()) {
+                return make_error(ErrorCode::internal, "copy: the rows ended without end()");
+            }
+            if (conn.in_failed_transaction()) {
+                return make_error(ErrorCode::internal, "postgres: the import's transaction failed");
+            }
+            return conn.exec("COMMIT");
+        }();
+        if (!result) {
+            conn.rollback_quietly();
+            return result.error();
+        }
+        return import.checks().summary();
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("postgres: ") + e.what());
+    }
+}
+
+// A new SQLite file with this store's rows, read in one snapshot: `baton --db sqlite:PATH`
+// opens it as it is, and `baton migrate` copies it back into an empty PostgreSQL database.
 Status PostgresStore::backup(const std::string& path) {
-    (void)path;
-    return make_error(ErrorCode::unavailable,
-                      "baton backup does not copy a PostgreSQL store yet; use pg_dump, which "
-                      "takes one consistent snapshot: pg_dump --format=custom --file=FILE "
-                      "'" + describe_ + "'");
+    if (path.empty()) {
+        return make_error(ErrorCode::invalid_argument, "backup needs a file name", "path");
+    }
+    // Creating the file exclusively refuses an existing path without a check-then-use race;
+    // SQLite takes an empty file for an empty database.
+    std::FILE* claim = std::fopen(path.c_str(), "wx");
+    if (claim == nullptr) {
+        const int err = errno;
+        if (err == EEXIST) {
+            return make_error(ErrorCode::invalid_argument,
+                              path + " already exists; choose a new file for the backup", "path");
+        }
+        return make_error(ErrorCode::unavailable,
+                          "cannot create " + path + ": " + std::strerror(err));
+    }
+    std::fclose(claim);
+    // The SQLite store closes at the end of the lambda, folding its write-ahead log into
+    // the file, so that the backup is one file.
+    Status result = [&]() -> Status {
+        auto target = open_sqlite({.path = path});
+        if (!target) return target.error();
+        auto copied = copy_into(**target);
+        return copied ? ok_status() : Status(copied.error());
+    }();
+    if (!result) {
+        std::error_code ignored;
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+            std::filesystem::remove(path + suffix, ignored);
+        }
+    }
+    return result;
 }
 
 }  // namespace

@@ -32,6 +32,7 @@
 #include <variant>
 
 #include "core/limits.h"
+#include "store/copy.h"
 
 namespace baton::store {
 namespace {
@@ -850,6 +851,9 @@ class SqliteTransaction final : public Transaction {
 public:
     SqliteTransaction(Connection& connection, bool writable)
         : c_(connection), writable_(writable) {}
+
+    // For the store's own table-level copy (import_rows), which works below the methods.
+    Connection& connection() const { return c_; }
 
     Result<bool> insert_event(const core::Event& event, TimePoint received_at) override;
     Status set_event_handoffs(const std::string& source, const std::string& id,
@@ -2047,6 +2051,8 @@ public:
     void write_async(TransactionFn fn, std::function<void(Status)> done) override;
     Status read(const TransactionFn& fn) override;
     Status backup(const std::string& path) override;
+    Status export_rows(RowSink& sink) override;
+    Result<CopySummary> import_rows(const RowProducer& produce) override;
     std::string describe() const override { return "sqlite:" + options_.path; }
     std::size_t pending_writes() const override;
     Result<SqliteSettings> settings();
@@ -2471,6 +2477,183 @@ Status SqliteStore::backup(const std::string& path) {
         }
     }
     return result;
+}
+
+// ---------------------------------------------------------------------------------------
+// Table-level copy (store/copy.h)
+
+// Every "table.column" of the database, for copy::check_catalogue.
+Result<std::vector<std::string>> catalogue(Connection& c) {
+    auto q = c.query(
+        "SELECT m.name || '.' || p.name FROM sqlite_schema AS m, pragma_table_info(m.name) AS p "
+        "WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'");
+    if (!q) return q.error();
+    std::vector<std::string> out;
+    for (;;) {
+        auto more = q->step();
+        if (!more) return more.error();
+        if (!*more) return out;
+        Row r(*q, "sqlite_schema");
+        out.push_back(r.text());
+        if (auto s = r.finish(); !s) return s.error();
+    }
+}
+
+// One table's rows, in key order, each value checked against the column's type.
+Status export_table(Connection& c, const copy::Table& table, RowSink& sink) {
+    if (auto s = sink.table(std::string(table.name), copy::column_names(table)); !s) return s;
+    auto q = c.query("SELECT " + copy::column_list(table) + " FROM " + std::string(table.name) +
+                     " ORDER BY " + copy::key_order(table, ""));
+    if (!q) return q.error();
+    std::vector<CopyValue> values(table.columns.size());
+    for (;;) {
+        auto more = q->step();
+        if (!more) return more.error();
+        if (!*more) return ok_status();
+        for (std::size_t i = 0; i < table.columns.size(); ++i) {
+            const int col = static_cast<int>(i);
+            const int type = sqlite3_column_type(q->stmt(), col);
+            const bool integer = table.columns[i].type == copy::ColumnType::integer;
+            if (type == SQLITE_NULL) {
+                values[i] = std::monostate{};
+            } else if (integer && type == SQLITE_INTEGER) {
+                values[i] = static_cast<std::int64_t>(sqlite3_column_int64(q->stmt(), col));
+            } else if (!integer && type == SQLITE_TEXT) {
+                const auto* data =
+                    reinterpret_cast<const char*>(sqlite3_column_text(q->stmt(), col));
+                values[i] = std::string(
+                    data, static_cast<std::size_t>(sqlite3_column_bytes(q->stmt(), col)));
+            } else {
+                return corrupt("corrupt row in " + std::string(table.name) + ": column " +
+                               std::string(table.columns[i].name) + " is not " +
+                               (integer ? "an integer" : "text"));
+            }
+        }
+        if (auto s = sink.row(values); !s) return s;
+    }
+}
+
+// Inside one read transaction: the snapshot starts with the first read (the catalogue) and
+// holds to the end, so every table is read at the same moment.
+Status export_all(Connection& c, const std::string& describe, RowSink& sink) {
+    auto found = catalogue(c);
+    if (!found) return found.error();
+    if (auto s = copy::check_catalogue(std::move(*found), describe); !s) return s;
+    auto version = c.pragma_i64("PRAGMA user_version");
+    if (!version) return version.error();
+    if (auto s = sink.begin(static_cast<int>(*version)); !s) return s;
+    for (const copy::Table& table : copy::tables()) {
+        if (auto s = export_table(c, table, sink); !s) return s;
+    }
+    return sink.end();
+}
+
+Status SqliteStore::export_rows(RowSink& sink) {
+    try {
+        auto reader = acquire_reader();
+        if (!reader) return reader.error();
+        Connection& c = **reader;
+        Status result = [&]() -> Status {
+            if (auto s = c.exec("BEGIN"); !s) return s;
+            Status inner = export_all(c, describe(), sink);
+            if (auto s = c.exec(inner ? "COMMIT" : "ROLLBACK"); !s && inner) return s;
+            return inner;
+        }();
+        release_reader(std::move(*reader));
+        return result;
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::internal, std::string("sqlite: ") + e.what());
+    }
+}
+
+// Inserts what it is given, as it is, on the write connection inside the import's
+// transaction. Rows go in with their own ids; AUTOINCREMENT's sqlite_sequence follows the
+// largest inserted id by itself, so new ids continue past the copied ones.
+class SqliteImport final : public RowSink {
+public:
+    SqliteImport(Connection& c, std::string describe)
+        : c_(c),
+          describe_(std::move(describe)),
+          checks_(static_cast<int>(migrations.size()), describe_) {}
+
+    Status check_empty() {
+        for (const copy::Table& table : copy::tables()) {
+            if (table.counters) continue;
+            auto q = c_.query("SELECT EXISTS (SELECT 1 FROM " + std::string(table.name) + ")");
+            if (!q) return q.error();
+            auto any = q->single_i64();
+            if (!any) return any.error();
+            if (*any != 0) return copy::not_empty(describe_, table.name);
+        }
+        return ok_status();
+    }
+
+    Status begin(int schema_version) override { return checks_.begin(schema_version); }
+
+    Status table(const std::string& name, const std::vector<std::string>& columns) override {
+        auto table = checks_.table(name, columns);
+        if (!table) return table.error();
+        std::string sql = "INSERT INTO " + name + " (" + copy::column_list(**table) +
+                          ") VALUES (";
+        for (std::size_t i = 0; i < columns.size(); ++i) sql += i == 0 ? "?" : ", ?";
+        sql += ")";
+        // The counters exist in every migrated store: the source's values replace them.
+        if ((*table)->counters) sql += " ON CONFLICT (name) DO UPDATE SET value = excluded.value";
+        insert_sql_ = std::move(sql);
+        table_ = std::string(name);
+        return ok_status();
+    }
+
+    Status row(const std::vector<CopyValue>& values) override {
+        if (auto s = checks_.row(values.size()); !s) return s;
+        auto q = c_.query(insert_sql_);
+        if (!q) return q.error();
+        for (const CopyValue& v : values) {
+            if (const auto* i = std::get_if<std::int64_t>(&v)) {
+                q->bind_i64(*i);
+            } else if (const auto* t = std::get_if<std::string>(&v)) {
+                q->bind_text(*t);
+            } else {
+                q->bind_null();
+            }
+        }
+        if (auto s = q->run(); !s) {
+            return make_error(s.error().code, "copying into " + table_ + ": " + s.error().message);
+        }
+        return ok_status();
+    }
+
+    Status end() override { return checks_.end(); }
+
+    const copy::ImportChecks& checks() const { return checks_; }
+
+private:
+    Connection& c_;
+    const std::string describe_;
+    copy::ImportChecks checks_;
+    std::string insert_sql_;
+    std::string table_;
+};
+
+Result<CopySummary> SqliteStore::import_rows(const RowProducer& produce) {
+    CopySummary summary;
+    // One write callback: BEGIN IMMEDIATE holds SQLite's write lock for the whole import,
+    // so no other writer (of this process or another) can slip rows in between the check
+    // that the store is empty and the commit.
+    Status written = write([&](Transaction& tx) -> Status {
+        auto* sqlite_tx = dynamic_cast<SqliteTransaction*>(&tx);
+        BATON_ASSERT(sqlite_tx != nullptr);  // write() hands its callbacks nothing else
+        SqliteImport import(sqlite_tx->connection(), describe());
+        if (auto s = import.check_empty(); !s) return s;
+        if (auto s = produce(import); !s) return s;
+        if (!import.checks().ended()) {
+            return make_error(ErrorCode::internal, "copy: the rows ended without end()");
+        }
+        summary = import.checks().summary();
+        return ok_status();
+    });
+    if (!written) return written.error();
+    return summary;
 }
 
 Result<SqliteSettings> SqliteStore::settings() {
