@@ -966,7 +966,10 @@ TEST_F(HttpApi, MalformedRequestsAre400) {
          {std::string("THIS IS NOT HTTP\r\n\r\n"),
           std::string("GET /livez HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
           std::string("GET /v1/handoffs/%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
-          std::string("GET /v1/handoffs?state=%00 HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+          std::string("GET /v1/handoffs?state=%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+          // A NUL in the path is refused as a bad path, before any route (not a 404).
+          std::string("GET /v1/relays/%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+          std::string("GET /v1/handoffs/1%00 HTTP/1.1\r\nHost: x\r\n\r\n")}) {
         auto c = HttpConnection::connect(port_);
         ASSERT_TRUE(c.has_value());
         ASSERT_TRUE(c->send(raw));
