@@ -75,6 +75,10 @@ std::optional<std::string> percent_decode(std::string_view text, bool plus_is_sp
             if (decoded == '\0') return std::nullopt;
             out += decoded;
             i += 2;
+        } else if (c == '\0') {
+            // Beast refuses a raw NUL in a request target, but this function must not
+            // depend on that: no NUL, raw or encoded, comes out of it.
+            return std::nullopt;
         } else if (c == '+' && plus_is_space) {
             out += ' ';
         } else {

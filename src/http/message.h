@@ -77,8 +77,8 @@ struct Response {
 // "a=1; b=2"), or nullopt.
 std::optional<std::string> cookie(const Request& request, std::string_view name);
 
-// Percent-decodes a path or query component; nullopt when malformed (a bad %XX or a
-// decoded NUL).
+// Percent-decodes a path or query component; nullopt when malformed (a bad %XX) or when it
+// holds a NUL, encoded (%00) or raw, so a decoded text never holds one.
 std::optional<std::string> percent_decode(std::string_view text, bool plus_is_space);
 // Splits "a=1&b=two" into a map (the last of a repeated key wins); nullopt when malformed.
 std::optional<std::map<std::string, std::string>> parse_query(std::string_view text);

@@ -14,7 +14,10 @@ Response problem(int status, const std::string& title, const std::string& detail
     Response r;
     r.status = status;
     r.content_type = "application/problem+json";
-    r.body = body.dump();
+    // The detail and the field may quote what the caller sent (a query parameter's name,
+    // a header), which need not be UTF-8: a strict dump would throw, and a bad request
+    // would become a 500. Bytes that are not UTF-8 are written as U+FFFD instead.
+    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return r;
 }
 

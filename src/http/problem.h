@@ -10,6 +10,7 @@
 
 namespace baton::http {
 
+// Never throws on text that is not UTF-8: such bytes are written as U+FFFD.
 Response problem(int status, const std::string& title, const std::string& detail,
                  const std::string& field = {});
 // The HTTP status for an operating error of the engine.

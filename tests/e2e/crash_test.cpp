@@ -3,10 +3,10 @@
 // `baton --json emit -` prints an event's line only after the transaction that stored it
 // (with the handoffs it created, their timers and outbox rows) committed. The test feeds
 // such a child a steady stream of events, records the ids it acknowledged, and kills it
-// with SIGKILL after a random delay; several rounds on the same workspace. Then it opens the
-// database itself: the file is intact, every acknowledged event is there exactly once with
-// exactly its handoffs, nothing is half there, and sending everything again creates no
-// second handoff for anything.
+// with SIGKILL a random delay after its first acknowledgement; several rounds on the same
+// workspace. Then it opens the database itself: the file is intact, every acknowledged event
+// is there exactly once with exactly its handoffs, nothing is half there, and sending
+// everything again creates no second handoff for anything.
 //
 // The delays come from a seeded generator; the seed is printed with any failure, and
 // BATON_CRASH_SEED=N replays a run.
@@ -19,6 +19,7 @@
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -34,6 +35,7 @@ using SteadyClock = std::chrono::steady_clock;
 constexpr int rounds = 8;
 constexpr int kill_delay_ms_min = 50;
 constexpr int kill_delay_ms_max = 400;
+constexpr milliseconds startup_ms_max{30'000};  // until the child's first acknowledgement
 constexpr std::size_t unacknowledged_max = 32;  // keeps the stream steady, not a flood
 const std::string event_source = "crash";
 
@@ -138,9 +140,19 @@ protected:
             ADD_FAILURE() << "could not start baton";
             return result;
         }
-        const auto kill_at = SteadyClock::now() + delay;
+        // The delay counts from the first acknowledgement, when the child is up and
+        // committing: a slow start (an ASan build, a loaded machine: most of a second) would
+        // otherwise use it up, and every kill would hit a child that had stored nothing.
+        const auto started = SteadyClock::now();
+        std::optional<SteadyClock::time_point> kill_at;
         int n = 0;
-        while (SteadyClock::now() < kill_at) {
+        while (!kill_at || SteadyClock::now() < *kill_at) {
+            if (!kill_at && SteadyClock::now() - started > startup_ms_max) {
+                ADD_FAILURE() << "round " << round << ": nothing acknowledged within "
+                              << startup_ms_max.count() << " ms; stderr:\n"
+                              << child->err();
+                break;
+            }
             if (child->pending() == 0 && in_flight_.size() < unacknowledged_max) {
                 for (int i = 0; i < 4; ++i) {
                     SentEvent e = make_event(round, n++);
@@ -152,6 +164,7 @@ protected:
             }
             child->pump(milliseconds(2));
             result.acknowledged += take_acknowledgements(*child);
+            if (!kill_at && result.acknowledged > 0) kill_at = SteadyClock::now() + delay;
         }
         child->kill(SIGKILL);
         const auto status = child->finish(milliseconds(10'000));

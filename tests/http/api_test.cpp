@@ -966,7 +966,10 @@ TEST_F(HttpApi, MalformedRequestsAre400) {
          {std::string("THIS IS NOT HTTP\r\n\r\n"),
           std::string("GET /livez HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n"),
           std::string("GET /v1/handoffs/%zz HTTP/1.1\r\nHost: x\r\n\r\n"),
-          std::string("GET /v1/handoffs?state=%00 HTTP/1.1\r\nHost: x\r\n\r\n")}) {
+          std::string("GET /v1/handoffs?state=%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+          // A NUL in the path is refused as a bad path, before any route (not a 404).
+          std::string("GET /v1/relays/%00 HTTP/1.1\r\nHost: x\r\n\r\n"),
+          std::string("GET /v1/handoffs/1%00 HTTP/1.1\r\nHost: x\r\n\r\n")}) {
         auto c = HttpConnection::connect(port_);
         ASSERT_TRUE(c.has_value());
         ASSERT_TRUE(c->send(raw));
@@ -976,6 +979,22 @@ TEST_F(HttpApi, MalformedRequestsAre400) {
     }
     // The server is still well.
     EXPECT_EQ(get("/livez", "").status, 200);
+}
+
+TEST_F(HttpApi, AProblemQuotingBytesThatAreNotUtf8IsStill400) {
+    // The unknown parameter's name (%ff, not UTF-8) is quoted in the detail and named in the
+    // field. Before, writing the problem threw and the answer was a 500.
+    for (const std::string target : {"/v1/handoffs?%ff=1", "/v1/handoffs?closed_since=%c3",
+                                     "/v1/handoffs?state=waiting&%e2%9c=x"}) {
+        SCOPED_TRACE(target);
+        const auto r = get(target);
+        expect_problem(r, 400);
+        const json p = body_json(r);
+        ASSERT_TRUE(p.is_object());
+        EXPECT_NE(p.value("detail", "").find("\xef\xbf\xbd"), std::string::npos) << describe(r);
+    }
+    const auto named = get("/v1/handoffs?%ff=1");
+    EXPECT_EQ(body_json(named).value("field", ""), "\xef\xbf\xbd") << describe(named);
 }
 
 // --- Idempotency-Key ----------------------------------------------------------------------
