@@ -110,18 +110,7 @@ protected:
 
     HttpResponse call(const std::string& method, const std::string& target,
                       const Headers& headers = {}, const std::string& body = "") {
-        HttpRequest r;
-        r.method = method;
-        r.target = target;
-        r.headers = headers;
-        r.body = body;
-        std::string error;
-        auto answer = http_exchange(serving_->port, r, &error);
-        if (!answer) {
-            ADD_FAILURE() << method << " " << target << ": no response (" << error << ")";
-            return {};
-        }
-        return *answer;
+        return call_on(serving_->port, method, target, headers, body);
     }
     Headers bearer(const std::string& token, const char* type = "application/json") {
         return {{"Authorization", "Bearer " + token}, {"Content-Type", type}};

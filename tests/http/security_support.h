@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "e2e/run_process.h"
+#include "http/call.h"
 #include "http/http_client.h"
 #include "http/problem_checks.h"
 #include "http/serve_process.h"
@@ -75,18 +76,7 @@ protected:
 
     HttpResponse call(const std::string& method, const std::string& target,
                       const Headers& headers = {}, const std::string& body = "") {
-        HttpRequest r;
-        r.method = method;
-        r.target = target;
-        r.headers = headers;
-        r.body = body;
-        std::string error;
-        auto answer = http_exchange(serving_->port, r, &error);
-        if (!answer) {
-            ADD_FAILURE() << method << " " << target << ": no response (" << error << ")";
-            return {};
-        }
-        return *answer;
+        return call_on(serving_->port, method, target, headers, body);
     }
     Headers bearer(const std::string& who) const {
         return {{"Authorization", "Bearer " + tokens_.at(who)}};

@@ -42,6 +42,7 @@
 #include <unordered_map>
 
 #include "core/limits.h"
+#include "store/checklist_checks.h"
 #include "store/copy.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -883,20 +884,6 @@ Result<std::optional<T>> first_of(Result<std::vector<T>> rows) {
     return std::optional<T>(std::move(rows->front()));
 }
 
-// Checked before a save: the store keeps checklists numbered 1..n in order, which is what
-// lets `check ID 3` mean the third item.
-Status check_checklist(const std::vector<core::ChecklistItem>& items) {
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (items[i].number != static_cast<int>(i) + 1) {
-            return make_error(ErrorCode::internal,
-                              "refusing to store a checklist whose item " + std::to_string(i + 1) +
-                                  " is numbered " + std::to_string(items[i].number),
-                              "checklist");
-        }
-    }
-    return ok_status();
-}
-
 // Every state, so that a state with no handoffs still shows as 0.
 constexpr std::array<core::HandoffState, 5> all_handoff_states = {
     core::HandoffState::waiting, core::HandoffState::accepted, core::HandoffState::done,
@@ -1300,18 +1287,6 @@ core::ChecklistItem read_checklist_item(Row& row) {
     item.checked_at = row.opt_time();
     item.when = row.opt_text();
     return item;
-}
-
-// Checked after a load: items numbered 1..n in order.
-Status check_loaded_checklist(const core::Handoff& h) {
-    for (std::size_t i = 0; i < h.checklist.size(); ++i) {
-        if (h.checklist[i].number != static_cast<int>(i) + 1) {
-            return corrupt("corrupt checklist of handoff " + std::to_string(h.id) + ": item " +
-                           std::to_string(i + 1) + " is numbered " +
-                           std::to_string(h.checklist[i].number));
-        }
-    }
-    return ok_status();
 }
 
 Status PgTransaction::load_checklist(core::Handoff& h) {

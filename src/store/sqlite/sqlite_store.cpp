@@ -32,6 +32,7 @@
 #include <variant>
 
 #include "core/limits.h"
+#include "store/checklist_checks.h"
 #include "store/copy.h"
 
 namespace baton::store {
@@ -830,20 +831,6 @@ Result<std::vector<T>> collect(Query& q, ReadFn read, std::size_t expected = 0) 
     }
 }
 
-// Checked before a save: the store keeps checklists numbered 1..n in order, which is what
-// lets `check ID 3` mean the third item.
-Status check_checklist(const std::vector<core::ChecklistItem>& items) {
-    for (std::size_t i = 0; i < items.size(); ++i) {
-        if (items[i].number != static_cast<int>(i) + 1) {
-            return make_error(ErrorCode::internal,
-                              "refusing to store a checklist whose item " + std::to_string(i + 1) +
-                                  " is numbered " + std::to_string(items[i].number),
-                              "checklist");
-        }
-    }
-    return ok_status();
-}
-
 // Implements every Transaction method on one connection. A read transaction refuses the
 // write methods with internal: a write inside read() is a programmer error, reported as a
 // value so a request fails instead of the process.
@@ -1298,18 +1285,6 @@ core::ChecklistItem read_checklist_item(Row& r) {
     item.checked_at = r.opt_time();
     item.when = r.opt_text();
     return item;
-}
-
-// Checked after a load: items numbered 1..n in order.
-Status check_loaded_checklist(const core::Handoff& h) {
-    for (std::size_t i = 0; i < h.checklist.size(); ++i) {
-        if (h.checklist[i].number != static_cast<int>(i) + 1) {
-            return corrupt("corrupt checklist of handoff " + std::to_string(h.id) + ": item " +
-                           std::to_string(i + 1) + " is numbered " +
-                           std::to_string(h.checklist[i].number));
-        }
-    }
-    return ok_status();
 }
 
 Status SqliteTransaction::load_checklist(core::Handoff& h) {
