@@ -53,11 +53,7 @@ protected:
     }
 
     void set_password(const std::string& who, const std::string& pw) {
-        RunOptions o;
-        o.args = {"--workspace", ws_, "passwd", who};
-        o.stdin_text = pw + "\n";
-        const auto r = run_baton(o);
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        set_password_with_cli(ws_, who, pw);
     }
 
     HttpResponse call(const std::string& method, const std::string& target,

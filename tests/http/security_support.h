@@ -65,11 +65,7 @@ protected:
     }
 
     void set_password(const std::string& who, const std::string& password) {
-        RunOptions o;
-        o.args = {"--workspace", ws_, "passwd", who};
-        o.stdin_text = password + "\n";
-        const auto r = run_baton(o);
-        ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+        set_password_with_cli(ws_, who, password);
     }
 
     unsigned short port() const { return serving_->port; }

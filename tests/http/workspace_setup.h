@@ -33,4 +33,14 @@ inline void init_workspace_with_tokens(const std::string& ws,
     }
 }
 
+// Sets `who`'s board password with `baton passwd`, as an admin would.
+inline void set_password_with_cli(const std::string& ws, const std::string& who,
+                                  const std::string& password) {
+    RunOptions o;
+    o.args = {"--workspace", ws, "passwd", who};
+    o.stdin_text = password + "\n";
+    const auto r = run_baton(o);
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+}
+
 }  // namespace baton::test

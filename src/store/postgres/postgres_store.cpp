@@ -42,6 +42,7 @@
 #include <unordered_map>
 
 #include "core/limits.h"
+#include "store/backup_file.h"
 #include "store/checklist_checks.h"
 #include "store/copy.h"
 #include "store/sqlite/sqlite_store.h"
@@ -2434,22 +2435,7 @@ Result<CopySummary> PostgresStore::import_rows(const RowProducer& produce) {
 // A new SQLite file with this store's rows, read in one snapshot: `baton --db sqlite:PATH`
 // opens it as it is, and `baton migrate` copies it back into an empty PostgreSQL database.
 Status PostgresStore::backup(const std::string& path) {
-    if (path.empty()) {
-        return make_error(ErrorCode::invalid_argument, "backup needs a file name", "path");
-    }
-    // Creating the file exclusively refuses an existing path without a check-then-use race;
-    // SQLite takes an empty file for an empty database.
-    std::FILE* claim = std::fopen(path.c_str(), "wx");
-    if (claim == nullptr) {
-        const int err = errno;
-        if (err == EEXIST) {
-            return make_error(ErrorCode::invalid_argument,
-                              path + " already exists; choose a new file for the backup", "path");
-        }
-        return make_error(ErrorCode::unavailable,
-                          "cannot create " + path + ": " + std::strerror(err));
-    }
-    std::fclose(claim);
+    if (auto claimed = claim_backup_file(path); !claimed) return claimed;
     // The SQLite store closes at the end of the lambda, folding its write-ahead log into
     // the file, so that the backup is one file.
     Status result = [&]() -> Status {

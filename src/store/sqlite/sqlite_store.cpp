@@ -32,6 +32,7 @@
 #include <variant>
 
 #include "core/limits.h"
+#include "store/backup_file.h"
 #include "store/checklist_checks.h"
 #include "store/copy.h"
 
@@ -2419,21 +2420,7 @@ Status SqliteStore::copy_into(Connection& source, const std::string& path) {
 }
 
 Status SqliteStore::backup(const std::string& path) {
-    if (path.empty()) {
-        return make_error(ErrorCode::invalid_argument, "backup needs a file name", "path");
-    }
-    // Creating the file exclusively refuses an existing path without a check-then-use race.
-    std::FILE* claim = std::fopen(path.c_str(), "wx");
-    if (claim == nullptr) {
-        const int err = errno;
-        if (err == EEXIST) {
-            return make_error(ErrorCode::invalid_argument,
-                              path + " already exists; choose a new file for the backup", "path");
-        }
-        return make_error(ErrorCode::unavailable,
-                          "cannot create " + path + ": " + std::strerror(err));
-    }
-    std::fclose(claim);
+    if (auto claimed = claim_backup_file(path); !claimed) return claimed;
     Status result = [&]() -> Status {
         try {
             auto reader = acquire_reader();
