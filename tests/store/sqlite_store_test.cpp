@@ -195,16 +195,17 @@ TEST_F(SqliteStoreTest, ASqliteFileOfAnotherProgramIsRefusedAndLeftAlone) {
     EXPECT_EQ(raw.text("PRAGMA user_version"), "0");
 }
 
-TEST_F(SqliteStoreTest, RunsInWalWithFullSyncAndForeignKeys) {
+TEST_F(SqliteStoreTest, RunsInWalSyncedByTheStoreWithForeignKeys) {
     auto store = open_sqlite({.path = path(), .busy_timeout_ms = 1234});
     ASSERT_TRUE(store.ok()) << store.error().message;
     RawDb raw(path());
     EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");
     ASSIGN_OR_FAIL(settings, sqlite_settings(**store));
     EXPECT_EQ(settings.journal_mode, "wal");
-    EXPECT_EQ(settings.synchronous, 2);  // FULL
+    EXPECT_EQ(settings.synchronous, 1);  // NORMAL: COMMIT does not fsync, the syncer does
     EXPECT_TRUE(settings.foreign_keys);
     EXPECT_EQ(settings.busy_timeout_ms, 1234);
+    EXPECT_EQ(settings.wal_syncs, 0);
 }
 
 TEST_F(SqliteStoreTest, SettingsOfAnotherStoreAreRefused) {
@@ -890,6 +891,93 @@ TEST_F(SqliteStoreTest, ClosingTheStoreCommitsAndAnswersEveryQueuedAsyncWrite) {
         EXPECT_OK(answers.result(i));
         EXPECT_TRUE(has_event(*reopened, "closing-" + std::to_string(i)));
     }
+}
+
+TEST_F(SqliteStoreTest, AWriteIsAnsweredAfterOneWalSyncAndARefusalSyncsNothing) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(store->write([](Transaction& tx) { return insert_event_status(tx, "one"); }));
+    ASSIGN_OR_FAIL(after, sqlite_settings(*store));
+    EXPECT_EQ(after.wal_syncs, 1);
+    // A write that keeps nothing commits nothing, so there is nothing to sync.
+    const Status refused = store->write([](Transaction& tx) -> Status {
+        if (auto s = insert_event_status(tx, "refused"); !s) return s;
+        return make_error(ErrorCode::conflict, "refused");
+    });
+    EXPECT_FALSE(refused.ok());
+    ASSIGN_OR_FAIL(later, sqlite_settings(*store));
+    EXPECT_EQ(later.wal_syncs, 1);
+}
+
+// The answer of a write waits for the fsync, not only for the COMMIT: with the syncer
+// paused, committed writes are visible to readers but nobody has been answered.
+TEST_F(SqliteStoreTest, NoWriteIsAnsweredBeforeItsWalIsSynced) {
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    ASSERT_OK(sqlite_pause_syncs(*store, true));
+    AsyncAnswers answers;
+    store->write_async([](Transaction& tx) { return insert_event_status(tx, "async"); },
+                       answers.slot());
+    std::atomic<bool> blocking_returned{false};
+    Status blocking = ok_status();
+    std::thread writer([&] {
+        blocking = store->write([](Transaction& tx) { return insert_event_status(tx, "sync"); });
+        blocking_returned.store(true);
+    });
+    ASSERT_TRUE(eventually([&] {
+        return has_event(*store, "async") && has_event(*store, "sync");
+    }));
+    ASSIGN_OR_FAIL(paused, sqlite_settings(*store));
+    EXPECT_GE(paused.commits, 1);
+    EXPECT_EQ(paused.wal_syncs, 0);
+    EXPECT_FALSE(answers.all_answered());
+    EXPECT_FALSE(blocking_returned.load());
+    // Writers keep committing while the disk is slow: the leader does not wait for it.
+    ASSERT_OK(sqlite_pause_syncs(*store, false));
+    writer.join();
+    EXPECT_OK(blocking);
+    ASSERT_TRUE(eventually([&] { return answers.all_answered(); }));
+    EXPECT_OK(answers.result(0));
+    ASSIGN_OR_FAIL(synced, sqlite_settings(*store));
+    EXPECT_GE(synced.wal_syncs, 1);
+    EXPECT_LE(synced.wal_syncs, synced.commits);
+}
+
+TEST_F(SqliteStoreTest, AFailedSyncFailsItsWritersAndTheStoreRefusesWritesUntilReopened) {
+    {
+        auto store = open_or_fail();
+        ASSERT_NE(store, nullptr);
+        ASSERT_OK(sqlite_fail_syncs(*store, 1));
+        const Status failed =
+            store->write([](Transaction& tx) { return insert_event_status(tx, "unsynced"); });
+        ASSERT_FALSE(failed.ok());
+        EXPECT_EQ(failed.error().code, ErrorCode::unavailable);
+        EXPECT_NE(failed.error().message.find("fdatasync of " + path() + "-wal failed"),
+                  std::string::npos)
+            << failed.error().message;
+        // Later writes are refused before they run, blocking and asynchronous alike, even
+        // though a later fsync might succeed.
+        bool ran = false;
+        const Status later = store->write([&](Transaction& tx) {
+            ran = true;
+            return insert_event_status(tx, "later");
+        });
+        ASSERT_FALSE(later.ok());
+        EXPECT_EQ(later.error().code, ErrorCode::unavailable);
+        EXPECT_NE(later.error().message.find("until the store is reopened"), std::string::npos);
+        EXPECT_FALSE(ran);
+        AsyncAnswers answers;
+        store->write_async([](Transaction& tx) { return insert_event_status(tx, "async"); },
+                           answers.slot());
+        ASSERT_TRUE(answers.all_answered());  // refused at once, on the caller's thread
+        EXPECT_EQ(answers.result(0).error().code, ErrorCode::unavailable);
+        // Reads still work.
+        EXPECT_FALSE(has_event(*store, "later"));
+    }
+    auto reopened = open_or_fail();
+    ASSERT_NE(reopened, nullptr);
+    EXPECT_OK(reopened->write([](Transaction& tx) { return insert_event_status(tx, "after"); }));
+    EXPECT_TRUE(has_event(*reopened, "after"));
 }
 
 // Damages one row with a raw connection, then expects the store to answer corrupt.

@@ -30,6 +30,13 @@
 #include <thread>
 #include <unordered_map>
 #include <variant>
+#include <vector>
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/limits.h"
 #include "store/backup_file.h"
@@ -1998,11 +2005,25 @@ Status run_callback(const TransactionFn& fn, Transaction& tx) {
     }
 }
 
-// One caller of write() waiting for its callback to be committed. It lives on that
-// caller's stack and is linked into the store's queue. The leader that takes it writes
-// `result`, then sets `done` and notifies `wake` under the queue mutex, so the caller cannot
-// see `done`, return and destroy it before the leader has let go of it.
-// A write_async() node instead lives on the heap and owns its callback: the leader hands
+// Starts the store's own threads with every signal blocked: they may start before a
+// program blocks its stop signals for sigwait (a store is opened first), and a SIGTERM
+// delivered to one of them would kill the process instead of stopping it cleanly.
+std::thread start_store_thread(std::function<void()> body) {
+    sigset_t all;
+    sigset_t previous;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &previous);
+    std::thread started(std::move(body));
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return started;
+}
+
+// One caller of write() waiting for its callback to be committed and synced. It lives on
+// that caller's stack and is linked into the store's queue. The leader that takes it sets
+// `taken` (under the queue mutex) and writes `result`; the syncer, once the write-ahead log
+// is on disk, sets `done` and notifies `wake` under the queue mutex, so the caller cannot
+// see `done`, return and destroy it before the syncer has let go of it.
+// A write_async() node instead lives on the heap and owns its callback: the syncer hands
 // `result` to `on_done` (outside the queue mutex) and deletes it.
 struct PendingWrite {
     explicit PendingWrite(const TransactionFn& callback) : fn(&callback) {}
@@ -2013,8 +2034,16 @@ struct PendingWrite {
     const TransactionFn* const fn;
     PendingWrite* next = nullptr;  // the queue, then the batch, is a singly linked list
     Status result = ok_status();
+    bool taken = false;  // in a batch: a leader owns it until the syncer answers it
     bool done = false;
     std::condition_variable wake;
+};
+
+// A batch on its way from the leader to the syncer: its nodes, and whether its COMMIT
+// happened (a batch of refusals, or one whose transaction failed, has nothing to sync).
+struct CommittedBatch {
+    PendingWrite* head = nullptr;
+    bool committed = false;
 };
 
 class SqliteStore final : public Store {
@@ -2033,6 +2062,8 @@ public:
     std::size_t pending_writes() const override;
     Result<SqliteSettings> settings();
     void fail_commits(int commits_to_skip, int commits_to_fail);
+    void fail_syncs(int syncs_to_fail);
+    void pause_syncs(bool paused);
 
 private:
     Status configure_writer(Connection& c);
@@ -2040,8 +2071,13 @@ private:
     void hand_over_leadership();
     void run_committer();
     PendingWrite* take_batch();
-    void commit_batch(PendingWrite* batch);
-    void write_batch(PendingWrite* batch);
+    bool commit_batch(PendingWrite* batch);
+    bool write_batch(PendingWrite* batch);
+    void hand_to_syncer(PendingWrite* batch, bool committed);
+    void run_syncer();
+    Status sync_wal(bool inject_failure);
+    void answer(const std::vector<CommittedBatch>& group, const Status& synced);
+    std::optional<Error> broken() const;
     Status run_in_savepoint(const TransactionFn& fn);
     static int on_commit(void* store);
     Result<std::unique_ptr<Connection>> acquire_reader();
@@ -2071,6 +2107,28 @@ private:
     std::condition_variable committer_wake_;
     bool committer_stop_ = false;            // guarded by queue_mutex_
 
+    // The sync stage. The write connection runs with synchronous=NORMAL, so COMMIT writes
+    // the WAL frames without an fsync; the syncer thread makes them durable with one
+    // fdatasync of the WAL file (wal_fd_, its own descriptor) for every batch committed
+    // since its last one, and only then answers their callers. Meanwhile the leader already
+    // runs the next batch: the fsync's latency leaves the serial path. Lock order:
+    // sync_mutex_ and queue_mutex_ are never held together.
+    mutable std::mutex sync_mutex_;
+    std::condition_variable sync_wake_;
+    std::vector<CommittedBatch> to_sync_;  // guarded by sync_mutex_; oldest first
+    bool syncer_stop_ = false;             // guarded by sync_mutex_
+    bool syncs_paused_ = false;            // guarded by sync_mutex_ (tests)
+    int syncs_to_fail_ = 0;                // guarded by sync_mutex_ (tests)
+    // Set for good by the first failed fsync: after one, the kernel may have dropped the
+    // dirty pages and a later fsync can succeed without them, so no write is acknowledged
+    // again until the store is reopened (PostgreSQL does the same).
+    std::atomic<bool> sync_failed_{false};
+    std::optional<Error> sync_error_;  // guarded by sync_mutex_
+    std::thread syncer_;
+    int wal_fd_ = -1;  // set by open(); then only the syncer uses it
+    std::string wal_path_;
+    std::atomic<std::int64_t> syncs_{0};
+
     std::mutex faults_mutex_;
     int commits_to_skip_ = 0;  // guarded by faults_mutex_
     int commits_to_fail_ = 0;  // guarded by faults_mutex_
@@ -2086,11 +2144,12 @@ Status SqliteStore::configure_writer(Connection& c) {
         return make_error(ErrorCode::unavailable, describe() + ": cannot use WAL mode (got " +
                                                       *mode + "); is it on a network drive?");
     }
+    // FULL while open() migrates; NORMAL once the syncer is ready (see open()).
     if (auto s = c.exec("PRAGMA synchronous = FULL"); !s) return s;
     // Each write callback runs in a savepoint, whose statement journal SQLite would
     // otherwise spill to a temporary file page by page (65 pwrite calls per event in the
     // intake benchmark). It only ever holds the undo of an uncommitted savepoint, so memory
-    // loses nothing on a crash: durability is the WAL's, with synchronous=FULL.
+    // loses nothing on a crash: durability is the WAL's, synced before any answer.
     if (auto s = c.exec("PRAGMA temp_store = MEMORY"); !s) return s;
     return c.exec("PRAGMA foreign_keys = ON");
 }
@@ -2102,8 +2161,34 @@ Status SqliteStore::open() {
     if (auto version = schema_version(**writer, describe()); !version) return version.error();
     if (auto s = configure_writer(**writer); !s) return s;
     if (auto s = migrate(**writer, describe()); !s) return s;
+    // The WAL exists from the first read in WAL mode, and lives as long as this
+    // connection: SQLite deletes it only when the last connection to the database closes,
+    // and in WAL mode this one holds its shared lock until then.
+    const char* wal = sqlite3_filename_wal(sqlite3_db_filename((*writer)->db(), "main"));
+    wal_path_ = wal != nullptr ? wal : "";
+    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (wal_fd_ < 0) {
+        return make_error(ErrorCode::unavailable, describe() + ": cannot open the write-ahead " +
+                                                      "log " + wal_path_ + ": " +
+                                                      std::strerror(errno));
+    }
+    // The WAL may be new: its directory entry must be on disk too (with FULL, SQLite would
+    // sync the directory at the WAL's first sync).
+    const std::string wal_dir = std::filesystem::path(wal_path_).parent_path().string();
+    const int dir_fd = ::open(wal_dir.empty() ? "." : wal_dir.c_str(), O_RDONLY | O_CLOEXEC);
+    const bool dir_synced = dir_fd >= 0 && ::fsync(dir_fd) == 0;
+    if (dir_fd >= 0) ::close(dir_fd);
+    if (!dir_synced) {
+        return make_error(ErrorCode::unavailable,
+                          describe() + ": cannot sync the directory of " + wal_path_);
+    }
+    // From here on COMMIT does not fsync: the syncer does, before anyone is answered.
+    // Checkpoints still sync the WAL before copying it into the database, and the database
+    // after (SQLite's NORMAL), so what the syncer made durable stays durable.
+    if (auto s = (*writer)->exec("PRAGMA synchronous = NORMAL"); !s) return s;
     writer_ = std::move(*writer);
     sqlite3_commit_hook(writer_->db(), &SqliteStore::on_commit, this);
+    syncer_ = start_store_thread([this] { run_syncer(); });
     return ok_status();
 }
 
@@ -2127,6 +2212,19 @@ void SqliteStore::fail_commits(int commits_to_skip, int commits_to_fail) {
     std::lock_guard lock(faults_mutex_);
     commits_to_skip_ = std::max(commits_to_skip, 0);
     commits_to_fail_ = std::max(commits_to_fail, 0);
+}
+
+void SqliteStore::fail_syncs(int syncs_to_fail) {
+    std::lock_guard lock(sync_mutex_);
+    syncs_to_fail_ = std::max(syncs_to_fail, 0);
+}
+
+void SqliteStore::pause_syncs(bool paused) {
+    {
+        std::lock_guard lock(sync_mutex_);
+        syncs_paused_ = paused;
+    }
+    sync_wake_.notify_one();
 }
 
 // Transaction control on the write connection through cached statements: they run a few
@@ -2157,7 +2255,7 @@ Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
 // only its own work, and all of them share one fsync. When the transaction as a whole
 // fails (BEGIN, COMMIT, or SQLite rolling it back), every callback gets that error: none
 // of their work is kept. The leader owns the batch's nodes until it marks them done.
-void SqliteStore::write_batch(PendingWrite* batch) {
+bool SqliteStore::write_batch(PendingWrite* batch) {
     // When the batch as a whole fails, a callback that had failed on its own keeps its own
     // error (a refusal stays a refusal: nothing of it was kept either way); the others get
     // the batch's error.
@@ -2166,6 +2264,7 @@ void SqliteStore::write_batch(PendingWrite* batch) {
         for (PendingWrite* p = batch; p != nullptr; p = p->next) {
             if (p->result) p->result = error;
         }
+        return false;
     };
     if (auto s = run_prepared(*writer_, "BEGIN IMMEDIATE"); !s) return fail_all(s.error());
     std::int64_t succeeded = 0;
@@ -2179,7 +2278,10 @@ void SqliteStore::write_batch(PendingWrite* batch) {
         if (p->result) ++succeeded;
     }
     // Nothing to keep: no COMMIT (and no fsync) for a batch of refusals.
-    if (succeeded == 0) return writer_->rollback_quietly();
+    if (succeeded == 0) {
+        writer_->rollback_quietly();
+        return false;
+    }
     if (auto s = run_prepared(*writer_, "COMMIT"); !s) {
         // The transaction did not become durable: whatever SQLite calls it, the callers may
         // retry (Store errors are unavailable or corrupt).
@@ -2189,17 +2291,20 @@ void SqliteStore::write_batch(PendingWrite* batch) {
     }
     commits_.fetch_add(1);
     writes_committed_.fetch_add(succeeded);
+    return true;
 }
 
-void SqliteStore::commit_batch(PendingWrite* batch) {
+// Whether the batch's COMMIT happened (and so has something for the syncer to make durable).
+bool SqliteStore::commit_batch(PendingWrite* batch) {
     std::lock_guard lock(write_mutex_);
     try {
-        write_batch(batch);
+        return write_batch(batch);
     } catch (const std::exception& e) {
         // Whatever ran is undone as a whole, so every callback of the batch failed.
         writer_->rollback_quietly();
         const Error error = make_error(ErrorCode::internal, std::string("sqlite: ") + e.what());
         for (PendingWrite* p = batch; p != nullptr; p = p->next) p->result = error;
+        return false;
     }
 }
 
@@ -2219,32 +2324,73 @@ PendingWrite* SqliteStore::take_batch() {
     if (queue_head_ == nullptr) queue_tail_ = nullptr;
     last->next = nullptr;
     queue_size_ -= taken;
+    for (PendingWrite* p = first; p != nullptr; p = p->next) p->taken = true;
     return first;
 }
 
 // The leader commits batches from the front of the queue until its own callback has been
-// committed (older callbacks may be ahead of it), answering each batch's callers as soon
+// committed (older callbacks may be ahead of it), handing each batch to the syncer as soon
 // as its COMMIT returned, then hands leadership to the oldest waiter. Writers that arrive
 // meanwhile queue up for the next batch: that is where the sharing comes from. The
 // committer thread leads with `me` null: until the queue is empty.
 void SqliteStore::lead(const PendingWrite* me, std::unique_lock<std::mutex>& queue_lock) {
     leader_active_ = true;
     writer_thread_.store(std::this_thread::get_id());
-    while (me != nullptr ? !me->done : queue_head_ != nullptr) {
+    while (me != nullptr ? !me->taken : queue_head_ != nullptr) {
         PendingWrite* batch = take_batch();
         queue_lock.unlock();
-        commit_batch(batch);
-        // Asynchronous callers are answered outside the queue mutex: their `on_done` hands
-        // the answer on to another thread, and writers keep queueing meanwhile.
-        PendingWrite* waiting = nullptr;
-        for (PendingWrite* p = batch; p != nullptr;) {
+        hand_to_syncer(batch, commit_batch(batch));
+        queue_lock.lock();
+    }
+    writer_thread_.store(std::thread::id());
+    leader_active_ = false;
+    hand_over_leadership();
+}
+
+void SqliteStore::hand_to_syncer(PendingWrite* batch, bool committed) {
+    {
+        std::lock_guard lock(sync_mutex_);
+        to_sync_.push_back({batch, committed});
+    }
+    sync_wake_.notify_one();
+}
+
+// One fdatasync of the WAL covers every batch whose COMMIT returned before it started: the
+// syncer takes the batches first, then syncs. A WAL that is no longer linked (deleted under
+// us) cannot be synced meaningfully, and says so.
+Status SqliteStore::sync_wal(bool inject_failure) {
+    struct stat info {};
+    if (inject_failure) {
+        return make_error(ErrorCode::unavailable,
+                          describe() + ": fdatasync of " + wal_path_ + " failed: injected fault");
+    }
+    if (::fstat(wal_fd_, &info) != 0 || info.st_nlink == 0) {
+        return make_error(ErrorCode::unavailable, describe() + ": the write-ahead log " +
+                                                      wal_path_ + " was removed while open");
+    }
+    if (::fdatasync(wal_fd_) != 0) {
+        return make_error(ErrorCode::unavailable, describe() + ": fdatasync of " + wal_path_ +
+                                                      " failed: " + std::strerror(errno));
+    }
+    syncs_.fetch_add(1);
+    return ok_status();
+}
+
+// Answers every write of `group`: each with its own result, unless its batch committed
+// and the sync failed, when a success becomes that failure (it was never acknowledged, so
+// a retry is right; a retried event meets its own row and is answered as a duplicate).
+void SqliteStore::answer(const std::vector<CommittedBatch>& group, const Status& synced) {
+    PendingWrite* waiting = nullptr;
+    for (const CommittedBatch& batch : group) {
+        for (PendingWrite* p = batch.head; p != nullptr;) {
             PendingWrite* next = p->next;
+            if (batch.committed && !synced && p->result) p->result = synced.error();
             if (p->on_done) {
                 try {
                     p->on_done(std::move(p->result));
                 } catch (...) {
                     // An answer that cannot be handed on is the caller's loss, not the
-                    // batch's: every write of it is committed.
+                    // batch's: every write of it is durable.
                 }
                 delete p;
             } else {
@@ -2253,17 +2399,55 @@ void SqliteStore::lead(const PendingWrite* me, std::unique_lock<std::mutex>& que
             }
             p = next;
         }
-        queue_lock.lock();
-        for (PendingWrite* p = waiting; p != nullptr;) {
-            PendingWrite* next = p->next;  // read first: a woken caller may free its node
-            p->done = true;
-            p->wake.notify_one();
-            p = next;
-        }
     }
-    writer_thread_.store(std::thread::id());
-    leader_active_ = false;
-    hand_over_leadership();
+    if (waiting == nullptr) return;
+    std::lock_guard queue_lock(queue_mutex_);
+    for (PendingWrite* p = waiting; p != nullptr;) {
+        PendingWrite* next = p->next;  // read first: a woken caller may free its node
+        p->done = true;
+        p->wake.notify_one();
+        p = next;
+    }
+}
+
+void SqliteStore::run_syncer() {
+    std::unique_lock lock(sync_mutex_);
+    for (;;) {
+        sync_wake_.wait(lock, [&] {
+            return (!to_sync_.empty() && (!syncs_paused_ || syncer_stop_)) ||
+                   (syncer_stop_ && to_sync_.empty());
+        });
+        if (to_sync_.empty()) return;  // told to stop, and every batch is answered
+        std::vector<CommittedBatch> group;
+        group.swap(to_sync_);
+        const bool inject = syncs_to_fail_ > 0;
+        if (inject) --syncs_to_fail_;
+        const bool failed_before = sync_error_.has_value();
+        lock.unlock();
+        Status synced = ok_status();
+        if (failed_before) {
+            synced = broken().value();
+        } else if (std::any_of(group.begin(), group.end(),
+                               [](const CommittedBatch& b) { return b.committed; })) {
+            synced = sync_wal(inject);
+        }
+        if (!synced && !failed_before) {
+            std::lock_guard relock(sync_mutex_);
+            sync_error_ = make_error(ErrorCode::unavailable,
+                                     synced.error().message +
+                                         "; no write is acknowledged until the store is reopened");
+            sync_failed_.store(true);
+            synced = *sync_error_;
+        }
+        answer(group, synced);
+        lock.lock();
+    }
+}
+
+std::optional<Error> SqliteStore::broken() const {
+    if (!sync_failed_.load()) return std::nullopt;
+    std::lock_guard lock(sync_mutex_);
+    return sync_error_;
 }
 
 // With queue_mutex_ held and no leader: wakes whoever should lead the queue's next batch,
@@ -2298,12 +2482,21 @@ SqliteStore::~SqliteStore() {
     }
     committer_wake_.notify_one();
     if (committer.joinable()) committer.join();
+    // Every batch is now with the syncer, which answers them all before it stops.
+    {
+        std::lock_guard lock(sync_mutex_);
+        syncer_stop_ = true;
+    }
+    sync_wake_.notify_one();
+    if (syncer_.joinable()) syncer_.join();
+    if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 // Queues `fn` like write() but returns at once; the committer thread leads the batches
 // that no caller of write() is waiting to lead.
 void SqliteStore::write_async(TransactionFn fn, std::function<void(Status)> done) {
     auto node = std::make_unique<PendingWrite>(std::move(fn), std::move(done));
+    if (auto error = broken()) return node->on_done(std::move(*error));
     std::unique_lock queue_lock(queue_mutex_);
     if (queue_size_ >= options_.write_queue_max || committer_stop_) {
         const std::string why = committer_stop_ ? "the store is closing"
@@ -2314,7 +2507,7 @@ void SqliteStore::write_async(TransactionFn fn, std::function<void(Status)> done
         node->on_done(make_error(ErrorCode::unavailable, why));
         return;
     }
-    if (!committer_.joinable()) committer_ = std::thread([this] { run_committer(); });
+    if (!committer_.joinable()) committer_ = start_store_thread([this] { run_committer(); });
     PendingWrite* raw = node.release();
     if (queue_tail_ == nullptr) {
         queue_head_ = raw;
@@ -2335,6 +2528,7 @@ Status SqliteStore::write(const TransactionFn& fn) {
         return make_error(ErrorCode::internal,
                           "write() was called inside a write callback; use its Transaction");
     }
+    if (auto error = broken()) return std::move(*error);
     PendingWrite me(fn);
     std::unique_lock queue_lock(queue_mutex_);
     if (queue_size_ >= options_.write_queue_max) {
@@ -2349,9 +2543,13 @@ Status SqliteStore::write(const TransactionFn& fn) {
     }
     queue_tail_ = &me;
     ++queue_size_;
-    me.wake.wait(queue_lock, [&] { return me.done || !leader_active_; });
-    if (!me.done) lead(&me, queue_lock);
-    return std::move(me.result);
+    // Wait to be answered, or to lead while the callback is still queued; after leading,
+    // the callback is committed and waits for the syncer like the others.
+    for (;;) {
+        me.wake.wait(queue_lock, [&] { return me.done || (!me.taken && !leader_active_); });
+        if (me.done) return std::move(me.result);
+        lead(&me, queue_lock);
+    }
 }
 
 std::size_t SqliteStore::pending_writes() const {
@@ -2635,6 +2833,7 @@ Result<SqliteSettings> SqliteStore::settings() {
     out.busy_timeout_ms = static_cast<int>(*busy);
     out.commits = commits_.load();
     out.writes_committed = writes_committed_.load();
+    out.wal_syncs = syncs_.load();
     return out;
 }
 
@@ -2666,20 +2865,39 @@ Result<std::unique_ptr<Store>> open_sqlite(const SqliteOptions& options) {
 
 int sqlite_schema_version() { return static_cast<int>(migrations.size()); }
 
-Result<SqliteSettings> sqlite_settings(Store& store) {
+// The SqliteStore behind `store`, or invalid_argument for a Store open_sqlite did not make.
+Result<SqliteStore*> as_sqlite(Store& store) {
     auto* sqlite = dynamic_cast<SqliteStore*>(&store);
     if (sqlite == nullptr) {
         return make_error(ErrorCode::invalid_argument, store.describe() + " is not SQLite");
     }
-    return sqlite->settings();
+    return sqlite;
+}
+
+Result<SqliteSettings> sqlite_settings(Store& store) {
+    auto sqlite = as_sqlite(store);
+    if (!sqlite) return sqlite.error();
+    return (*sqlite)->settings();
 }
 
 Status sqlite_fail_commits(Store& store, int commits_to_skip, int commits_to_fail) {
-    auto* sqlite = dynamic_cast<SqliteStore*>(&store);
-    if (sqlite == nullptr) {
-        return make_error(ErrorCode::invalid_argument, store.describe() + " is not SQLite");
-    }
-    sqlite->fail_commits(commits_to_skip, commits_to_fail);
+    auto sqlite = as_sqlite(store);
+    if (!sqlite) return sqlite.error();
+    (*sqlite)->fail_commits(commits_to_skip, commits_to_fail);
+    return ok_status();
+}
+
+Status sqlite_fail_syncs(Store& store, int syncs_to_fail) {
+    auto sqlite = as_sqlite(store);
+    if (!sqlite) return sqlite.error();
+    (*sqlite)->fail_syncs(syncs_to_fail);
+    return ok_status();
+}
+
+Status sqlite_pause_syncs(Store& store, bool paused) {
+    auto sqlite = as_sqlite(store);
+    if (!sqlite) return sqlite.error();
+    (*sqlite)->pause_syncs(paused);
     return ok_status();
 }
 
