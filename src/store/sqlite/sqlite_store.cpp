@@ -2254,7 +2254,7 @@ Status SqliteStore::run_in_savepoint(const TransactionFn& fn) {
 // COMMIT and leaves each one's Status in its PendingWrite: one callback's failure undoes
 // only its own work, and all of them share one fsync. When the transaction as a whole
 // fails (BEGIN, COMMIT, or SQLite rolling it back), every callback gets that error: none
-// of their work is kept. The leader owns the batch's nodes until it marks them done.
+// of their work is kept. The leader owns the batch's nodes until it hands them to the syncer.
 bool SqliteStore::write_batch(PendingWrite* batch) {
     // When the batch as a whole fails, a callback that had failed on its own keeps its own
     // error (a refusal stays a refusal: nothing of it was kept either way); the others get
@@ -2359,11 +2359,11 @@ void SqliteStore::hand_to_syncer(PendingWrite* batch, bool committed) {
 // syncer takes the batches first, then syncs. A WAL that is no longer linked (deleted under
 // us) cannot be synced meaningfully, and says so.
 Status SqliteStore::sync_wal(bool inject_failure) {
-    struct stat info {};
     if (inject_failure) {
         return make_error(ErrorCode::unavailable,
                           describe() + ": fdatasync of " + wal_path_ + " failed: injected fault");
     }
+    struct stat info {};
     if (::fstat(wal_fd_, &info) != 0 || info.st_nlink == 0) {
         return make_error(ErrorCode::unavailable, describe() + ": the write-ahead log " +
                                                       wal_path_ + " was removed while open");
