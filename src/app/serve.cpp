@@ -188,8 +188,9 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
         auto applied = (*engine)->apply(*files);
         if (!applied) return applied.error();
     }
-    // Block the stop signals before any thread starts, so that every thread inherits the
-    // mask and only sigwait below receives them.
+    // Block the stop signals before the server's threads start, so that they inherit the
+    // mask and only sigwait below receives them. The store opened above already runs a
+    // thread of its own; it starts with every signal blocked (start_store_thread).
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGTERM);
