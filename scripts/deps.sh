@@ -1,20 +1,40 @@
 #!/usr/bin/env bash
-# Installs the Debian bookworm packages Baton needs to build and test, when missing
-# (chromium is for the board's browser tests).
-# Works as root or through sudo; does nothing when everything is already there.
+# Installs the Debian bookworm packages Baton needs, when missing. Two sets:
+#   scripts/deps.sh run    what building and serving needs (the README's first command)
+#   scripts/deps.sh test   that, and what the tests need: GoogleTest, PostgreSQL, a real
+#                          SMTP server (aiosmtpd), Chromium for the board's browser tests,
+#                          clang for the fuzz targets, debootstrap for the fresh-machine check
+# (no argument means `test`). Works as root or through sudo; does nothing when everything
+# is already there. Every package a build step needs is named here, so that a fresh
+# machine meets a missing package in this script's own words, never in CMake's.
 set -euo pipefail
 
-packages=(
-  build-essential cmake ninja-build ccache pkg-config git python3
-  libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
-  libsqlite3-dev sqlite3 libpq-dev postgresql libssl-dev libsodium-dev libfmt-dev libspdlog-dev
-  libcurl4-openssl-dev python3-aiosmtpd
-  libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev
+set_name="${1:-test}"
+run_packages=(
+  build-essential cmake ninja-build ccache pkg-config python3 ca-certificates
+  file  # cpack: dpkg-shlibdeps reads the binary's libraries for the .deb's Depends
+  libboost-dev libyaml-cpp-dev nlohmann-json3-dev libcli11-dev libhowardhinnant-date-dev tzdata
+  libsqlite3-dev libpq-dev libssl-dev libsodium-dev libfmt-dev libspdlog-dev
+  libcurl4-openssl-dev zlib1g-dev
+)
+test_packages=(
+  git sqlite3 postgresql python3-aiosmtpd
+  libgtest-dev libgmock-dev libbenchmark-dev
   chromium
   # scripts/fuzz.sh: clang with libFuzzer and its sanitizer runtimes (g++'s ASan, UBSan and
   # TSan runtimes for scripts/sanitize.sh come with build-essential).
   clang libclang-rt-14-dev
+  # scripts/fresh-machine.sh: a minimal bookworm root to prove the README's commands.
+  debootstrap
 )
+case "$set_name" in
+  run) packages=("${run_packages[@]}") ;;
+  test) packages=("${run_packages[@]}" "${test_packages[@]}") ;;
+  *)
+    echo "baton: scripts/deps.sh takes \`run\` or \`test\`, not \`$set_name\`" >&2
+    exit 2
+    ;;
+esac
 # The board is built with Node.js and npm (web/): Debian's when none is on PATH already
 # (Debian bookworm's Node 18 runs the pinned esbuild, TypeScript and playwright-core).
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -34,11 +54,15 @@ if [ "$(id -u)" -ne 0 ]; then
   if command -v sudo >/dev/null 2>&1; then
     sudo_cmd=(sudo)
   else
-    echo "baton: missing packages (${missing[*]}) and neither root nor sudo to install them" >&2
+    echo "baton: missing packages (${missing[*]}) and neither root nor sudo to install them;" \
+      "install them with: apt-get install ${missing[*]}" >&2
     exit 1
   fi
 fi
-echo "baton: installing ${missing[*]}" >&2
+echo "baton: installing ${#missing[@]} Debian packages: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 "${sudo_cmd[@]}" apt-get update -qq
-"${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+if ! "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; then
+  echo "baton: apt-get could not install: ${missing[*]} (see apt's message above)" >&2
+  exit 1
+fi

@@ -3,12 +3,16 @@
 # the embedded SQLite default — `baton serve` on a demo workspace with the example
 # playbooks, people and events, printing the board's URL with a demo sign-in and a demo
 # admin token. Ctrl-C stops it.
+# It installs only what building and serving need (`scripts/deps.sh run`) and builds only the
+# binary with its board, in Release (`scripts/build.sh run`, into build-run/); the tests'
+# packages and build are scripts/test.sh's. scripts/fresh-machine.sh times this command on
+# a fresh Debian root (docs/operations.md, "First run").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
-scripts/build.sh
-baton="$PWD/build/src/app/baton"
-demo="${BATON_DEMO_DIR:-$PWD/build/demo}"
+scripts/deps.sh run
+scripts/build.sh run
+baton="$PWD/build-run/src/app/baton"
+demo="${BATON_DEMO_DIR:-$PWD/build-run/demo}"
 listen="${BATON_LISTEN:-127.0.0.1:8080}"
 rm -rf "$demo"
 "$baton" init "$demo" >/dev/null

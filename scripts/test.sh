@@ -2,6 +2,8 @@
 # The README's second command (and CI's, through .ci/run): install what is missing, build,
 # and run every test through CTest — the stages of docs/reliability.md. Each stage builds
 # its own tree:
+#   fresh  scripts/fresh-machine.sh: the README's first command on a fresh debootstrap root
+#          (timed), this script's install step there, and the .deb installed in a second root
 #   asan   scripts/sanitize.sh asan: the whole suite (unit, integration, e2e, browser, ...)
 #          under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   tsan   scripts/sanitize.sh tsan: the tests labelled concurrency under ThreadSanitizer
@@ -9,8 +11,9 @@
 #   fuzz   scripts/fuzz.sh --ci: each libFuzzer target over its corpus and regressions,
 #          then a fixed number of new inputs (build-fuzz/, clang)
 #   main   scripts/build.sh, then every test of build/ without sanitizers
-# The default is `asan tsan fuzz`: the whole suite runs once, under ASan + UBSan, and the
-# concurrency tests again under TSan. `main` runs the same tests as `asan` on the plain
+# The default is `fresh asan tsan fuzz`: the fresh-machine check proves the install steps
+# and the package, the whole suite runs once, under ASan + UBSan, and the concurrency tests
+# again under TSan. `main` runs the same tests as `asan` on the plain
 # build, about 2.6 times faster and without the sanitizers' checks: it is the quick loop
 # while working (`scripts/test.sh -R Engine`), not a CI stage (a fourth full build would
 # not fit CI's time; measured in docs/reliability.md, "CI time"). BATON_CI_STAGES picks
@@ -20,14 +23,14 @@
 # it went, and which stages did not run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh test
 
 if [ -n "${BATON_CI_STAGES:-}" ]; then
   stages=($BATON_CI_STAGES)
 elif [ $# -gt 0 ]; then
   stages=(main)
 else
-  stages=(asan tsan fuzz)
+  stages=(fresh asan tsan fuzz)
 fi
 
 # Called after `||`, where set -e does not apply: each step checks its own status.
@@ -39,7 +42,7 @@ main_suite() {
 echo "test.sh: stages to run: ${stages[*]}" >&2
 summary=()
 failed=0
-for stage in asan tsan fuzz main; do
+for stage in fresh asan tsan fuzz main; do
   if [[ " ${stages[*]} " != *" $stage "* ]]; then
     summary+=("$(printf '%-5s NOT RUN (stages: %s; BATON_CI_STAGES="%s" to run it)' \
       "$stage" "${stages[*]}" "$stage")")
@@ -50,6 +53,7 @@ for stage in asan tsan fuzz main; do
   status=0
   case "$stage" in
     main) main_suite "$@" || status=$? ;;
+    fresh) scripts/fresh-machine.sh || status=$? ;;
     fuzz) scripts/fuzz.sh --ci || status=$? ;;
     asan) scripts/sanitize.sh asan || status=$? ;;
     tsan) scripts/sanitize.sh tsan || status=$? ;;

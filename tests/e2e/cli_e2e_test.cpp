@@ -574,7 +574,8 @@ TEST_F(Cli, OwnerAcceptsChecksAndFinishes) {
     h = show(1);
     EXPECT_EQ(h.at("state"), "done");
     EXPECT_TRUE(h.at("closed_at").is_string());
-    // The done entry, then the relay to the next playbook (`next: kickoff-prep`).
+    // The done entry, then the relay to the next playbook (`next: ready-to-client`), owned
+    // by the deal's account owner: the demo's relay lands with a person, never unowned.
     const json& timeline = h.at("timeline");
     ASSERT_GE(timeline.size(), 2u);
     const json& done = timeline[timeline.size() - 2];
@@ -583,10 +584,12 @@ TEST_F(Cli, OwnerAcceptsChecksAndFinishes) {
               (json{{"forced", true}, {"reason", "booked by phone"}, {"open_items", 1}}));
     const json& relayed = timeline.back();
     EXPECT_EQ(relayed.at("kind"), "relayed");
-    EXPECT_EQ(relayed.at("data").at("playbook"), "kickoff-prep");
+    EXPECT_EQ(relayed.at("data").at("playbook"), "ready-to-client");
     const json next = show(relayed.at("data").at("to").get<int>());
-    EXPECT_EQ(next.at("playbook"), "kickoff-prep");
+    EXPECT_EQ(next.at("playbook"), "ready-to-client");
     EXPECT_EQ(next.at("subject"), h.at("subject"));
+    EXPECT_EQ(next.at("owner"), "sam");
+    EXPECT_FALSE(next.value("unowned", false)) << next.dump();
 
     refused({"accept", "1", "--as", "dana"}, exit_conflict, "it is done");
     refused({"cancel", "1"}, exit_conflict, "it is done");
