@@ -21,7 +21,7 @@ case "$kind" in
     ;;
   run)
     tree=build-run
-    config=(-DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF)
+    config=(-DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF -DBATON_PCH=ON)
     targets=(--target baton)
     ;;
   *)

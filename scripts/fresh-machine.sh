@@ -131,11 +131,19 @@ base_tarball() {
   echo "$tarball"
 }
 
+# A fresh root from the base. Of this machine it takes only what its network is: the name
+# server, and the local certificate authorities this workplace's HTTPS egress is signed by
+# (/usr/local/share/ca-certificates, which the root's ca-certificates package picks up when
+# scripts/deps.sh installs it) — no package, no file of the project's.
 new_root() {
   local root="$work/$1"
   mkdir -p "$root"
   tar -C "$root" -xzf "$tarball"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
+  mkdir -p "$root/usr/local/share/ca-certificates"
+  if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
+    cp /usr/local/share/ca-certificates/*.crt "$root/usr/local/share/ca-certificates/"
+  fi
   echo "$root"
 }
 
@@ -149,7 +157,8 @@ in_root() {
     mount -t proc proc "$root/proc" && mount --rbind /dev "$root/dev" &&
       mount -t sysfs sys "$root/sys" && mount -t tmpfs tmp "$root/dev/shm" || exit 97
     exec chroot "$root" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      HOME=/root LANG=C.UTF-8 TERM=dumb "$@"' sh "$root" "$@"
+      HOME=/root LANG=C.UTF-8 TERM=dumb ${NODE_EXTRA_CA_CERTS:+NODE_EXTRA_CA_CERTS=$NODE_EXTRA_CA_CERTS} \
+      "$@"' sh "$root" "$@"
 }
 
 free_port() {
