@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian bookworm packages Baton needs, when missing. Two sets:
 #   scripts/deps.sh run    what building and serving needs (the README's first command)
-#   scripts/deps.sh test   that, and what the tests need: GoogleTest, PostgreSQL, a real
+#   scripts/deps.sh test   that, and what the tests need: Node.js and npm to build the board
+#                          from source, GoogleTest, PostgreSQL, a real
 #                          SMTP server (aiosmtpd), Chromium for the board's browser tests,
 #                          clang for the fuzz targets, debootstrap for the fresh-machine check
 # (no argument means `test`). Works as root or through sudo; does nothing when everything
@@ -35,9 +36,11 @@ case "$set_name" in
     exit 2
     ;;
 esac
-# The board is built with Node.js and npm (web/): Debian's when none is on PATH already
-# (Debian bookworm's Node 18 runs the pinned esbuild, TypeScript and playwright-core).
-if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+# The tests build the board from its sources with Node.js and npm (web/): Debian's when
+# none is on PATH already (Debian bookworm's Node 18 runs the pinned esbuild, TypeScript and
+# playwright-core). Running needs neither: the run build embeds the committed web/dist.
+if [ "$set_name" = test ] &&
+  { ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; }; then
   packages+=(nodejs npm)
 fi
 

@@ -110,6 +110,7 @@ base_tarball() {
   local mirror stage started=$SECONDS
   mirror=$(debian_mirror)
   stage=$(mktemp -d "$cache/stage.XXXXXX")
+  chmod 0755 "$stage"
   log "debootstrap --variant=minbase bookworm from $mirror"
   if ! debootstrap --variant=minbase bookworm "$stage" "$mirror" >"$cache/debootstrap.log" 2>&1
   then
@@ -139,6 +140,9 @@ new_root() {
   local root="$work/$1"
   mkdir -p "$root"
   tar -C "$root" -xzf "$tarball"
+  # The archive's "." is mktemp's 0700 directory: a root that only root can enter would
+  # hide what a system user (the package's) meets on a real machine.
+  chmod 0755 "$root"
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   mkdir -p "$root/usr/local/share/ca-certificates"
   if compgen -G "/usr/local/share/ca-certificates/*.crt" >/dev/null; then
