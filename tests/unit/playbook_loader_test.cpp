@@ -689,10 +689,13 @@ TEST(Examples, PlaybooksAndPeopleParseAndCrossCheckClean) {
     for (const auto& diagnostic : d) listed += diagnostic.format() + "\n";
     EXPECT_TRUE(d.empty()) << listed;
 
-    // The relay the examples describe: sold → kickoff prep → ready → (end).
+    // The relay the examples describe: sold → ready (the account owner tells the client the
+    // next step) → (end); a booking's kickoff prep stands alone.
+    EXPECT_EQ(set[0].playbook.id, "kickoff-prep");
+    EXPECT_EQ(set[1].playbook.id, "ready-to-client");
     EXPECT_EQ(set[2].playbook.id, "sold-to-onboarding");
-    EXPECT_EQ(set[2].playbook.next, std::optional<std::string>("kickoff-prep"));
-    EXPECT_EQ(set[0].playbook.next, std::optional<std::string>("ready-to-client"));
+    EXPECT_EQ(set[2].playbook.next, std::optional<std::string>("ready-to-client"));
+    EXPECT_FALSE(set[0].playbook.next.has_value());
     EXPECT_FALSE(set[1].playbook.next.has_value());
     EXPECT_EQ(set[1].playbook.escalate.at(1).on, EscalationSide::done);
 }
