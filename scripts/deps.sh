@@ -20,6 +20,7 @@ run_packages=(
 )
 test_packages=(
   git sqlite3 postgresql python3-aiosmtpd
+  curl  # tests/docs/readme_tour.py runs the README's curl example
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium
   # scripts/fuzz.sh: clang with libFuzzer and its sanitizer runtimes (g++'s ASan, UBSan and

@@ -259,7 +259,7 @@ check_test_install() {
       set -e
       cd /root/baton
       cmake -S . -B /tmp/test-tree -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-      for t in chromium clang++ g++ ninja node npm sqlite3 git; do
+      for t in chromium clang++ g++ ninja node npm sqlite3 git curl; do
         command -v "$t" >/dev/null || { echo "missing: $t"; exit 1; }
       done
       ls /usr/lib/postgresql/*/bin/initdb >/dev/null || { echo "missing: initdb"; exit 1; }

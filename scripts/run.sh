@@ -17,7 +17,7 @@ listen="${BATON_LISTEN:-127.0.0.1:8080}"
 rm -rf "$demo"
 "$baton" init "$demo" >/dev/null
 "$baton" --workspace "$demo" emit - < "$demo/events.jsonl"
-token=$("$baton" --workspace "$demo" token create ari --label demo | tail -n 1)
+token=$("$baton" --workspace "$demo" token create ari --label demo)  # the token alone: stdout is not a terminal
 # A demo password for the board's sign-in (ari is an admin of the example people).
 demo_password="${BATON_DEMO_PASSWORD:-baton-demo}"
 printf '%s\n' "$demo_password" | "$baton" --workspace "$demo" passwd ari >/dev/null

@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
         return baton::http::open_remote({.url = url, .token = token}, clock);
     };
     inv.cwd = ".";
+    inv.stdout_is_terminal = isatty(STDOUT_FILENO) == 1;
     inv.serve = baton::app::serve;
     inv.stream = [](const std::string& line) {
         std::cout << line << std::flush;

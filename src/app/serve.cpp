@@ -55,10 +55,28 @@ Result<http::ServerOptions> server_options(cli::Context& ctx, const cli::Args& a
     const std::string listen = setting(ctx, args, "--listen").value_or("127.0.0.1:8080");
     const auto colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) {
-        return make_error(ErrorCode::invalid_argument, "--listen must be ADDRESS:PORT", "listen");
+        const std::string port_example =
+            !listen.empty() && listen.find_first_not_of("0123456789") == std::string::npos
+                ? listen
+                : "8080";
+        return make_error(ErrorCode::invalid_argument,
+                          "--listen must be ADDRESS:PORT, such as 127.0.0.1:" + port_example +
+                              " (this machine only) or 0.0.0.0:" + port_example +
+                              " (every network interface)",
+                          "listen");
     }
     o.address = listen.substr(0, colon);
     if (o.address.size() > 2 && o.address.front() == '[') o.address = o.address.substr(1, o.address.size() - 2);
+    // The one host name everybody types; any other name would need a resolver's answer
+    // that may change under a running server, so it is refused with what to write instead.
+    if (o.address == "localhost") o.address = "127.0.0.1";
+    if (o.address.find_first_not_of("0123456789.:abcdefABCDEF") != std::string::npos) {
+        return make_error(ErrorCode::invalid_argument,
+                          "--listen takes an IP address, not the host name `" + o.address +
+                              "`: 127.0.0.1:PORT listens on this machine only, 0.0.0.0:PORT "
+                              "on every network interface",
+                          "listen");
+    }
     auto port = number(listen.substr(colon + 1), "--listen port", 0, 65535);
     if (!port) return port.error();
     o.port = static_cast<unsigned short>(*port);

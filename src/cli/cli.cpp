@@ -185,7 +185,16 @@ Outcome run_cli(const Invocation& inv) {
             })) {
             message = "unknown command `" + inv.args.front() + "`";
         }
-        outcome.err = "baton: " + message + " (see `baton --help`)\n";
+        // A mistake inside a command points at that command's own help.
+        std::string help = "baton --help";
+        for (const auto& arg : inv.args) {
+            if (std::any_of(commands().begin(), commands().end(),
+                            [&](const CommandSpec& c) { return arg == c.name; })) {
+                help = "baton " + arg + " --help";
+                break;
+            }
+        }
+        outcome.err = "baton: " + message + " (see `" + help + "`)\n";
         return outcome;
     }
     Context ctx;
@@ -218,6 +227,7 @@ Outcome run_cli(const Invocation& inv) {
     ctx.stream = inv.stream;
     ctx.serve = inv.serve;
     ctx.env = env;
+    ctx.stdout_is_terminal = inv.stdout_is_terminal;
     for (const auto& b : bound) {
         if (!b->app->parsed()) continue;
         if (b->spec->local_only && ctx.remote()) {
@@ -227,6 +237,16 @@ Outcome run_cli(const Invocation& inv) {
                           (server.empty() ? "BATON_URL from the environment" : "--server") +
                           " (see `baton --help`)\n";
             return outcome;
+        }
+        // Through a server every command acts as the token's person: --as is refused for
+        // reads too (a `--as dana list` was silently the token's person's list).
+        if (ctx.remote() && !ctx.as.empty()) {
+            auto acting = ctx.actor();
+            if (!acting) {
+                outcome.exit_code = exit_code_for(acting.error().code);
+                outcome.err = "baton: " + acting.error().message + "\n";
+                return outcome;
+            }
         }
         Args args;
         for (const auto& [name, opt] : b->options) {

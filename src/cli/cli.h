@@ -23,6 +23,7 @@ struct Invocation {
     std::string cwd;
     std::function<void(const std::string&)> stream;  // see Context::stream
     std::function<Result<std::string>(Context&, const Args&)> serve;
+    bool stdout_is_terminal = false;  // see Context::stdout_is_terminal
 };
 
 struct Outcome {

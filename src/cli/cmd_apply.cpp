@@ -2,6 +2,7 @@
 // server, linted together and then stored file by file, since the API takes one a request).
 #include "cli/command.h"
 #include "cli/files.h"
+#include "cli/format.h"
 
 namespace baton::cli {
 
@@ -13,7 +14,7 @@ Result<std::string> run_apply(Context& ctx, const Args& args) {
     auto engine = ctx.engine();
     if (!engine) return engine.error();
     auto applied = (*engine)->apply(*files);
-    if (!applied) return applied.error();
+    if (!applied) return with_problem_count(applied.error());
     if (ctx.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& a : *applied) {

@@ -38,9 +38,14 @@ Result<std::string> run_init(Context& ctx, const Args& args) {
                "\n";
     }
     if (kept > 0) out += "  kept " + std::to_string(kept) + " existing file(s) as they were\n";
-    out += "\nNext: emit the example events and look at the board:\n"
-           "  baton --workspace " + dir + " emit - < " + dir + "/events.jsonl\n"
-           "  baton --workspace " + dir + " list\n";
+    // Everything a newcomer needs before the board answers them: events, a password to sign
+    // in with (none is set: sign-in fails until one is), the server, and a token for the API.
+    const std::string b = "  baton --workspace " + dir;
+    out += "\nNext:\n" + b + " emit - < " + dir + "/events.jsonl   # the example events\n" +
+           b + " list                  # the open handoffs\n" + b +
+           " passwd ari              # a password to sign in to the board with\n" + b +
+           " serve                   # the board and the API on http://127.0.0.1:8080\n" + b +
+           " token create ari        # an API token, printed once\n";
     return out;
 }
 

@@ -1,6 +1,7 @@
 // baton lint PATH...: validate playbooks and people; errors as file:line:col: message.
 #include "cli/command.h"
 #include "cli/files.h"
+#include "cli/format.h"
 #include "core/limits.h"
 
 namespace baton::cli {
@@ -24,21 +25,37 @@ Result<std::string> run_lint(Context& ctx, const Args& args) {
     const engine::LintReport report = engine::lint_sources(*files, people ? &*people : nullptr);
     if (!report.errors.empty()) {
         std::string message;
-        for (const auto& d : report.errors) message += d.format() + "\n";
-        message += std::to_string(report.errors.size()) + " problem" +
-                   (report.errors.size() == 1 ? "" : "s") + " found";
-        return make_error(ErrorCode::invalid_argument, message);
+        for (const auto& d : report.errors) message += (message.empty() ? "" : "\n") + d.format();
+        return with_problem_count(make_error(ErrorCode::invalid_argument, message),
+                                  report.errors.size());
     }
     if (ctx.json) {
         return nlohmann::json{{"ok", true},
                               {"playbooks", report.playbooks},
-                              {"people", report.people}}
+                              {"people", report.people},
+                              {"sources", report.sources},
+                              {"channels", report.channels},
+                              {"templates", report.templates}}
                    .dump() +
                "\n";
     }
-    return "ok: " + std::to_string(report.playbooks) + " playbook" +
-           (report.playbooks == 1 ? "" : "s") +
-           (report.people ? " and people checked" : " checked (no people file)") + "\n";
+    // What was read, every kind of file named: the line must not claim less or more.
+    const auto count = [](int n, const char* one, const char* many) {
+        return std::to_string(n) + " " + (n == 1 ? one : many);
+    };
+    std::vector<std::string> checked{count(report.playbooks, "playbook", "playbooks")};
+    if (report.people) checked.push_back("people.yaml");
+    if (report.sources > 0) checked.push_back("sources.yaml");
+    if (report.channels > 0) checked.push_back("channels.yaml");
+    if (report.templates > 0) checked.push_back(count(report.templates, "template", "templates"));
+    std::string line = "ok: ";
+    for (std::size_t i = 0; i < checked.size(); ++i) {
+        if (i > 0) line += i + 1 == checked.size() ? " and " : ", ";
+        line += checked[i];
+    }
+    line += " checked";
+    if (!report.people) line += " (no people file: owners and teams not checked)";
+    return line + "\n";
 }
 
 }  // namespace

@@ -18,8 +18,14 @@ Result<std::string> create(Context& ctx, engine::Service& engine, const Args& ar
                    .dump() +
                "\n";
     }
-    return "Token " + std::to_string(token->id) + " for " + token->handle +
-           " (shown once; store it now):\n" + token->secret + "\n";
+    const std::string heading = "Token " + std::to_string(token->id) + " for " +
+                                token->handle + " (shown once; store it now):\n";
+    // Captured by a script, stdout is the token alone; the heading still reaches the person.
+    if (!ctx.stdout_is_terminal) {
+        ctx.err += heading;
+        return token->secret + "\n";
+    }
+    return heading + token->secret + "\n";
 }
 
 Result<std::string> revoke(engine::Service& engine, const Args& args) {

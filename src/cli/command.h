@@ -62,6 +62,9 @@ struct Context {
     engine::OpenEngine open_engine;
     OpenRemote open_remote;
     std::string err;        // warnings a command wants on stderr besides its output
+    // Whether stdout is a person's terminal: a value captured by a script
+    // (`TOKEN=$(baton token create kim)`) gets the value alone, its words go to stderr.
+    bool stdout_is_terminal = false;
     // Output that must reach stdout as it happens (a long stream), flushed line by line;
     // may be empty, and then such lines are dropped.
     std::function<void(const std::string&)> stream;

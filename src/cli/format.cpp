@@ -48,7 +48,11 @@ std::string table(const std::vector<std::string>& header,
     cells.push_back(header);
     for (const auto& r : rows) {
         std::vector<std::string> row;
-        for (const auto& c : r) row.push_back(cut(c, cell_max));
+        // The last column is never cut: nothing is aligned after it, and a list's FLAGS
+        // were shown as "…,esc…".
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            row.push_back(i + 1 == r.size() ? r[i] : cut(r[i], cell_max));
+        }
         cells.push_back(std::move(row));
     }
     std::vector<std::size_t> widths(header.size(), 0);
@@ -171,6 +175,30 @@ std::string report_text(const std::vector<core::ReportRow>& rows, const std::str
     return table({key, "COUNT", "OPEN", "DONE", "OVERDUE", "DECLINED", "CANCELLED",
                   "ACCEPT P50", "ACCEPT P90", "DONE P50", "DONE P90", "SILENT DELAY"},
                  cells);
+}
+
+Error with_problem_count(Error error, std::size_t count) {
+    if (error.code != ErrorCode::invalid_argument || count == 0) return error;
+    error.message += "\n" + std::to_string(count) + " problem" + (count == 1 ? "" : "s") +
+                     " found";
+    return error;
+}
+
+Error with_problem_count(Error error) {
+    std::size_t count = 0;
+    std::size_t start = 0;
+    const std::string& m = error.message;
+    while (start < m.size()) {
+        auto end = m.find('\n', start);
+        if (end == std::string::npos) end = m.size();
+        const std::string_view line(m.data() + start, end - start);
+        if (line.find(": ") != std::string_view::npos &&
+            line.rfind("remote apply stores", 0) != 0) {
+            ++count;
+        }
+        start = end + 1;
+    }
+    return with_problem_count(std::move(error), count);
 }
 
 }  // namespace baton::cli

@@ -31,4 +31,11 @@ std::string report_text(const std::vector<core::ReportRow>& rows, const std::str
 // "waiting 2 h past accept time", "accept within 3 h", "done by in 1 d 2 h", "on time".
 std::string deadline_words(const core::Handoff& h, TimePoint now);
 
+// A refusal of located problems (lint's, apply's, local or through a server: one
+// "file:line:col: message" a line) with "N problems found" after them, so that every
+// command that lints ends the same way. Any other error comes back as it was. The first
+// counts the problem lines (every line but remote apply's note of what it stored).
+Error with_problem_count(Error error);
+Error with_problem_count(Error error, std::size_t count);
+
 }  // namespace baton::cli

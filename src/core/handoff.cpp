@@ -24,11 +24,27 @@ Error forbidden(const Handoff& h, const Actor& a, const char* action, const char
                                                 " can");
 }
 
+// "cannot ACTION handoff N: it is STATE", and what would make the action possible, in
+// words a person acts on ("accept it first"), not a list of states.
 Error wrong_state(const Handoff& h, const char* action, const char* allowed) {
+    const std::string state = to_string(h.state);
+    const std::string needed = allowed;
+    std::string what_now;
+    if (needed == "accepted" && h.state == HandoffState::waiting) {
+        what_now = "; accept it first";
+    } else if (needed == "accepted" && h.state == HandoffState::declined) {
+        what_now = "; " + h.giver + " reassigns it or cancels it";
+    } else if (needed.find(state) == std::string::npos && !is_open(h.state)) {
+        what_now = ", and a closed handoff does not change";
+    } else {
+        what_now = " (only while it is " + needed + ")";
+    }
+    if (std::string(action) == "accept" && h.state == HandoffState::accepted) {
+        what_now = " already";
+    }
     return make_error(ErrorCode::conflict, "cannot " + std::string(action) + " handoff " +
-                                               std::to_string(h.id) + ": it is " +
-                                               to_string(h.state) + " (" + action +
-                                               " needs it " + allowed + ")");
+                                               std::to_string(h.id) + ": it is " + state +
+                                               what_now);
 }
 
 Status check_text(const std::string& text, std::size_t max, const char* field, bool required) {
@@ -115,7 +131,7 @@ Result<Transition> finish(Step s, const Finish& f) {
     if (s.h.state == HandoffState::waiting) {
         return make_error(ErrorCode::conflict, "cannot finish handoff " +
                                                    std::to_string(s.h.id) +
-                                                   ": it is waiting — accept it first");
+                                                   ": it is waiting; accept it first");
     }
     if (s.h.state != HandoffState::accepted) return wrong_state(s.h, "finish", "accepted");
     const int open = open_checklist_items(s.h);

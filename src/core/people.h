@@ -58,6 +58,10 @@ private:
 struct PeopleParse {
     std::optional<Directory> directory;  // set only when `errors` is empty
     Diagnostics errors;
+    // The people and teams that parsed, also when there are errors: lint checks playbooks'
+    // handles against it, so that a flaw in people.yaml does not hide an unknown owner.
+    // Never used to assign.
+    std::optional<Directory> partial;
 };
 // Parses people.yaml: `people:` (handle, name, email, slack, time_zone, hours, role) and
 // `teams:` (handle, name, members, rule), plus optional `defaults: {time_zone, hours}`.

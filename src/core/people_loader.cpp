@@ -135,7 +135,9 @@ std::optional<Person> load_person(const YAML::Node& node, const Defaults& defaul
     } else {
         p.calendar = calendar.value();
     }
-    if (r.count() != before) return std::nullopt;
+    // A person with a flaw elsewhere still counts as named, so that the team members who
+    // name them are not reported missing too (the directory is made only without errors).
+    if (r.count() != before && p.handle.empty()) return std::nullopt;
     return p;
 }
 
@@ -175,7 +177,8 @@ std::optional<Team> load_team(const YAML::Node& node, Reporter& r) {
             r.error(node["rule"].Mark(), "rule must be round-robin, least-loaded or first");
         }
     }
-    if (r.count() != before) return std::nullopt;
+    // A team with a bad rule still has its members checked against people.
+    if (r.count() != before && t.handle.empty()) return std::nullopt;
     return t;
 }
 
@@ -201,19 +204,21 @@ Defaults load_defaults(const YAML::Node& node, Reporter& r) {
 }
 
 // Unique handles across people and teams, and team members who exist.
-void check_references(const YAML::Node& root, const std::vector<Person>& people,
-                      const std::vector<Team>& teams, Reporter& r) {
+// `person_nodes` and `team_nodes` are the YAML entries the people and teams came from.
+void check_references(const std::vector<Person>& people, const std::vector<YAML::Node>& person_nodes,
+                      const std::vector<Team>& teams, const std::vector<YAML::Node>& team_nodes,
+                      Reporter& r) {
     std::set<std::string> seen;
     std::vector<std::string> person_handles;
     for (const auto& p : people) person_handles.push_back(p.handle);
     for (std::size_t i = 0; i < people.size(); ++i) {
         if (!seen.insert(people[i].handle).second) {
-            r.error(root["people"][i]["handle"].Mark(),
+            r.error(person_nodes[i]["handle"].Mark(),
                     "handle `" + people[i].handle + "` is used twice");
         }
     }
     for (std::size_t i = 0; i < teams.size(); ++i) {
-        const YAML::Node node = root["teams"][i];
+        const YAML::Node& node = team_nodes[i];
         if (!seen.insert(teams[i].handle).second) {
             r.error(node["handle"].Mark(), "handle `" + teams[i].handle + "` is used twice");
         }
@@ -247,6 +252,8 @@ PeopleParse parse_people(const std::string& yaml_text, const std::string& file) 
     if (const YAML::Node d = (*root)["defaults"]) defaults = load_defaults(d, r);
     std::vector<Person> people;
     std::vector<Team> teams;
+    std::vector<YAML::Node> person_nodes;
+    std::vector<YAML::Node> team_nodes;
     const YAML::Node people_node = (*root)["people"];
     if (people_node && !people_node.IsSequence()) {
         r.error(people_node.Mark(), "people must be a list");
@@ -255,7 +262,10 @@ PeopleParse parse_people(const std::string& yaml_text, const std::string& file) 
                                         std::to_string(limits::people_max) + " entries");
     } else if (people_node) {
         for (const auto& n : people_node) {
-            if (auto p = load_person(n, defaults, r)) people.push_back(std::move(*p));
+            if (auto p = load_person(n, defaults, r)) {
+                people.push_back(std::move(*p));
+                person_nodes.push_back(n);
+            }
         }
     }
     const YAML::Node teams_node = (*root)["teams"];
@@ -263,15 +273,23 @@ PeopleParse parse_people(const std::string& yaml_text, const std::string& file) 
         r.error(teams_node.Mark(), "teams must be a list");
     } else if (teams_node) {
         for (const auto& n : teams_node) {
-            if (auto t = load_team(n, r)) teams.push_back(std::move(*t));
+            if (auto t = load_team(n, r)) {
+                teams.push_back(std::move(*t));
+                team_nodes.push_back(n);
+            }
         }
     }
-    if (result.errors.empty()) check_references(*root, people, teams, r);
+    // Always: one flaw must not hide another (a team's bad rule hid its unknown member).
+    check_references(people, person_nodes, teams, team_nodes, r);
     std::stable_sort(result.errors.begin(), result.errors.end(),
                      [](const Diagnostic& a, const Diagnostic& b) {
                          return std::pair(a.line, a.column) < std::pair(b.line, b.column);
                      });
-    if (result.errors.empty()) result.directory = Directory(std::move(people), std::move(teams));
+    if (result.errors.empty()) {
+        result.directory = Directory(std::move(people), std::move(teams));
+    } else {
+        result.partial = Directory(std::move(people), std::move(teams));
+    }
     return result;
 }
 

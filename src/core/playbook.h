@@ -76,6 +76,9 @@ struct Playbook {
 struct PlaybookParse {
     std::optional<Playbook> playbook;  // set only when `errors` is empty
     Diagnostics errors;
+    // What parsed, also when there are errors (a map at the top): lint cross-checks its
+    // handles and `next:`, so that a bad `if:` does not hide an unknown owner. Never applied.
+    std::optional<Playbook> partial;
 };
 PlaybookParse parse_playbook(const std::string& yaml_text, const std::string& file);
 

@@ -322,7 +322,11 @@ PlaybookParse parse_playbook(const std::string& yaml_text, const std::string& fi
                      [](const Diagnostic& a, const Diagnostic& b) {
                          return std::pair(a.line, a.column) < std::pair(b.line, b.column);
                      });
-    if (result.errors.empty()) result.playbook = std::move(pb);
+    if (result.errors.empty()) {
+        result.playbook = std::move(pb);
+    } else {
+        result.partial = std::move(pb);
+    }
     return result;
 }
 

@@ -35,6 +35,35 @@ std::optional<YAML::Node> load(const std::string& text, Reporter& reporter) {
     }
 }
 
+namespace {
+
+// Where a top-level key belongs, for a key found at the top of another workspace file: a
+// people list pasted into a playbook should say "people.yaml", not only "unknown key".
+std::string_view home_of_top_level_key(std::string_view key) {
+    static const std::pair<std::string_view, std::string_view> homes[] = {
+        {"people", "people.yaml"},         {"teams", "people.yaml"},
+        {"defaults", "people.yaml"},       {"sources", "sources.yaml"},
+        {"smtp", "channels.yaml"},         {"slack", "channels.yaml"},
+        {"webhooks", "channels.yaml"},     {"allow", "channels.yaml"},
+        {"public_url", "channels.yaml"},   {"slack_signing_secret", "channels.yaml"},
+        {"id", "a playbook (playbooks/ID.yaml)"},
+        {"when", "a playbook (playbooks/ID.yaml)"},
+        {"owner", "a playbook (playbooks/ID.yaml)"},
+        {"checklist", "a playbook (playbooks/ID.yaml)"},
+    };
+    for (const auto& [k, home] : homes) {
+        if (k == key) return home;
+    }
+    return {};
+}
+
+bool is_top_level_of_a_file(std::string_view what) {
+    return what == "a playbook" || what == "people.yaml" || what == "sources.yaml" ||
+           what == "channels.yaml";
+}
+
+}  // namespace
+
 void check_keys(const YAML::Node& map, const std::vector<std::string>& known, Reporter& r,
                 std::string_view what) {
     for (auto it = map.begin(); it != map.end(); ++it) {
@@ -48,7 +77,13 @@ void check_keys(const YAML::Node& map, const std::vector<std::string>& known, Re
         if (!ok) {
             std::string message = "unknown key `" + key + "` in " + std::string(what);
             const std::string hint = did_you_mean(key, known);
-            if (!hint.empty()) message += "; " + hint;
+            const std::string_view home = home_of_top_level_key(key);
+            if (is_top_level_of_a_file(what) && !home.empty() && home != what &&
+                !(what == "a playbook" && home.substr(0, 10) == "a playbook")) {
+                message += "; `" + key + ":` belongs in " + std::string(home);
+            } else if (!hint.empty()) {
+                message += "; " + hint;
+            }
             r.error(it->first.Mark(), message);
         }
     }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <tuple>
 #include <thread>
 
 #include "core/deadlines.h"
@@ -87,12 +88,14 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
         auto parsed = core::parse_people(people_file->text, people_file->path);
         report.people = true;
         if (parsed.directory) directory = std::move(parsed.directory);
+        if (parsed.partial) directory = std::move(parsed.partial);
         // Errors of a people file that is only consulted are reported too: they would
         // stop `apply` all the same.
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
     }
     for (const auto& f : files) {
         if (!core::is_sources_file(f.path)) continue;
+        ++report.sources;
         auto parsed = core::parse_sources(f.text, f.path);
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
         if (!parsed.sources) continue;
@@ -108,10 +111,12 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
     }
     for (const auto& f : files) {
         if (core::file_kind(f.path) == core::FileKind::channels) {
+            ++report.channels;
             for (auto& d : core::parse_channels(f.text, f.path).errors) {
                 report.errors.push_back(std::move(d));
             }
         } else if (core::file_kind(f.path) == core::FileKind::message_template) {
+            ++report.templates;
             for (auto& d : lint_message_template(f)) report.errors.push_back(std::move(d));
         }
     }
@@ -122,10 +127,18 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
         ++report.playbooks;
         for (auto& d : parsed.errors) report.errors.push_back(std::move(d));
         if (parsed.playbook) loaded.push_back({std::move(*parsed.playbook), f.path});
+        // A flawed playbook is still cross-checked: every problem of a file at once.
+        if (parsed.partial) loaded.push_back({std::move(*parsed.partial), f.path});
     }
     for (auto& d : core::cross_check(loaded, directory ? &*directory : nullptr)) {
         report.errors.push_back(std::move(d));
     }
+    // In the order of the files and of the lines in each, as an editor lists them.
+    std::stable_sort(report.errors.begin(), report.errors.end(),
+                     [](const core::Diagnostic& a, const core::Diagnostic& b) {
+                         return std::tie(a.file, a.line, a.column) <
+                                std::tie(b.file, b.line, b.column);
+                     });
     return report;
 }
 

@@ -46,6 +46,9 @@ struct LintReport {
     core::Diagnostics errors;
     int playbooks = 0;
     bool people = false;
+    int sources = 0;    // sources.yaml files
+    int channels = 0;   // channels.yaml files
+    int templates = 0;  // message templates
 };
 
 // Lints playbooks and people together: each file on its own, then across files (ids,

@@ -2,7 +2,9 @@
 // fresh temporary workspace per test, its stdout, stderr and exit code checked against the
 // contract in DESIGN.md and the exit codes of src/cli/command.h.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <filesystem>
@@ -809,10 +811,42 @@ TEST_F(Cli, ReportCountsByPlaybookAndByOwner) {
 TEST_F(Cli, LintPassesTheExamples) {
     init();
     EXPECT_EQ(ok({"lint", ws_ + "/playbooks", ws_ + "/people.yaml"}),
-              "ok: 3 playbooks and people checked\n");
+              "ok: 3 playbooks and people.yaml checked\n");
+    // The line names every kind of file it read (it said "3 playbooks and people" for a
+    // directory with sources.yaml and a template too).
     const auto r = bare({"lint", source_dir() + "/examples"});
     EXPECT_EQ(r.exit_code, exit_ok) << describe(r);
-    EXPECT_EQ(r.out, "ok: 3 playbooks and people checked\n");
+    EXPECT_EQ(r.out, "ok: 3 playbooks, people.yaml, sources.yaml and 1 template checked\n");
+    const auto alone = bare({"lint", ws_ + "/playbooks/kickoff-prep.yaml"}, "", {}, tmp_.path());
+    EXPECT_EQ(alone.out, "ok: 1 playbook checked (no people file: owners and teams not checked)\n")
+        << describe(alone);
+}
+
+// One flaw does not hide another: a bad `if:` and an unknown owner in one playbook, a
+// team's bad rule and its unknown member in people.yaml — all reported, in line order.
+TEST_F(Cli, LintReportsEveryProblemOfAFileInLineOrder) {
+    init();
+    const std::string dir = tmp_ / "lint";
+    fs::create_directories(dir + "/playbooks");
+    write_text(dir + "/people.yaml",
+               "people:\n  - handle: dana\nteams:\n"
+               "  - { handle: ops, members: [dana, zed], rule: random }\n");
+    write_text(dir + "/playbooks/p.yaml",
+               "id: p\nwhen: deal.won\nif: data.amount >=\nsubject: x\nfrom: ops\n"
+               "owner: nobody\ndone: x\n");
+    const auto r = bare({"lint", dir});
+    EXPECT_EQ(r.exit_code, exit_invalid) << describe(r);
+    const auto lines = split_lines(r.err);
+    ASSERT_EQ(lines.size(), 5u) << r.err;
+    EXPECT_NE(lines[0].find("people.yaml:4:"), std::string::npos) << r.err;
+    EXPECT_NE(lines[1].find("people.yaml:4:"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("rule must be"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("team member `zed` is not in people"), std::string::npos) << r.err;
+    EXPECT_NE(lines[2].find("p.yaml:3:"), std::string::npos) << r.err;
+    EXPECT_NE(lines[2].find("if:"), std::string::npos) << r.err;
+    EXPECT_NE(lines[3].find("p.yaml:6:"), std::string::npos) << r.err;
+    EXPECT_NE(lines[3].find("nobody"), std::string::npos) << r.err;
+    EXPECT_EQ(lines[4], "4 problems found");
 }
 
 TEST_F(Cli, LintNamesEachProblemWithFileLineAndColumn) {
@@ -977,6 +1011,67 @@ TEST_F(Cli, UsageErrorsAreExitTwoWithOneLine) {
         EXPECT_EQ(r.out, "") << command;
     }
     EXPECT_NE(baton({"list", "--frobnicate"}).err.find("--frobnicate"), std::string::npos);
+    // A mistake inside a command points at that command's help, not the program's.
+    EXPECT_NE(baton({"accept"}).err.find("(see `baton accept --help`)"), std::string::npos)
+        << baton({"accept"}).err;
+    EXPECT_NE(baton({"frobnicate"}).err.find("(see `baton --help`)"), std::string::npos);
+}
+
+// Captured by a script, `token create` prints the token alone (the README's
+// TOKEN=$(baton token create ari) took the "Token 1 for ari" line too); the heading goes to
+// stderr, where the person still sees it.
+TEST_F(Cli, TokenCreateCapturedByAScriptIsTheTokenAlone) {
+    init();
+    const auto r = baton({"token", "create", "ari"});
+    ASSERT_EQ(r.exit_code, exit_ok) << describe(r);
+    EXPECT_EQ(r.out.rfind("bt_", 0), 0u) << r.out;
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << r.out;
+    EXPECT_EQ(r.out.find(' '), std::string::npos) << r.out;
+    EXPECT_NE(r.err.find("Token 1 for ari (shown once; store it now)"), std::string::npos)
+        << r.err;
+}
+
+// --listen as people type it: `localhost:PORT` works, a bare port and a host name say what
+// to write instead.
+TEST_F(Cli, ListenTakesLocalhostAndExplainsWhatItRefuses) {
+    init();
+    const auto port = baton({"serve", "--listen", "18205"});
+    EXPECT_EQ(port.exit_code, exit_invalid) << describe(port);
+    EXPECT_NE(port.err.find("such as 127.0.0.1:18205 (this machine only) or 0.0.0.0:18205"),
+              std::string::npos)
+        << port.err;
+    const auto name = baton({"serve", "--listen", "baton.example:8080"});
+    EXPECT_EQ(name.exit_code, exit_invalid) << describe(name);
+    EXPECT_NE(name.err.find("not the host name `baton.example`"), std::string::npos) << name.err;
+    // localhost is 127.0.0.1: the server starts, on a port the OS picks.
+    RunOptions o;
+    o.args = {"--workspace", ws_, "serve", "--listen", "localhost:0"};
+    o.cwd = tmp_.path();
+    auto child = Child::start(baton_binary(), o);
+    ASSERT_TRUE(child.has_value());
+    std::string first;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+    while (first.empty() && std::chrono::steady_clock::now() < deadline) {
+        if (!child->pump(std::chrono::milliseconds(100))) break;
+        auto lines = child->take_lines();
+        if (!lines.empty()) first = lines.front();
+    }
+    child->kill(SIGTERM);
+    const auto status = child->finish(std::chrono::seconds(20));
+    EXPECT_TRUE(std::regex_match(first, std::regex(R"(^Baton is listening on http://127\.0\.0\.1:[1-9][0-9]* .*)")))
+        << first << "\n" << child->err();
+    ASSERT_TRUE(status.has_value());
+    EXPECT_TRUE(WIFEXITED(*status) && WEXITSTATUS(*status) == 0) << child->err();
+}
+
+// init's next steps name what a newcomer needs before the board answers: a password to sign
+// in with, the server, and a token.
+TEST_F(Cli, InitNamesEveryNextStep) {
+    const auto r = bare({"init", ws_});
+    ASSERT_EQ(r.exit_code, exit_ok) << describe(r);
+    for (const char* step : {" emit - < ", " list ", " passwd ari ", " serve ", " token create ari "}) {
+        EXPECT_NE(r.out.find(step), std::string::npos) << step << "\n" << r.out;
+    }
 }
 
 TEST_F(Cli, ACommandOutsideAWorkspaceNamesBatonInit) {

@@ -395,6 +395,11 @@ TEST_F(Remote, WhatRemoteModeRefusesItSaysClearly) {
     EXPECT_EQ(as.exit_code, exit_invalid) << describe(as);
     EXPECT_NE(as.err.find("--as"), std::string::npos) << as.err;
     EXPECT_NE(as.err.find("BATON_TOKEN"), std::string::npos) << as.err;
+    // For reads too: `--as lee list` was silently the token's person's list.
+    const auto read_as = remote_as(tokens_.at("dana"), {"--as", "lee", "list"});
+    EXPECT_EQ(read_as.exit_code, exit_invalid) << describe(read_as);
+    EXPECT_NE(read_as.err.find("--as"), std::string::npos) << read_as.err;
+    EXPECT_EQ(read_as.out, "");
     // backup: it runs on the server's machine.
     const auto backup = remote_as(ari, {"backup", tmp_ / "copy.db"});
     EXPECT_EQ(backup.exit_code, exit_invalid) << describe(backup);

@@ -451,6 +451,21 @@ TEST(HandoffActions, DoneWhileWaitingSaysAcceptFirst) {
     EXPECT_NE(e.message.find("accept it first"), std::string::npos) << e.message;
 }
 
+// A refusal for the state says what would make the action possible, in one sentence
+// (it was "it is waiting (tick an item of needs it accepted)").
+TEST(HandoffActions, AStateRefusalSaysWhatToDoInOneSentence) {
+    EXPECT_EQ(apply_error(handoff_in(S::waiting), Check{1, true}, owner).message,
+              "cannot tick an item of handoff 42: it is waiting; accept it first");
+    EXPECT_EQ(apply_error(handoff_in(S::declined), Check{1, true}, owner).message,
+              "cannot tick an item of handoff 42: it is declined; sam reassigns it or cancels it");
+    EXPECT_EQ(apply_error(handoff_in(S::accepted), Accept{}, owner).message,
+              "cannot accept handoff 42: it is accepted already");
+    EXPECT_EQ(apply_error(handoff_in(S::done), Cancel{""}, giver).message,
+              "cannot cancel handoff 42: it is done, and a closed handoff does not change");
+    EXPECT_EQ(apply_error(handoff_in(S::declined), Accept{}, owner).message,
+              "cannot accept handoff 42: it is declined (only while it is waiting)");
+}
+
 TEST(HandoffActions, CancelStampsClosedAtAndTellsTheOwner) {
     const Transition t = apply_ok(handoff_in(S::accepted), Cancel{""}, giver);
     EXPECT_EQ(t.next.closed_at, now);

@@ -186,6 +186,12 @@ TEST(PeopleErrors, UnknownKeysSuggestTheNearestOne) {
     expect_error("defaults:\n  timezone: UTC\n", 2, 3, "did you mean `time_zone`?");
 }
 
+TEST(PeopleErrors, APlaybookKeySaysItBelongsInAPlaybook) {
+    expect_error("people:\n  - handle: dana\nwhen: deal.won\n", 3, 1,
+                 "unknown key `when` in people.yaml; `when:` belongs in a playbook "
+                 "(playbooks/ID.yaml)");
+}
+
 TEST(PeopleErrors, BadRole) {
     expect_error("people:\n  - handle: dana\n    role: boss\n", 3, 11,
                  "role must be admin, member or viewer");

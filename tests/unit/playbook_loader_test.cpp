@@ -219,6 +219,17 @@ calendar: 24x7
 // ---------------------------------------------------------------------------------------
 // Errors with exact positions
 
+// A key of another workspace file says which file it belongs in (a newcomer's people list
+// in playbooks/team.yaml got only "unknown key `people` in a playbook").
+TEST(PlaybookLoader, AKeyOfAnotherFileSaysWhichFile) {
+    expect_error(minimal + "people:\n  - handle: dana\n", 6, 1,
+                 "unknown key `people` in a playbook; `people:` belongs in people.yaml");
+    expect_error(minimal + "sources:\n  - name: crm\n", 6, 1,
+                 "`sources:` belongs in sources.yaml");
+    expect_error(minimal + "smtp:\n  url: smtp://h\n", 6, 1,
+                 "`smtp:` belongs in channels.yaml");
+}
+
 TEST(PlaybookLoader, UnknownKeySuggestsTheNearestKnownOne) {
     expect_error(minimal + "ownr: ops\n", 6, 1,
                  "unknown key `ownr` in a playbook; did you mean `owner`?");
