@@ -1,5 +1,6 @@
 // baton lint PATH...: validate playbooks and people; errors as file:line:col: message.
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/files.h"
 #include "core/limits.h"
 
@@ -30,10 +31,9 @@ Result<std::string> run_lint(Context& ctx, const Args& args) {
         return make_error(ErrorCode::invalid_argument, message);
     }
     if (ctx.json) {
-        return nlohmann::json{{"ok", true},
-                              {"playbooks", report.playbooks},
-                              {"people", report.people}}
-                   .dump() +
+        return core::dump_json({{"ok", true},
+                                {"playbooks", report.playbooks},
+                                {"people", report.people}}) +
                "\n";
     }
     return "ok: " + std::to_string(report.playbooks) + " playbook" +
