@@ -242,6 +242,9 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
                                 });
     api_options.extra_metrics = [&] { return timer_stats.render() + delivery_metrics(dispatcher); };
     http::Api api(**engine, api_options);
+    options->fault_log = [&api](const http::Request& r, const std::string& what) {
+        api.log_fault(r, what);
+    };
     auto server = http::Server::start(
         *options, [&api](http::Request& r) { return api.handle(r); },
         [&api](const http::Request& r, const http::Response& res, std::chrono::microseconds us) {

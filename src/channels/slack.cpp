@@ -1,4 +1,5 @@
 #include "channels/slack.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <cctype>
@@ -151,8 +152,7 @@ void SlackChannel::send(Notification n, std::function<void(Outcome)> done) {
         // Slack made this URL for one interaction; it is paced like a webhook, and guarded
         // like any outbound URL (the transport checks post.allow), since it came in a request.
         post.url = n.target;
-        post.body = slack_response_message(n).dump(-1, ' ', false,
-                                                   nlohmann::json::error_handler_t::replace);
+        post.body = core::dump_json(slack_response_message(n));
         transport_.post(std::move(post), std::move(done));
         return;
     }
@@ -166,7 +166,7 @@ void SlackChannel::send(Notification n, std::function<void(Outcome)> done) {
         return;
     }
     post.url = found->second.webhook;
-    post.body = slack_message(n).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    post.body = core::dump_json(slack_message(n));
     transport_.post(std::move(post), std::move(done));
 }
 

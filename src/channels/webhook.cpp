@@ -1,4 +1,5 @@
 #include "channels/webhook.h"
+#include "core/utf8.h"
 
 #include "channels/limits.h"
 #include "channels/text.h"
@@ -70,7 +71,7 @@ json cloud_event(const Notification& n) {
 Result<HttpPost> webhook_request(const Notification& n, const core::WebhookEndpoint& endpoint) {
     HttpPost post;
     post.url = endpoint.url;
-    post.body = cloud_event(n).dump(-1, ' ', false, json::error_handler_t::replace);
+    post.body = core::dump_json(cloud_event(n));
     const std::int64_t timestamp = to_unix_ms(n.now) / 1000;
     auto signature =
         crypto::sign_standard_webhook(n.delivery_id, timestamp, post.body, endpoint.secret);

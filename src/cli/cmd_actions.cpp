@@ -3,6 +3,7 @@
 // the token's person), performs the action through the service and prints the handoff's
 // new state in one line.
 #include <algorithm>
+#include "core/utf8.h"
 
 #include "cli/command.h"
 #include "cli/format.h"
@@ -59,7 +60,7 @@ Result<std::string> perform(Context& ctx, const Args& args, Build build) {
         after = (*engine)->act(*id, *action, *actor);
     }
     if (!after) return after.error();
-    if (ctx.json) return handoff_json(*after, (*engine)->now(), false).dump(2) + "\n";
+    if (ctx.json) return core::dump_json(handoff_json(*after, (*engine)->now(), false), 2) + "\n";
     const std::string last = after->timeline.empty() ? "" : after->timeline.back().text;
     return "handoff " + std::to_string(after->id) + " is " + core::to_string(after->state) +
            ": " + last + "\n";

@@ -1,6 +1,7 @@
 // baton apply PATH...: lint, then store each file as a new version (all or nothing; through a
 // server, linted together and then stored file by file, since the API takes one a request).
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/files.h"
 #include "cli/format.h"
 
@@ -21,7 +22,7 @@ Result<std::string> run_apply(Context& ctx, const Args& args) {
             out.push_back({{"path", a.path}, {"id", a.id}, {"version", a.version},
                            {"changed", a.changed}});
         }
-        return out.dump() + "\n";
+        return core::dump_json(out) + "\n";
     }
     std::string out;
     for (const auto& a : *applied) {

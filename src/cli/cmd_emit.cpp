@@ -1,6 +1,7 @@
 // baton emit TYPE [--id ID] [--source S] [--subject S] [--data JSON | --data-file F | -]
 // baton emit -      JSON Lines on stdin: one event a line, then a summary.
 #include <iomanip>
+#include "core/utf8.h"
 #include <random>
 #include <sstream>
 
@@ -89,7 +90,7 @@ Result<std::string> emit_one(Context& ctx, const Args& args, engine::Service& en
     event.data = std::move(data).value();
     auto result = engine.ingest(event);
     if (!result) return result.error();
-    if (ctx.json) return result_json(event, *result).dump() + "\n";
+    if (ctx.json) return core::dump_json(result_json(event, *result)) + "\n";
     return "event " + event.type + " " + event.source + "/" + event.id + ": " +
            describe(*result) + "\n";
 }
@@ -127,7 +128,7 @@ void emit_line(Context& ctx, engine::Service& engine, const std::string& line, i
     if (ctx.json && ctx.stream) {
         nlohmann::json j = result_json(*event, *result);
         j["line"] = number;
-        ctx.stream(j.dump() + "\n");
+        ctx.stream(core::dump_json(j) + "\n");
     }
 }
 
@@ -154,12 +155,11 @@ Result<std::string> emit_stream(Context& ctx, engine::Service& engine) {
         return make_error(ErrorCode::invalid_argument, summary + " (see the lines above)");
     }
     if (ctx.json) {
-        return nlohmann::json{{"stored", totals.stored},
-                              {"handoffs", totals.handoffs},
-                              {"unmatched", totals.unmatched},
-                              {"duplicates", totals.duplicates},
-                              {"rejected", totals.rejected}}
-                   .dump() +
+        return core::dump_json({{"stored", totals.stored},
+                                {"handoffs", totals.handoffs},
+                                {"unmatched", totals.unmatched},
+                                {"duplicates", totals.duplicates},
+                                {"rejected", totals.rejected}}) +
                "\n";
     }
     return summary + "\n";

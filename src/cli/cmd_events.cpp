@@ -1,6 +1,7 @@
 // baton events [--unmatched] [--type T]: the stored events, including those that matched
 // no playbook (an event is never dropped).
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 
 namespace baton::cli {
@@ -19,7 +20,7 @@ Result<std::string> run_events(Context& ctx, const Args& args) {
     if (ctx.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& e : *events) out.push_back(event_json(e));
-        return out.dump(2) + "\n";
+        return core::dump_json(out, 2) + "\n";
     }
     if (events->empty()) return std::string("No events.\n");
     std::vector<std::vector<std::string>> rows;

@@ -3,6 +3,7 @@
 #include "cli/files.h"
 #include "cli/format.h"
 #include "core/limits.h"
+#include "core/utf8.h"
 
 namespace baton::cli {
 
@@ -30,13 +31,12 @@ Result<std::string> run_lint(Context& ctx, const Args& args) {
                                   report.errors.size());
     }
     if (ctx.json) {
-        return nlohmann::json{{"ok", true},
-                              {"playbooks", report.playbooks},
-                              {"people", report.people},
-                              {"sources", report.sources},
-                              {"channels", report.channels},
-                              {"templates", report.templates}}
-                   .dump() +
+        return core::dump_json({{"ok", true},
+                                {"playbooks", report.playbooks},
+                                {"people", report.people},
+                                {"sources", report.sources},
+                                {"channels", report.channels},
+                                {"templates", report.templates}}) +
                "\n";
     }
     // What was read, every kind of file named: the line must not claim less or more.

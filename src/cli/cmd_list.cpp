@@ -1,5 +1,6 @@
 // baton list [--state S] [--owner H] [--playbook P] [--overdue] [--all]
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 
 namespace baton::cli {
@@ -51,7 +52,7 @@ Result<std::string> run_list(Context& ctx, const Args& args) {
     if (ctx.json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& h : *handoffs) out.push_back(handoff_json(h, now, false));
-        return out.dump(2) + "\n";
+        return core::dump_json(out, 2) + "\n";
     }
     return handoff_list_text(*handoffs, now);
 }

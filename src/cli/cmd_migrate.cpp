@@ -4,6 +4,7 @@
 // (it may stay in use meanwhile); the target is written in one transaction, so it either
 // holds the whole copy or nothing. Runs locally, with both databases in reach.
 #include "cli/command.h"
+#include "core/utf8.h"
 
 namespace baton::cli {
 
@@ -53,7 +54,7 @@ Result<std::string> run_migrate(Context& ctx, const Args& args) {
     if (ctx.json) {
         nlohmann::json rows = nlohmann::json::object();
         for (const auto& [table, count] : copied->rows) rows[table] = count;
-        return nlohmann::json{{"from", from_name}, {"to", to_name}, {"rows", rows}}.dump(2) + "\n";
+        return core::dump_json({{"from", from_name}, {"to", to_name}, {"rows", rows}}, 2) + "\n";
     }
     return summary_text(from_name, to_name, *copied);
 }

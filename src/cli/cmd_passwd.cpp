@@ -2,6 +2,7 @@
 // (the first line; never from an argument, which other users could read in the process
 // list). Every session of that person ends.
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "crypto/password.h"
 
 namespace baton::cli {
@@ -27,7 +28,7 @@ Result<std::string> run_passwd(Context& ctx, const Args& args) {
     auto engine = ctx.engine();
     if (!engine) return engine.error();
     if (auto st = (*engine)->set_password(handle, line); !st) return st.error();
-    if (ctx.json) return nlohmann::json{{"handle", handle}, {"password", "set"}}.dump() + "\n";
+    if (ctx.json) return core::dump_json({{"handle", handle}, {"password", "set"}}) + "\n";
     return "password set for " + handle + "; their sessions have ended\n";
 }
 

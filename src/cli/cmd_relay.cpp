@@ -1,5 +1,6 @@
 // baton relay SUBJECT: where the baton is for one subject.
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 
 namespace baton::cli {
@@ -12,7 +13,7 @@ Result<std::string> run_relay(Context& ctx, const Args& args) {
     auto relay = (*engine)->relay(*args.get("SUBJECT"));
     if (!relay) return relay.error();
     const TimePoint now = (*engine)->now();
-    if (ctx.json) return relay_json(*relay, now).dump(2) + "\n";
+    if (ctx.json) return core::dump_json(relay_json(*relay, now), 2) + "\n";
     return relay_text(*relay, now);
 }
 

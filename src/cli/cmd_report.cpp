@@ -1,5 +1,6 @@
 // baton report [--since 30d] [--by playbook|owner]: where do handoffs leak?
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 #include "core/duration.h"
 
@@ -25,8 +26,8 @@ Result<std::string> run_report(Context& ctx, const Args& args) {
         by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
     if (!rows) return rows.error();
     if (ctx.json) {
-        return nlohmann::json{{"since", since_text}, {"by", by}, {"rows", report_json(*rows)}}
-                   .dump(2) +
+        return core::dump_json(
+                   {{"since", since_text}, {"by", by}, {"rows", report_json(*rows)}}, 2) +
                "\n";
     }
     return "Handoffs started in the last " + since_text + ", by " + by + ":\n" +

@@ -1,5 +1,6 @@
 // baton show ID: the handoff with its checklist and timeline.
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 #include "cli/handoff_id.h"
 
@@ -15,7 +16,7 @@ Result<std::string> run_show(Context& ctx, const Args& args) {
     auto h = (*engine)->show(*id);
     if (!h) return h.error();
     const TimePoint now = (*engine)->now();
-    if (ctx.json) return handoff_json(*h, now, true).dump(2) + "\n";
+    if (ctx.json) return core::dump_json(handoff_json(*h, now, true), 2) + "\n";
     return handoff_card_text(*h, now);
 }
 

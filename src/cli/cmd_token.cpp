@@ -1,6 +1,7 @@
 // baton token create HANDLE [--label L] | revoke ID | list: API tokens. The secret is
 // printed once, at creation; only its hash is stored.
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/format.h"
 
 namespace baton::cli {
@@ -13,9 +14,8 @@ Result<std::string> create(Context& ctx, engine::Service& engine, const Args& ar
     auto token = engine.create_token(*handle, args.get_or("--label", ""));
     if (!token) return token.error();
     if (ctx.json) {
-        return nlohmann::json{{"id", token->id}, {"handle", token->handle},
-                              {"token", token->secret}}
-                   .dump() +
+        return core::dump_json(
+                   {{"id", token->id}, {"handle", token->handle}, {"token", token->secret}}) +
                "\n";
     }
     const std::string heading = "Token " + std::to_string(token->id) + " for " +
@@ -48,7 +48,7 @@ Result<std::string> list(Context& ctx, engine::Service& engine) {
                            {"created_at", format_rfc3339(t.created_at)},
                            {"revoked", t.revoked_at.has_value()}});
         }
-        return out.dump(2) + "\n";
+        return core::dump_json(out, 2) + "\n";
     }
     std::vector<std::vector<std::string>> rows;
     for (const auto& t : *tokens) {

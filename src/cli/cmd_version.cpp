@@ -1,5 +1,6 @@
 // baton version
 #include "cli/command.h"
+#include "core/utf8.h"
 #include "cli/version.h"
 
 namespace baton::cli {
@@ -7,7 +8,7 @@ namespace baton::cli {
 CommandSpec version_command() {
     return {"version", "print the version", {},
             [](Context& ctx, const Args&) -> Result<std::string> {
-                if (ctx.json) return nlohmann::json{{"version", baton_version}}.dump() + "\n";
+                if (ctx.json) return core::dump_json({{"version", baton_version}}) + "\n";
                 return std::string("baton ") + baton_version + "\n";
             }};
 }

@@ -1,6 +1,7 @@
 #include "core/event.h"
 
 #include "core/limits.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 
@@ -12,40 +13,6 @@ bool is_extension_name(const std::string& key) {
     if (key.empty() || key.size() > 20) return false;
     for (char c : key) {
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) return false;
-    }
-    return true;
-}
-
-// Well-formed UTF-8 (RFC 3629): no stray continuation bytes, no overlong forms, no
-// surrogates, nothing above U+10FFFF.
-bool is_utf8(std::string_view text) {
-    std::size_t i = 0;
-    while (i < text.size()) {
-        const auto lead = static_cast<unsigned char>(text[i]);
-        std::size_t length = 0;
-        unsigned char low = 0x80, high = 0xbf;  // the range of the second byte
-        if (lead < 0x80) {
-            ++i;
-            continue;
-        } else if (lead >= 0xc2 && lead <= 0xdf) {
-            length = 2;
-        } else if (lead >= 0xe0 && lead <= 0xef) {
-            length = 3;
-            if (lead == 0xe0) low = 0xa0;   // overlong
-            if (lead == 0xed) high = 0x9f;  // surrogates
-        } else if (lead >= 0xf0 && lead <= 0xf4) {
-            length = 4;
-            if (lead == 0xf0) low = 0x90;   // overlong
-            if (lead == 0xf4) high = 0x8f;  // above U+10FFFF
-        } else {
-            return false;
-        }
-        if (text.size() - i < length) return false;
-        for (std::size_t k = 1; k < length; ++k) {
-            const auto byte = static_cast<unsigned char>(text[i + k]);
-            if (byte < (k == 1 ? low : 0x80) || byte > (k == 1 ? high : 0xbf)) return false;
-        }
-        i += length;
     }
     return true;
 }

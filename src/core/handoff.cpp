@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "core/limits.h"
+#include "core/utf8.h"
 
 namespace baton::core {
 
@@ -56,6 +57,11 @@ Status check_text(const std::string& text, std::size_t max, const char* field, b
         return make_error(ErrorCode::limit_exceeded, std::string(field) + " is longer than " +
                                                          std::to_string(max) + " bytes",
                           field);
+    }
+    // A comment or a reason from the CLI's arguments is any bytes; the timeline is JSON.
+    if (const auto bad = utf8_invalid_at(text)) {
+        return make_error(ErrorCode::invalid_argument,
+                          std::string(field) + " " + utf8_problem(text, *bad), field);
     }
     return ok_status();
 }

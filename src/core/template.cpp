@@ -1,4 +1,5 @@
 #include "core/template.h"
+#include "core/utf8.h"
 
 #include <array>
 
@@ -78,7 +79,7 @@ bool next_placeholder(std::string_view text, std::size_t from, Placeholder& out)
 std::string scalar_text(const nlohmann::json& value) {
     if (value.is_string()) return value.get<std::string>();
     if (value.is_null()) return {};
-    return value.dump();
+    return core::dump_json(value);
 }
 
 }  // namespace

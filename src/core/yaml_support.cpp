@@ -1,6 +1,7 @@
 #include "core/yaml_support.h"
 
 #include "core/limits.h"
+#include "core/utf8.h"
 
 namespace baton::core::yaml_support {
 
@@ -20,6 +21,12 @@ std::optional<YAML::Node> load(const std::string& text, Reporter& reporter) {
                           "the file is " + std::to_string(text.size()) +
                               " bytes; the limit is " +
                               std::to_string(limits::yaml_file_bytes_max));
+        return std::nullopt;
+    }
+    // yaml-cpp takes any bytes, and what it took would be stored and later written out as
+    // JSON, which must be UTF-8: a Latin-1 `Café` is refused here, at its line and column.
+    if (auto bad = utf8_file_problem(reporter.file(), text)) {
+        reporter.error_at(bad->line, bad->column, std::move(bad->message));
         return std::nullopt;
     }
     try {

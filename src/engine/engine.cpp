@@ -10,6 +10,7 @@
 #include "core/limits.h"
 #include "core/owner.h"
 #include "core/template.h"
+#include "core/utf8.h"
 #include "core/channels.h"
 #include "core/workspace.h"
 #include "crypto/crypto.h"
@@ -53,6 +54,11 @@ std::vector<core::Diagnostic> lint_message_template(const SourceFile& f) {
         out.push_back({f.path, 0, 0,
                        "a template is at most " +
                            std::to_string(limits::message_template_bytes_max) + " bytes"});
+        return out;
+    }
+    // A template's text ends up in messages and in JSON answers: it must be UTF-8.
+    if (auto bad = core::utf8_file_problem(f.path, f.text)) {
+        out.push_back(std::move(*bad));
         return out;
     }
     // Problems point at their line and column, like a playbook's.

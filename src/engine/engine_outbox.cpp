@@ -1,6 +1,7 @@
 // The engine's side of the outbox: resolving leased rows into notifications for the
 // channels, recording how each attempt ended, and the one-click links of emails.
 #include <nlohmann/json.hpp>
+#include "core/utf8.h"
 
 #include "core/limits.h"
 #include "core/template.h"
@@ -131,7 +132,7 @@ std::string sign_link(const std::string& key, std::int64_t handoff_id, const std
                       const std::string& handle, TimePoint expires, const std::string& nonce) {
     const nlohmann::json claims = {
         {"h", handoff_id}, {"a", action}, {"p", handle}, {"e", to_unix_ms(expires)}, {"n", nonce}};
-    const std::string body = crypto::base64url_encode_unpadded(claims.dump());
+    const std::string body = crypto::base64url_encode_unpadded(core::dump_json(claims));
     return body + "." + crypto::base64url_encode_unpadded(crypto::hmac_sha256(key, body));
 }
 

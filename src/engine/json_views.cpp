@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include "core/utf8.h"
+
 namespace baton::engine {
 
 namespace {
@@ -10,40 +12,20 @@ nlohmann::json optional_time(const std::optional<TimePoint>& t) {
     return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
 }
 
-// The length of the UTF-8 sequence at text[i], or 0 when it is not well formed (Unicode
-// table 3-7: no overlong forms, no surrogates, nothing above U+10FFFF).
-std::size_t utf8_sequence(std::string_view text, std::size_t i) {
-    const auto byte = [&](std::size_t k) {
-        return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0u;
-    };
-    const auto cont = [&](std::size_t k, unsigned lo = 0x80, unsigned hi = 0xBF) {
-        return byte(k) >= lo && byte(k) <= hi;
-    };
-    const unsigned c = byte(0);
-    if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-    if (c == 0xE0) return cont(1, 0xA0) && cont(2) ? 3 : 0;
-    if ((c >= 0xE1 && c <= 0xEC) || c == 0xEE || c == 0xEF) return cont(1) && cont(2) ? 3 : 0;
-    if (c == 0xED) return cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    if (c == 0xF0) return cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    if (c >= 0xF1 && c <= 0xF3) return cont(1) && cont(2) && cont(3) ? 4 : 0;
-    if (c == 0xF4) return cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    return 0;
-}
-
 // Appends `text` as a JSON string exactly as nlohmann::json::dump() writes it: `"` and `\`
 // escaped, \b \f \n \r \t, other control characters as \u00xx, everything else (UTF-8
-// included) as it is. Text that is not UTF-8 goes to nlohmann, which throws as dump() would.
+// included) as it is. Bytes that are not UTF-8 are written as U+FFFD, as core::dump_json
+// writes them: a stored value from before the doors checked must not take the page down.
 void append_string(std::string& out, std::string_view text) {
-    const std::size_t start = out.size();
     out += '"';
     for (std::size_t i = 0; i < text.size();) {
         const auto c = static_cast<unsigned char>(text[i]);
         if (c >= 0x80) {
-            const std::size_t n = utf8_sequence(text, i);
+            const std::size_t n = core::utf8_sequence_length(text, i);
             if (n == 0) {
-                out.resize(start);
-                out += nlohmann::json(std::string(text)).dump();
-                return;
+                out += "\xEF\xBF\xBD";
+                i += core::utf8_ill_formed_length(text, i);
+                continue;
             }
             out.append(text.substr(i, n));
             i += n;
@@ -178,7 +160,7 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
     append_string(out, format_rfc3339(h.created_at));
     if (full) {
         out += ",\"data\":";
-        out += h.data.dump();
+        out += core::dump_json(h.data);
     }
     out += ",\"done_by\":";
     append_optional_time(out, h.deadlines.done_by);

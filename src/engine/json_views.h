@@ -23,8 +23,8 @@ enum class HandoffView { full, card };
 // Appends to `out` the text of the view: for full, byte for byte handoff_json(h, now,
 // false).dump(). Written directly rather than through a JSON value: a page of the list holds
 // up to 1,000 handoffs (5,000 cards), and building, printing and freeing their values was
-// most of the page's CPU time (bench/README.md). Throws as dump() does on text that is not
-// UTF-8.
+// most of the page's CPU time (bench/README.md). Text that is not UTF-8 is written with
+// U+FFFD, as core::dump_json() writes it: it never throws.
 void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now,
                          HandoffView view = HandoffView::full);
 nlohmann::json relay_json(const Relay& relay, TimePoint now);

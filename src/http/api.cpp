@@ -1,6 +1,7 @@
 // The API's dispatch: route, authenticate, check the role and the rate, replay idempotent
 // POSTs, run the handler, and turn anything that escapes into a problem+json.
 #include "http/api.h"
+#include "core/utf8.h"
 
 #include <thread>
 
@@ -62,7 +63,7 @@ Status only_fields(const nlohmann::json& body, std::initializer_list<const char*
 Response json_response(int status, const nlohmann::json& body) {
     Response r;
     r.status = status;
-    r.body = body.dump();
+    r.body = core::dump_json(body);
     return r;
 }
 
@@ -164,6 +165,11 @@ Response Api::with_idempotency(const Request& request, const Principal& caller,
         return problem(400, "Bad Request", "Idempotency-Key must be 1 to 255 characters",
                        "Idempotency-Key");
     }
+    // The key is stored, and shown back when it is reused: it must be UTF-8 like all text.
+    if (const auto bad = core::utf8_invalid_at(*key)) {
+        return problem(400, "Bad Request", "Idempotency-Key " + core::utf8_problem(*key, *bad),
+                       "Idempotency-Key");
+    }
     // The request is what its answer depends on: method, path, body, and the headers that
     // carry meaning (Content-Type, and CloudEvents attributes in binary mode).
     std::string fingerprint = request.method + " " + request.path + "\n";
@@ -256,14 +262,13 @@ Response Api::handle(Request& request) {
         try {
             return route.handler(request, match.params, caller);
         } catch (const std::exception& e) {
-            if (options_.log) {
-                options_.log(nlohmann::json{{"level", "error"},
-                                            {"request_id", request.request_id},
-                                            {"error", e.what()}}
-                                 .dump());
-            }
-            return problem(500, "Internal Server Error", "an unexpected error; see the log");
+            log_fault(request, e.what());
+        } catch (...) {
+            log_fault(request, "an exception that is not a std::exception");
         }
+        return problem(500, "Internal Server Error",
+                       "an unexpected error; see the server log (request " +
+                           request.request_id + ")");
     };
     if (route.access == Access::open || route.access == Access::signed_hook) return run();
     return with_idempotency(request, caller, route.replayable, run);
@@ -290,7 +295,7 @@ bool Api::handle_async(Request& request, const Respond& respond) {
             return true;
         }
         return post_event_async(request, respond);
-    } catch (const std::exception&) {
+    } catch (...) {
         // Nothing was answered yet (an answer is the last thing done): handle() takes it.
         return false;
     }
@@ -375,6 +380,20 @@ std::optional<Response> Api::check_browser_request(const Request& request,
     return std::nullopt;
 }
 
+void Api::log_fault(const Request& request, const std::string& what) {
+    if (!options_.log) return;
+    try {
+        options_.log(core::dump_json({{"ts", format_rfc3339(engine_.now())},
+                                      {"level", "error"},
+                                      {"request_id", request.request_id},
+                                      {"method", request.method},
+                                      {"route", request.route},
+                                      {"error", what}}));
+    } catch (...) {
+        // Nowhere left to say it: the request is still answered.
+    }
+}
+
 void Api::observe(const Request& request, const Response& response,
                   std::chrono::microseconds elapsed) {
     // A change made here reaches the live streams at once rather than at the next poll.
@@ -394,7 +413,7 @@ void Api::observe(const Request& request, const Response& response,
                            {"duration_ms", static_cast<double>(elapsed.count()) / 1000.0},
                            {"remote", request.remote}};
     if (!request.actor.empty()) line["actor"] = request.actor;
-    options_.log(line.dump());
+    options_.log(core::dump_json(line));
 }
 
 }  // namespace baton::http

@@ -65,6 +65,9 @@ public:
     using Respond = std::function<void(std::function<Response()>)>;  // see server.h
     bool handle_async(Request& request, const Respond& respond);
     ~Api();
+    // For the server's fault_log, and for a route that throws: one JSON error line with the
+    // request's id and what was thrown. Never throws.
+    void log_fault(const Request& request, const std::string& what);
     // For the server's observer: one JSON log line and the request metrics.
     void observe(const Request& request, const Response& response,
                  std::chrono::microseconds elapsed);

@@ -2,6 +2,7 @@
 // (POST /v1/lint), reports over time (GET /v1/reports/series), CSV for the report tables,
 // and the people and teams as values (for filters and the people page).
 #include "core/duration.h"
+#include "core/utf8.h"
 #include "core/playbook.h"
 #include "engine/json_views.h"
 #include "http/api.h"
@@ -85,7 +86,7 @@ std::string csv_field(const std::string& text) {
 std::string csv_value(const nlohmann::json& v) {
     if (v.is_null()) return "";
     if (v.is_string()) return csv_field(v.get<std::string>());
-    return v.dump();
+    return core::dump_json(v);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // the YAML itself (or {"yaml": …}), lints it with the same linter as the CLI, and honours
 // If-Match against the ETag of the current version.
 #include "core/channels.h"
+#include "core/utf8.h"
 #include "core/workspace.h"
 #include "engine/json_views.h"
 #include "http/api.h"
@@ -61,7 +62,7 @@ Response lint_problem(const Error& error, int lint_status = 400) {
         if (end == std::string::npos) break;
         start = end + 1;
     }
-    r.body = body.dump();
+    r.body = core::dump_json(body);
     return r;
 }
 

@@ -1,4 +1,5 @@
 #include "http/problem.h"
+#include "core/utf8.h"
 
 #include <nlohmann/json.hpp>
 
@@ -17,7 +18,7 @@ Response problem(int status, const std::string& title, const std::string& detail
     // The detail and the field may quote what the caller sent (a query parameter's name,
     // a header), which need not be UTF-8: a strict dump would throw, and a bad request
     // would become a 500. Bytes that are not UTF-8 are written as U+FFFD instead.
-    r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    r.body = core::dump_json(body);
     return r;
 }
 

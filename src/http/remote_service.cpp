@@ -1,4 +1,5 @@
 #include "http/remote_service.h"
+#include "core/utf8.h"
 
 #include <type_traits>
 #include <variant>
@@ -147,7 +148,7 @@ Result<std::string> RemoteService::get_text(const std::string& target) {
 }
 
 Result<json> RemoteService::post(const std::string& target, const json& body, bool retry_safe) {
-    return call({.method = "POST", .target = target, .body = body.dump(),
+    return call({.method = "POST", .target = target, .body = core::dump_json(body),
                  .retry_safe = retry_safe});
 }
 

@@ -227,38 +227,46 @@ private:
                         net::post(self->stream_.get_executor(),
                                   [self, make = std::move(make)] { self->answer(make); });
                     });
-            } catch (const std::exception&) {
+            } catch (...) {
                 taken = false;  // the worker runs it again and reports what fails
             }
             if (taken) return;
         }
         // The handler blocks on durable commits: run it on a worker, answer on our strand.
         net::post(server_.workers, [self = shared_from_this()] {
-            Response response;
-            try {
-                response = self->server_.handler(self->request_);
-            } catch (const std::exception& e) {
-                response.status = 500;
-                response.content_type = "application/problem+json";
-                response.body = status_reason_json(500, "Internal Server Error",
-                                                   "an unexpected error; see the server log");
-            }
+            Response response = self->guarded([&] { return self->server_.handler(self->request_); });
             net::post(self->stream_.get_executor(),
                       [self, r = std::move(response)]() mutable { self->write(std::move(r)); });
         });
     }
 
-    void answer(const std::function<Response()>& make) {
-        Response response;
+    void answer(const std::function<Response()>& make) { write(guarded(make)); }
+
+    // make(), or when it throws anything at all, a 500 for this request alone, logged with
+    // the request's id: no request can take the server down.
+    Response guarded(const std::function<Response()>& make) {
+        std::string what;
         try {
-            response = make();
-        } catch (const std::exception&) {
-            response.status = 500;
-            response.content_type = "application/problem+json";
-            response.body = status_reason_json(500, "Internal Server Error",
-                                               "an unexpected error; see the server log");
+            return make();
+        } catch (const std::exception& e) {
+            what = e.what();
+        } catch (...) {
+            what = "an exception that is not a std::exception";
         }
-        write(std::move(response));
+        if (server_.options.fault_log) {
+            try {
+                server_.options.fault_log(request_, what);
+            } catch (...) {
+                // The log failed too; the answer below still goes out.
+            }
+        }
+        Response response;
+        response.status = 500;
+        response.content_type = "application/problem+json";
+        response.body = status_reason_json(500, "Internal Server Error",
+                                           "an unexpected error; see the server log (request " +
+                                               request_.request_id + ")");
+        return response;
     }
 
     // The sink a streamed response pushes through: it counts the bytes not yet written and

@@ -42,6 +42,10 @@ struct ServerOptions {
     int io_threads = 0;          // 0: one per core
     int worker_threads = 64;
     ServerLimits limits;
+    // Called when a handler throws (anything: a std::exception or not) with the request and
+    // what was thrown; that request is answered 500 problem+json and the server goes on.
+    // For the log: it must not throw, and it is called from worker and I/O threads.
+    std::function<void(const Request&, const std::string& what)> fault_log;
 };
 
 using Handler = std::function<Response(Request&)>;

@@ -1,4 +1,5 @@
 #include "http/stream_hub.h"
+#include "core/utf8.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -121,7 +122,15 @@ void StreamHub::run() {
         if (stopping_) break;
         poked_ = false;
         lock.unlock();
-        deliver(std::chrono::steady_clock::now());
+        // This thread is every reader's: whatever one round throws (an exception escaping a
+        // thread is std::terminate) is logged, and the next round tries again.
+        try {
+            deliver(std::chrono::steady_clock::now());
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "baton: live updates: %s\n", e.what());
+        } catch (...) {
+            std::fprintf(stderr, "baton: live updates: an unknown exception\n");
+        }
         lock.lock();
     }
 }
@@ -130,7 +139,7 @@ namespace {
 
 std::string event_text(const store::HandoffChange& change, TimePoint now) {
     return "id: " + std::to_string(change.seq) + "\nevent: handoff\ndata: " +
-           engine::handoff_json(change.handoff, now, false).dump() + "\n\n";
+           core::dump_json(engine::handoff_json(change.handoff, now, false)) + "\n\n";
 }
 
 }  // namespace

@@ -873,6 +873,32 @@ TEST_F(Cli, LintNamesEachProblemWithFileLineAndColumn) {
     EXPECT_EQ(lines[3], "3 problems found");
 }
 
+// Issue 22: `baton apply` stored a Latin-1 `Café` and the server later aborted writing it
+// out. Lint and apply refuse such a file at the line and column of its first bad byte, and
+// store nothing.
+TEST_F(Cli, AFileThatIsNotUtf8IsRefusedAtItsLineAndColumn) {
+    init();
+    ok({"export", tmp_ / "before"});
+    const std::string playbook = tmp_ / "latin.yaml";
+    write_text(playbook, "id: latin\ntitle: Caf\xE9\nwhen: deal.won\nowner: ari\ndone: Done.\n");
+    const std::string people = tmp_ / "people.yaml";
+    write_text(people, "people:\n  - { handle: ari, name: Ren\xC3\xA9 \xC0\xAF }\n");
+    for (const char* command : {"lint", "apply"}) {
+        SCOPED_TRACE(command);
+        const auto r = baton({command, playbook, people});
+        EXPECT_EQ(r.exit_code, exit_invalid) << describe(r);
+        EXPECT_NE(r.err.find(playbook +
+                             ":2:11: the file is not UTF-8 text (byte 0xE9); save it as UTF-8"),
+                  std::string::npos)
+            << r.err;
+        EXPECT_NE(r.err.find(people + ":2:31: the file is not UTF-8 text (byte 0xC0)"),
+                  std::string::npos)
+            << r.err;
+    }
+    ok({"export", tmp_ / "after"});
+    EXPECT_EQ(tree(tmp_ / "after"), tree(tmp_ / "before"));
+}
+
 TEST_F(Cli, ApplyOfABrokenFileStoresNothing) {
     init();
     ok({"export", tmp_ / "before"});

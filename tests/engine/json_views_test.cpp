@@ -3,6 +3,7 @@
 // CLI reads back, for every kind of field: nulls and values, escapes, UTF-8, nested data —
 // and its card view exactly that less the keys a card never shows.
 #include "engine/json_views.h"
+#include "core/utf8.h"
 
 #include <gtest/gtest.h>
 
@@ -103,15 +104,23 @@ TEST(AppendHandoffJson, CardViewIsTheFullViewWithoutWhatACardNeverShows) {
     }
 }
 
-TEST(AppendHandoffJson, RefusesTextThatIsNotUtf8AsDumpDoes) {
+// Issue 22: a stored handoff whose text is not UTF-8 (from before the doors checked) must not
+// take down the list that holds it. Both writers put U+FFFD for each maximal ill-formed
+// subpart, byte for byte alike, where they used to throw.
+TEST(AppendHandoffJson, WritesTextThatIsNotUtf8WithReplacementCharactersAsDumpJsonDoes) {
     // Truncated, overlong, a surrogate, beyond U+10FFFF, a stray continuation byte.
     for (const std::string bad :
          {"\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "a\x80"}) {
         core::Handoff h = plain();
         h.subject = bad;
-        EXPECT_THROW(engine::handoff_json(h, at_ms(0), false).dump(), std::exception);
+        h.title = "Caf\xe9";
+        const std::string dumped = core::dump_json(engine::handoff_json(h, at_ms(0), false));
         std::string out;
-        EXPECT_THROW(engine::append_handoff_json(out, h, at_ms(0)), std::exception);
+        ASSERT_NO_THROW(engine::append_handoff_json(out, h, at_ms(0)));
+        EXPECT_EQ(out, dumped);
+        const auto read = nlohmann::json::parse(out);
+        EXPECT_EQ(read["subject"], core::utf8_repaired(bad));
+        EXPECT_EQ(read["title"], "Caf\xef\xbf\xbd");
     }
 }
 

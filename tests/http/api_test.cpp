@@ -1038,6 +1038,11 @@ TEST_F(HttpApi, IdempotencyKeyReplaysTheFirstAnswerWithoutASecondEffect) {
     expect_problem(post(action(id, "accept"), json::object(), "lee"), 409);
     expect_problem(post("/v1/events", event, "dana", {{"Idempotency-Key", std::string(300, 'k')}}),
                    400, "Idempotency-Key");
+    // The key is stored: it must be UTF-8 text (issue 22).
+    const auto latin = post("/v1/events", event, "dana", {{"Idempotency-Key", "caf\xE9"}});
+    expect_problem(latin, 400, "Idempotency-Key");
+    EXPECT_NE(latin.body.find("is not UTF-8 text: byte 0xE9 at offset 3"), std::string::npos)
+        << describe(latin);
 }
 
 // --- Rate limit --------------------------------------------------------------------------

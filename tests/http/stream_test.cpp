@@ -1,11 +1,15 @@
 // The live stream's limits, in process on a real server over loopback: a reader too far
 // behind is told to reload (event: reset) rather than flooded, and a reader whose unsent
-// backlog passes the server's budget is cut off (it reconnects and resumes).
+// backlog passes the server's budget is cut off (it reconnects and resumes). And text that is
+// not UTF-8 (issue 22): refused at the door, and when stored anyway (an old database) the
+// stream and the list show it with U+FFFD instead of aborting the server.
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <memory>
 #include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/clock.h"
 #include "engine/engine.h"
@@ -22,6 +26,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* people = R"(people:
   - { handle: val, name: Val, role: viewer }
+  - { handle: ada, name: Ada, role: admin }
 )";
 
 class Stream : public ::testing::Test {
@@ -51,6 +56,17 @@ protected:
         api_.reset();
         engine_.reset();
         store_.reset();
+    }
+
+    std::optional<HttpResponse> call(const std::string& method, const std::string& target,
+                                     const std::string& token, const std::string& body = "") {
+        HttpRequest r;
+        r.method = method;
+        r.target = target;
+        r.headers = {{"Authorization", "Bearer " + token}};
+        if (!body.empty()) r.headers.emplace_back("Content-Type", "application/yaml");
+        r.body = body;
+        return http_exchange(server_->port(), r);
     }
 
     void add_handoffs(int n, const std::string& subject = "Acme") {
@@ -140,6 +156,53 @@ TEST_F(Stream, AReaderWhoseBacklogPassesTheBudgetIsCutOff) {
     EXPECT_TRUE(conn->wait_closed(10s));
     // The server itself goes on: a new reader is served.
     EXPECT_TRUE(open("/v1/stream").has_value());
+}
+
+// Finding 1 of issue 22, at the door: a Latin-1 playbook was stored (200), and the first
+// handoff made from it aborted the server when the stream wrote it out. It is refused now,
+// naming the file, line and column of the first byte that is not UTF-8.
+TEST_F(Stream, APlaybookThatIsNotUtf8IsRefusedWithItsLineAndColumn) {
+    start({});
+    auto admin = engine_->create_token("ada", "test");
+    ASSERT_TRUE(admin.ok()) << admin.error().message;
+    const std::string yaml =
+        "id: latin\ntitle: Caf\xE9\nwhen: deal.won\nowner: val\ndone: Done.\n";
+    auto put = call("PUT", "/v1/playbooks/latin", admin->secret, yaml);
+    ASSERT_TRUE(put);
+    EXPECT_EQ(put->status, 400) << put->body;
+    EXPECT_NE(put->body.find("playbooks/latin.yaml:2:11: the file is not UTF-8 text (byte "
+                             "0xE9)"),
+              std::string::npos)
+        << put->body;
+    auto get = call("GET", "/v1/playbooks/latin", admin->secret);
+    ASSERT_TRUE(get);
+    EXPECT_EQ(get->status, 404) << "nothing was stored: " << get->body;
+    // A template too: it is written into messages and JSON answers.
+    auto tpl = call("PUT", "/v1/templates/next", admin->secret, "Bonjour\n\xC0\xAF\n");
+    ASSERT_TRUE(tpl);
+    EXPECT_EQ(tpl->status, 422) << tpl->body;
+    EXPECT_NE(tpl->body.find("templates/next.md:2:1: the file is not UTF-8 text (byte 0xC0)"),
+              std::string::npos)
+        << tpl->body;
+}
+
+// Finding 1 past the door: a handoff stored with Latin-1 text (written straight into the
+// store, as an older binary could have) reaches the live stream and the list with U+FFFD,
+// and the server goes on. Before the fix the stream's thread threw type_error.316 and the
+// process aborted.
+TEST_F(Stream, AStoredHandoffThatIsNotUtf8IsStreamedAndListedWithReplacementCharacters) {
+    start({});
+    auto conn = open("/v1/stream?after=0");
+    ASSERT_TRUE(conn);
+    add_handoffs(1, "Caf\xE9 \xE2\x82 end");
+    const std::string got = conn->read_until("end\"", 10s);
+    EXPECT_NE(got.find("\"subject\":\"Caf\xEF\xBF\xBD \xEF\xBF\xBD end\""), std::string::npos)
+        << got;
+    auto list = call("GET", "/v1/handoffs", token_);
+    ASSERT_TRUE(list) << "the server is still up";
+    EXPECT_EQ(list->status, 200) << list->body;
+    EXPECT_NE(list->body.find("Caf\xEF\xBF\xBD"), std::string::npos) << list->body;
+    EXPECT_TRUE(nlohmann::json::accept(list->body)) << "the answer is JSON (UTF-8)";
 }
 
 }  // namespace

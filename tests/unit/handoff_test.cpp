@@ -591,6 +591,19 @@ TEST(HandoffActions, CommentLimits) {
     }
 }
 
+// Issue 22: a comment or a reason from the CLI's arguments may be any bytes, and the
+// timeline is written out as JSON. Text that is not UTF-8 is refused, naming the field.
+TEST(HandoffActions, TextThatIsNotUtf8IsRefusedNamingTheField) {
+    const Error comment = apply_error(handoff_in(S::done), Comment{"Merci \xE9"}, other);
+    EXPECT_EQ(comment.code, ErrorCode::invalid_argument);
+    EXPECT_EQ(comment.field, "text");
+    EXPECT_EQ(comment.message, "text is not UTF-8 text: byte 0xE9 at offset 6");
+    const Error cancel = apply_error(handoff_in(S::waiting), Cancel{"lost \xC0\xAF"}, admin);
+    EXPECT_EQ(cancel.code, ErrorCode::invalid_argument);
+    EXPECT_EQ(cancel.field, "reason");
+    EXPECT_TRUE(apply_action(handoff_in(S::done), Comment{"Merci \xC3\xA9"}, other, now).ok());
+}
+
 TEST(HandoffActions, TimelineLimitRefusesEveryAction) {
     Handoff full = handoff_in(S::waiting);
     full.timeline.assign(limits::timeline_entries_max,

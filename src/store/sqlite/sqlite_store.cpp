@@ -14,6 +14,7 @@
 // connection, keyed by their SQL text; the set of SQL texts is finite by construction
 // (list queries vary only in which of a fixed set of filters they use).
 #include "store/sqlite/sqlite_store.h"
+#include "core/utf8.h"
 
 #include <sqlite3.h>
 
@@ -98,7 +99,7 @@ std::string sql_excerpt(sqlite3_stmt* stmt) {
 // nlohmann::json::dump throws on invalid UTF-8; the store answers with an error instead.
 Result<std::string> dump_json(const nlohmann::json& value, std::string_view field) {
     try {
-        return value.dump();
+        return core::dump_json(value);
     } catch (const nlohmann::json::exception& e) {
         return make_error(ErrorCode::invalid_argument,
                           std::string(field) + " cannot be stored as JSON: " + e.what(),
@@ -272,6 +273,12 @@ public:
     nlohmann::json json() {
         const std::string text_value = text();
         auto value = nlohmann::json::parse(text_value, nullptr, /*allow_exceptions=*/false);
+        // A row written before the doors checked UTF-8 may hold bytes that are not: the
+        // rest of the value still reads, with U+FFFD for those bytes, rather than the
+        // whole handoff becoming unreadable.
+        if (value.is_discarded() && !core::is_utf8(text_value)) {
+            value = nlohmann::json::parse(core::utf8_repaired(text_value), nullptr, false);
+        }
         if (value.is_discarded()) {
             fail(column_ - 1, "JSON");
             return nlohmann::json::object();
