@@ -154,7 +154,9 @@ TEST_F(Framing, EveryAmbiguousHeadIs400AndTheSmuggledRequestNeverAnswered) {
         EXPECT_EQ(first->header("Content-Type"), "application/problem+json");
         EXPECT_EQ(first->header("Connection"), "close");
         const auto body = nlohmann::json::parse(first->body);
-        if (*c.field != '\0') EXPECT_EQ(body.value("field", ""), c.field) << first->body;
+        if (*c.field != '\0') {
+            EXPECT_EQ(body.value("field", ""), c.field) << first->body;
+        }
         // Nothing more is answered (a second response would start "HTTP/1.1"), and the
         // server closes.
         EXPECT_EQ(conn->read_until("HTTP/1.1", 1s), "");
