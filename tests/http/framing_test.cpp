@@ -184,7 +184,8 @@ TEST_F(Framing, AGoodChunkedRequestAndItsPipelinedSuccessorAreBothAnswered) {
 TEST_F(Framing, HeadAnswersTheGetLengthWithoutTheBody) {
     auto conn = HttpConnection::connect(server_->port());
     ASSERT_TRUE(conn);
-    const auto get = conn->exchange({.method = "GET", .target = "/x", .keep_alive = true});
+    const auto get = conn->exchange(
+        {.method = "GET", .target = "/x", .headers = {}, .body = {}, .keep_alive = true});
     ASSERT_TRUE(get) << conn->last_error();
     // The HEAD's answer has the GET's length but no body: the GET after it on the same
     // connection is read correctly only if no body bytes were sent.
@@ -200,7 +201,8 @@ TEST_F(Framing, HeadAnswersTheGetLengthWithoutTheBody) {
 }
 
 TEST_F(Framing, EveryAnswerSaysNosniff) {
-    const auto ok = http_exchange(server_->port(), {.method = "GET", .target = "/x"});
+    const auto ok = http_exchange(server_->port(),
+                                  {.method = "GET", .target = "/x", .headers = {}, .body = {}});
     ASSERT_TRUE(ok);
     EXPECT_EQ(ok->header("X-Content-Type-Options"), "nosniff");
     auto conn = HttpConnection::connect(server_->port());

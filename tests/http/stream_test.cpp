@@ -167,7 +167,8 @@ TEST_F(Stream, AStreamEndsWhenItsTokenIsRevoked) {
     const auto revoked = http_exchange(
         server_->port(), {.method = "DELETE",
                           .target = "/v1/tokens/" + std::to_string(token_id_),
-                          .headers = {{"Authorization", "Bearer " + admin_token_}}});
+                          .headers = {{"Authorization", "Bearer " + admin_token_}},
+                          .body = {}});
     ASSERT_TRUE(revoked);
     ASSERT_EQ(revoked->status, 200) << revoked->body;
     const auto at = std::chrono::steady_clock::now();
@@ -189,13 +190,14 @@ TEST_F(Stream, AQuietStreamEndsWhenItsSessionIsSignedOut) {
     ASSERT_TRUE(conn);
     const auto me = http_exchange(server_->port(),
                                   {.method = "GET", .target = "/v1/session",
-                                   .headers = {{"Cookie", cookie}}});
+                                   .headers = {{"Cookie", cookie}}, .body = {}});
     ASSERT_TRUE(me);
     ASSERT_EQ(me->status, 200) << me->body;
     const std::string csrf = nlohmann::json::parse(me->body).value("csrf", "");
     const auto out = http_exchange(
         server_->port(), {.method = "DELETE", .target = "/v1/session",
-                          .headers = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}}});
+                          .headers = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}},
+                          .body = {}});
     ASSERT_TRUE(out);
     ASSERT_LT(out->status, 300) << out->body;
     const auto at = std::chrono::steady_clock::now();
@@ -203,6 +205,28 @@ TEST_F(Stream, AQuietStreamEndsWhenItsSessionIsSignedOut) {
     EXPECT_LT(std::chrono::steady_clock::now() - at, 1500ms) << "ended too late";
     // And the session opens no new one.
     EXPECT_FALSE(open("/v1/stream", cookie).has_value());
+}
+
+// HEAD on the stream: its headers, then the connection closes; the stream it would have
+// been is ended, so it does not take one of the open streams (one allowed here).
+TEST_F(Stream, HeadAnswersTheStreamsHeadersAndHoldsNoStream) {
+    http::ApiOptions o;
+    o.stream.streams_max = 1;
+    start(o);
+    for (int i = 0; i < 2; ++i) {
+        auto conn = HttpConnection::connect(server_->port());
+        ASSERT_TRUE(conn);
+        ASSERT_TRUE(conn->send(format_request(
+            {.method = "HEAD", .target = "/v1/stream",
+             .headers = {{"Authorization", "Bearer " + token_}}, .body = {},
+             .keep_alive = true})));
+        const auto head = conn->read_head(5s);
+        ASSERT_TRUE(head) << conn->last_error();
+        EXPECT_EQ(head->status, 200);
+        EXPECT_EQ(head->header("Content-Type").value_or("").rfind("text/event-stream", 0), 0u);
+        EXPECT_TRUE(conn->wait_closed(2s));
+    }
+    EXPECT_TRUE(open("/v1/stream").has_value());
 }
 
 }  // namespace
