@@ -39,6 +39,7 @@ inline constexpr std::size_t events_per_stdin_max = 1000000;
 inline constexpr std::size_t comment_bytes_max = 4000;
 inline constexpr std::size_t reason_bytes_max = 1000;
 inline constexpr std::size_t handle_bytes_max = 64;
+inline constexpr std::size_t token_label_bytes_max = 200;  // an API token's label
 inline constexpr std::size_t timeline_entries_max = 10000;   // per handoff
 
 // Durations: at most one year, so deadline arithmetic never overflows.

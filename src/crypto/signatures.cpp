@@ -291,7 +291,9 @@ Result<VerifiedDelivery> verify_github(const SignedRequest& request) {
     Result<string_view> delivery =
         require_header(request.headers, "X-GitHub-Delivery", ErrorCode::invalid_argument);
     if (!delivery) return delivery.error();
-    return VerifiedDelivery{std::string(*delivery), std::string(*event), std::nullopt};
+    // X-GitHub-Delivery is not signed: anyone holding one signed body could send it again
+    // under a new id. The id is the signed body's hash, so that resend is a duplicate.
+    return VerifiedDelivery{sha256_hex(request.body), std::string(*event), std::nullopt};
 }
 
 Result<VerifiedDelivery> verify_stripe(const SignedRequest& request) {

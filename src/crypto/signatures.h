@@ -57,7 +57,7 @@ struct SignedRequest {
 // Stripe, Slack and Standard Webhooks put the event type (and Stripe the event id) in the
 // body; there the fields stay empty and the caller reads the body.
 struct VerifiedDelivery {
-    std::string delivery_id;             // webhook-id, X-GitHub-Delivery
+    std::string delivery_id;             // webhook-id; for GitHub the body's SHA-256
     std::string event_type;              // X-GitHub-Event
     std::optional<TimePoint> signed_at;  // the signed timestamp; GitHub signs none
 };
@@ -77,7 +77,10 @@ Result<VerifiedDelivery> verify_standard_webhook(const SignedRequest& request);
 // GitHub. X-Hub-Signature-256: "sha256=<hex>" of HMAC(secret, body); the secret is used
 // as it is. GitHub signs no timestamp, so the tolerance does not apply. After the
 // signature checks out, X-GitHub-Event and X-GitHub-Delivery are required (their absence
-// is ErrorCode::invalid_argument); note that GitHub does not sign them.
+// is ErrorCode::invalid_argument); note that GitHub does not sign them. So the delivery id
+// is not the header's but the hex SHA-256 of the signed body: the same body under a new
+// X-GitHub-Delivery is the same delivery. The caller checks the event type against the body
+// (core/github_events.h).
 Result<VerifiedDelivery> verify_github(const SignedRequest& request);
 
 // Stripe. Stripe-Signature: "t=<unix>,v1=<hex>[,v1=<hex>...]" with other keys (v0) ignored;

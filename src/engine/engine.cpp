@@ -1156,6 +1156,14 @@ Result<std::vector<store::OutboxRecord>> Engine::outbox(std::int64_t handoff_id)
 namespace baton::engine {
 
 Result<NewToken> Engine::create_token(const std::string& handle, const std::string& label) {
+    // A label names the token in lists: a few words, not a document (it is shown back
+    // on every GET /v1/tokens).
+    if (label.size() > limits::token_label_bytes_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          "label is " + std::to_string(label.size()) + " bytes; at most " +
+                              std::to_string(limits::token_label_bytes_max),
+                          "label");
+    }
     auto person = actor(handle);
     if (!person) return make_error(ErrorCode::not_found, person.error().message, "handle");
     auto secret = crypto::random_token();

@@ -94,6 +94,9 @@ private:
     std::optional<Response> admit(Request& request, const Route& route, Principal& caller);
     Result<Principal> authenticate(const Request& request);
     Result<Principal> authenticate_session(const std::string& secret);
+    // Whether the token or session `request` was admitted with still holds (for a live
+    // stream, which outlives its request).
+    StreamHub::Allowed credential_check(const Request& request);
     // Refuses a state-changing request of a browser session without its CSRF token, or
     // from another origin.
     std::optional<Response> check_browser_request(const Request& request,

@@ -73,7 +73,6 @@ std::optional<Response> serve_board(const Request& request) {
     } else {
         r.body = std::string(asset->body);
     }
-    if (request.method == "HEAD") r.body.clear();
     return r;
 }
 

@@ -3,6 +3,7 @@
 // is 401, counted in /metrics, and nothing is stored. A verified delivery becomes an event
 // through the source's mapping (sources.yaml) and is ingested like any other.
 #include "core/event.h"
+#include "core/github_events.h"
 #include "core/limits.h"
 #include "core/template.h"
 #include "crypto/signatures.h"
@@ -84,6 +85,13 @@ void Api::add_hook_routes() {
                      }
                      auto payload = core::parse_json_limited(r.body, limits::event_bytes_max);
                      if (!payload) return problem_from(payload.error());
+                     if (*scheme == crypto::SignatureScheme::github) {
+                         // The type header is not signed: the signed body must agree.
+                         if (auto mismatch =
+                                 core::github_event_mismatch(delivery->event_type, *payload)) {
+                             return problem(400, "Bad Request", *mismatch, "X-GitHub-Event");
+                         }
+                     }
                      auto event = event_of(*source, *delivery, *payload, engine_.now());
                      if (!event) return problem_from(event.error());
                      auto result = engine_.ingest(*event);

@@ -17,6 +17,24 @@ std::optional<std::int64_t> change_number(const std::string& text) {
 
 }  // namespace
 
+StreamHub::Allowed Api::credential_check(const Request& request) {
+    // Asked of the store each time, not of the token cache: a revocation elsewhere (the
+    // CLI, another node) ends the stream as soon as the hub asks. A store that fails to
+    // answer is an outage, not a revocation: the stream waits, as it does for changes.
+    const auto holds = [](const Result<core::Actor>& actor) {
+        return actor.ok() || actor.error().code != ErrorCode::not_found;
+    };
+    if (auto header = request.headers.get("Authorization")) {
+        constexpr std::size_t prefix = std::string_view("Bearer ").size();
+        const std::string secret = header->size() > prefix ? header->substr(prefix) : "";
+        return [this, secret, holds] { return holds(engine_.authenticate(secret)); };
+    }
+    if (auto secret = cookie(request, session_cookie)) {
+        return [this, secret = *secret, holds] { return holds(engine_.session(secret)); };
+    }
+    return [] { return false; };
+}
+
 void Api::add_stream_routes() {
     router_.add({"GET", "/v1/stream", Access::read,
                  "Live updates of handoffs (Server-Sent Events), resumable with Last-Event-ID",
@@ -49,7 +67,7 @@ void Api::add_stream_routes() {
                          if (!latest) return problem_from(latest.error());
                          after = *latest;
                      }
-                     auto stream = hub_->subscribe(*after);
+                     auto stream = hub_->subscribe(*after, credential_check(r));
                      if (!stream) {
                          Response busy = problem(503, "Service Unavailable",
                                                  "too many open live streams; try again soon");

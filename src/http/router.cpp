@@ -50,7 +50,8 @@ Match Router::match(const std::string& method, const std::string& path) const {
     for (const auto& route : routes_) {
         Params params;
         if (!match_pattern(split_path(route.pattern), segments, params)) continue;
-        if (route.method == method) {
+        // HEAD is GET without the body (RFC 9110 9.3.2): the server leaves the body out.
+        if (route.method == method || (method == "HEAD" && route.method == "GET")) {
             out.route = &route;
             out.params = std::move(params);
             return out;

@@ -2,6 +2,7 @@
 // rule 16): it turns bytes on sockets into Request values and Response values back into bytes.
 #include "http/server.h"
 #include "http/compress.h"
+#include "http/framing.h"
 
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
@@ -64,9 +65,27 @@ struct Server::Impl {
 
 namespace {
 
-std::string status_reason_json(int status, const char* title, const std::string& detail) {
+// A JSON string's contents: the detail and the field may quote what the client sent.
+std::string json_text(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c < 0x20 || c >= 0x7f) {
+            out += '?';  // control bytes, and bytes that may not be UTF-8
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
+std::string status_reason_json(int status, const char* title, const std::string& detail,
+                               const std::string& field = {}) {
     return std::string("{\"type\":\"about:blank\",\"title\":\"") + title +
-           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + detail + "\"}";
+           "\",\"status\":" + std::to_string(status) + ",\"detail\":\"" + json_text(detail) +
+           "\"" + (field.empty() ? "" : ",\"field\":\"" + json_text(field) + "\"") + "}";
 }
 
 class Session : public std::enable_shared_from_this<Session> {
@@ -95,7 +114,7 @@ private:
         parser_.emplace();
         parser_->header_limit(static_cast<std::uint32_t>(server_.options.limits.header_bytes_max));
         parser_->body_limit(server_.options.limits.body_bytes_max);
-        if (buffer_.size() > 0) return read_header();  // a pipelined request has begun
+        if (buffer_.size() > 0) return read_head();  // a pipelined request has begun
         // The first byte may take up to the idle timeout. It is waited for on its own: one
         // read with one deadline would give a slow client the idle timeout for the whole
         // header.
@@ -104,13 +123,42 @@ private:
                                 [self = shared_from_this()](beast::error_code ec, std::size_t n) {
                                     if (ec) return self->fail_read(ec);
                                     self->buffer_.commit(n);
-                                    self->read_header();
+                                    self->read_head();
                                 });
     }
 
     // From its first byte on, the header must arrive within the read timeout (slow loris).
-    void read_header() {
+    void read_head() {
         stream_.expires_after(server_.options.limits.read_timeout);
+        read_more_head();
+    }
+
+    // The raw head is checked (framing.h) before Beast, which is lenient, parses it; the
+    // deadline set by read_head covers every read of it.
+    void read_more_head() {
+        const std::string_view bytes(static_cast<const char*>(buffer_.data().data()),
+                                     buffer_.size());
+        if (auto end = request_head_end(bytes)) {
+            if (auto bad = check_request_head(bytes.substr(0, *end))) {
+                idle_ = false;
+                return reject(400, "Bad Request", bad->detail, bad->field);
+            }
+            return read_header();
+        }
+        if (buffer_.size() >= server_.options.limits.header_bytes_max) {
+            idle_ = false;
+            return reject(431, "Request Header Fields Too Large", "the headers are too large");
+        }
+        stream_.async_read_some(buffer_.prepare(first_read_bytes),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->fail_read(ec);
+                                    self->buffer_.commit(n);
+                                    self->read_more_head();
+                                });
+    }
+
+    // Beast parses the head, all of which is in the buffer by now.
+    void read_header() {
         bhttp::async_read_header(
             stream_, buffer_, *parser_,
             [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -172,11 +220,12 @@ private:
     }
 
     // Answers without reading further and closes: the rest of the input is not trusted.
-    void reject(int status, const char* title, const std::string& detail) {
+    void reject(int status, const char* title, const std::string& detail,
+                const std::string& field = {}) {
         Response r;
         r.status = status;
         r.content_type = "application/problem+json";
-        r.body = status_reason_json(status, title, detail);
+        r.body = status_reason_json(status, title, detail, field);
         keep_alive_ = false;
         request_.method = parser_ && parser_->is_header_done()
                               ? std::string(parser_->get().method_string())
@@ -334,6 +383,7 @@ private:
             static_cast<bhttp::status>(r.status), 11);
         res->set(bhttp::field::server, "baton");
         res->set(bhttp::field::content_type, r.content_type);
+        res->set("X-Content-Type-Options", "nosniff");
         if (!request_.request_id.empty()) res->set("X-Request-Id", request_.request_id);
         for (const auto& [name, value] : r.headers.entries()) res->set(name, value);
         res->keep_alive(false);
@@ -407,18 +457,31 @@ private:
     }
 
     void write(Response r) {
+        const bool head = request_.method == "HEAD";
+        if (r.stream && head) {
+            // The headers of a stream, and no stream: it was never opened, so it ends here.
+            r.stream->closed();
+            r.stream.reset();
+            keep_alive_ = false;
+        }
         if (r.stream) return start_stream(std::move(r));
         compress_response(request_, r);
         auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
             static_cast<bhttp::status>(r.status), 11);
         res->set(bhttp::field::server, "baton");
         res->set(bhttp::field::content_type, r.content_type);
+        res->set("X-Content-Type-Options", "nosniff");
         if (!request_.request_id.empty()) res->set("X-Request-Id", request_.request_id);
         for (const auto& [name, value] : r.headers.entries()) res->set(name, value);
         const bool keep = keep_alive_ && !server_.stopping.load();
         res->keep_alive(keep);
-        res->body() = std::move(r.body);
-        res->prepare_payload();
+        if (head) {
+            // What a GET would have answered, less its body: the length is the GET's.
+            res->content_length(r.body.size());
+        } else {
+            res->body() = std::move(r.body);
+            res->prepare_payload();
+        }
         response_ = std::move(r);
         stream_.expires_after(server_.options.limits.read_timeout);
         bhttp::async_write(stream_, *res,
@@ -496,6 +559,7 @@ void Server::Impl::accept() {
             auto busy = std::make_shared<bhttp::response<bhttp::string_body>>(
                 bhttp::status::service_unavailable, 11);
             busy->set(bhttp::field::content_type, "application/problem+json");
+            busy->set("X-Content-Type-Options", "nosniff");
             busy->set(bhttp::field::retry_after, "1");
             busy->keep_alive(false);
             busy->body() = status_reason_json(503, "Service Unavailable",

@@ -17,8 +17,22 @@ struct StreamHub::Subscriber final : EventStream {
     // Only the hub's thread reads and writes these.
     std::int64_t position = 0;  // the last change number sent
     std::chrono::steady_clock::time_point last_sent{};
+    std::chrono::steady_clock::time_point last_checked{};
+    const Allowed allowed;
 
-    Subscriber(StreamHub& h, std::int64_t after) : hub(h), position(after) {}
+    Subscriber(StreamHub& h, std::int64_t after, Allowed a)
+        : hub(h), position(after), allowed(std::move(a)) {}
+
+    // Asks the credential again (at most every `recheck` unless `now_needed`: something is
+    // about to be sent); a refused one ends the stream. True when it may go on.
+    bool still_allowed(std::chrono::steady_clock::time_point now,
+                       std::chrono::milliseconds recheck, bool now_needed) {
+        if (!now_needed && now - last_checked < recheck) return true;
+        last_checked = now;
+        if (!allowed || allowed()) return true;
+        end();
+        return false;
+    }
 
     void open(std::shared_ptr<StreamSink> s) override {
         {
@@ -73,13 +87,14 @@ StreamHub::StreamHub(engine::Engine& engine, StreamHubOptions options)
 
 StreamHub::~StreamHub() { stop(); }
 
-std::shared_ptr<EventStream> StreamHub::subscribe(std::int64_t after) {
+std::shared_ptr<EventStream> StreamHub::subscribe(std::int64_t after, Allowed allowed) {
     std::lock_guard lock(mutex_);
     if (stopping_) return nullptr;
     std::size_t open = 0;
     for (const auto& s : subscribers_) open += s->is_ended() ? 0 : 1;
     if (open >= options_.streams_max) return nullptr;
-    auto subscriber = std::make_shared<Subscriber>(*this, after);
+    auto subscriber = std::make_shared<Subscriber>(*this, after, std::move(allowed));
+    subscriber->last_checked = std::chrono::steady_clock::now();  // just admitted
     subscribers_.push_back(subscriber);
     return subscriber;
 }
@@ -153,6 +168,10 @@ void StreamHub::deliver(std::chrono::steady_clock::time_point now) {
             if (s->is_open()) open.push_back(s);
         }
     }
+    // A stream whose credential was revoked (or expired) ends before it is sent anything.
+    std::erase_if(open, [&](const auto& s) {
+        return !s->still_allowed(now, options_.recheck, false);
+    });
     if (open.empty()) return;
     auto latest = engine_.last_change_seq();
     if (!latest) {
@@ -162,6 +181,7 @@ void StreamHub::deliver(std::chrono::steady_clock::time_point now) {
         // Readers too far behind start again from a fresh list.
         for (const auto& s : open) {
             if (*latest - s->position > options_.catch_up_max || s->position > *latest) {
+                if (!s->still_allowed(now, options_.recheck, true)) continue;
                 s->position = *latest;
                 s->last_sent = now;
                 s->push("id: " + std::to_string(*latest) + "\nevent: reset\ndata: {}\n\n");
@@ -171,7 +191,7 @@ void StreamHub::deliver(std::chrono::steady_clock::time_point now) {
         for (;;) {
             std::int64_t from = std::numeric_limits<std::int64_t>::max();
             for (const auto& s : open) {
-                if (s->position < *latest) from = std::min(from, s->position);
+                if (s->position < *latest && !s->is_ended()) from = std::min(from, s->position);
             }
             if (from == std::numeric_limits<std::int64_t>::max()) break;
             auto batch = engine_.changes(from, options_.batch);
@@ -187,6 +207,7 @@ void StreamHub::deliver(std::chrono::steady_clock::time_point now) {
             const std::int64_t last = batch->back().seq;
             for (const auto& s : open) {
                 if (s->position >= last) continue;
+                if (!s->still_allowed(now, options_.recheck, true)) continue;
                 std::string out;
                 for (std::size_t i = 0; i < batch->size(); ++i) {
                     if ((*batch)[i].seq > s->position) out += texts[i];

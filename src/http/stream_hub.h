@@ -18,6 +18,12 @@
 // as the store hears of it (PostgreSQL LISTEN/NOTIFY: Store::listen_for_changes); anything
 // else within `poll`.
 //
+// A stream lasts only as long as the credential it was opened with: the hub asks `allowed`
+// (the API's check of that token or session, against the store) before it sends a stream
+// anything and, for a quiet stream, every `recheck`; once it says no, the stream ends with
+// nothing more sent. A revoked token or a signed-out session so loses its stream within
+// `recheck` plus `poll`.
+//
 // Threading: subscribe() and notify() may be called from any thread. The hub's thread is
 // started by the constructor and joined by stop() (or the destructor), which ends every
 // open stream.
@@ -26,6 +32,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -39,6 +46,7 @@ namespace baton::http {
 struct StreamHubOptions {
     std::chrono::milliseconds poll{250};
     std::chrono::milliseconds heartbeat{15000};
+    std::chrono::milliseconds recheck{500};  // a quiet stream's credential asked again
     std::int64_t catch_up_max = 10000;  // changes; further behind: `event: reset`
     std::size_t batch = 500;            // changes read per look
     std::size_t streams_max = 1000;     // open streams; more get 503
@@ -51,9 +59,12 @@ public:
     StreamHub(const StreamHub&) = delete;
     StreamHub& operator=(const StreamHub&) = delete;
 
-    // A stream that starts after change number `after`. nullptr when streams_max are open
-    // or the hub is stopping.
-    std::shared_ptr<EventStream> subscribe(std::int64_t after);
+    // Whether the stream's credential still holds: called on the hub's thread, it may ask
+    // the store; false ends the stream.
+    using Allowed = std::function<bool()>;
+    // A stream that starts after change number `after`, for as long as `allowed` holds.
+    // nullptr when streams_max are open or the hub is stopping.
+    std::shared_ptr<EventStream> subscribe(std::int64_t after, Allowed allowed);
     // Something changed here: look now rather than at the next poll.
     void notify();
     // Ends every stream and joins the thread. Idempotent.

@@ -936,6 +936,13 @@ TEST_F(HttpApi, TokensCreateListAndRevoke) {
     EXPECT_EQ(after.header("WWW-Authenticate").value_or(""), "Bearer");
 
     expect_problem(post("/v1/tokens", json::object()), 400, "handle");
+    // A label is a few words (at most 200 bytes): a 500 KB one was stored (issue 22, 6).
+    expect_problem(post("/v1/tokens", {{"handle", "sam"}, {"label", std::string(201, 'x')}}),
+                   400, "label");
+    expect_problem(post("/v1/tokens", {{"handle", "sam"}, {"label", std::string(500000, 'x')}}),
+                   400, "label");
+    EXPECT_EQ(post("/v1/tokens", {{"handle", "sam"}, {"label", std::string(200, 'x')}}).status,
+              201);
     expect_problem(post("/v1/tokens", {{"handle", "sam"}, {"scope", "all"}}), 400, "scope");
     expect_problem(call("DELETE", "/v1/tokens/abc", "ari"), 400, "id");
     expect_problem(call("DELETE", "/v1/tokens/424242", "ari"), 404);
@@ -1575,12 +1582,16 @@ std::int64_t unix_now() {
 }
 
 std::string hook_body(const HookCase& c, int n) {
-    const json body = {{"type", std::string(c.scheme) == "standard-webhooks" ? "deal.won"
-                                                                             : "thing.happened"},
-                       {"id", std::string("evt_") + c.source + std::to_string(n)},
-                       {"event_id", std::string("Ev") + c.source + std::to_string(n)},
-                       {"data", {{"company", "Hooked"}, {"amount", 5000},
-                                 {"pipeline", "services"}}}};
+    json body = {{"type", std::string(c.scheme) == "standard-webhooks" ? "deal.won"
+                                                                       : "thing.happened"},
+                 {"id", std::string("evt_") + c.source + std::to_string(n)},
+                 {"event_id", std::string("Ev") + c.source + std::to_string(n)},
+                 {"data", {{"company", "Hooked"}, {"amount", 5000}, {"pipeline", "services"}}}};
+    if (std::string(c.scheme) == "github") {
+        // sign_for says X-GitHub-Event: push, and the body must look like one.
+        body.update({{"ref", "refs/heads/main"}, {"before", "a1"}, {"after", "b" +
+                     std::to_string(n)}, {"commits", json::array()}});
+    }
     return body.dump();
 }
 
@@ -1611,6 +1622,49 @@ TEST_F(HttpHooks, AValidDeliveryOfEverySchemeIsStoredOnceAndAReplayIsADuplicate)
     EXPECT_TRUE(types.count("push")) << events.dump();
     EXPECT_TRUE(types.count("slack.thing.happened")) << events.dump();
     EXPECT_TRUE(types.count("deal.won")) << events.dump();
+}
+
+// Issue 22, finding 4: GitHub signs the body, not X-GitHub-Delivery or X-GitHub-Event. The
+// same signed body under a new delivery id is a duplicate (before: a new event, 202 and
+// duplicate:false), and under another event type it is refused, naming the header (before:
+// a new event of that type).
+TEST_F(HttpHooks, AGitHubBodyReplayedUnderNewHeadersIsADuplicateOrRefused) {
+    const HookCase& gh = hook_cases[1];
+    ASSERT_EQ(std::string(gh.scheme), "github");
+    const auto d = sign_for("github", hook_body(gh, 900), unix_now(), gh.secret, "guid-1");
+    const auto first = deliver("gh", d);
+    ASSERT_EQ(first.status, 202) << first.body;
+    EXPECT_FALSE(body_json(first).value("duplicate", true));
+    const std::size_t stored = stored_events();
+
+    SignedDelivery new_id = d;
+    for (auto& [name, value] : new_id.headers) {
+        if (name == "X-GitHub-Delivery") value = "guid-2";
+    }
+    const auto again = deliver("gh", new_id);
+    ASSERT_EQ(again.status, 202) << again.body;
+    EXPECT_TRUE(body_json(again).value("duplicate", false)) << again.body;
+    EXPECT_EQ(body_json(again).value("id", ""), body_json(first).value("id", ""));
+
+    for (const char* other : {"pull_request", "issues", "create", "deal.won"}) {
+        SCOPED_TRACE(other);
+        SignedDelivery retyped = new_id;
+        for (auto& [name, value] : retyped.headers) {
+            if (name == "X-GitHub-Event") value = other;
+        }
+        expect_problem(deliver("gh", retyped), 400, "X-GitHub-Event");
+    }
+    EXPECT_EQ(stored_events(), stored);
+
+    // A body that is the event its header says gets through: an `issues` event.
+    const std::string issue = json{{"action", "opened"}, {"issue", {{"number", 7}}}}.dump();
+    SignedDelivery issues = sign_for("github", issue, unix_now(), gh.secret, "guid-3");
+    for (auto& [name, value] : issues.headers) {
+        if (name == "X-GitHub-Event") value = "issues";
+    }
+    const auto opened = deliver("gh", issues);
+    ASSERT_EQ(opened.status, 202) << opened.body;
+    EXPECT_EQ(body_json(opened).value("type", ""), "issues");
 }
 
 TEST_F(HttpHooks, EveryBadSignatureIs401AndStoresNothing) {

@@ -40,6 +40,10 @@ protected:
         auto token = engine_->create_token("val", "test");
         ASSERT_TRUE(token.ok()) << token.error().message;
         token_ = token->secret;
+        token_id_ = token->id;
+        auto admin = engine_->create_token("ada", "admin");
+        ASSERT_TRUE(admin.ok()) << admin.error().message;
+        admin_token_ = admin->secret;
         api_ = std::make_unique<http::Api>(*engine_, std::move(api_options));
         http::ServerOptions options;
         options.port = 0;
@@ -91,11 +95,15 @@ protected:
         }
     }
 
-    std::optional<HttpConnection> open(const std::string& target) {
+    std::optional<HttpConnection> open(const std::string& target, std::string credential = {}) {
         auto conn = HttpConnection::connect(server_->port());
         if (!conn) return std::nullopt;
         http_request_.target = target;
-        http_request_.headers = {{"Authorization", "Bearer " + token_}};
+        http_request_.headers = {credential.empty()
+                                     ? std::pair<std::string, std::string>{"Authorization",
+                                                                           "Bearer " + token_}
+                                     : std::pair<std::string, std::string>{"Cookie",
+                                                                           credential}};
         if (!conn->send(format_request(http_request_))) return std::nullopt;
         auto head = conn->read_head();
         if (!head || head->status != 200) return std::nullopt;
@@ -109,6 +117,8 @@ protected:
     std::unique_ptr<http::Api> api_;
     std::unique_ptr<http::Server> server_;
     std::string token_;
+    std::int64_t token_id_ = 0;
+    std::string admin_token_;
     HttpRequest http_request_;
 };
 
@@ -203,6 +213,80 @@ TEST_F(Stream, AStoredHandoffThatIsNotUtf8IsStreamedAndListedWithReplacementChar
     EXPECT_EQ(list->status, 200) << list->body;
     EXPECT_NE(list->body.find("Caf\xEF\xBF\xBD"), std::string::npos) << list->body;
     EXPECT_TRUE(nlohmann::json::accept(list->body)) << "the answer is JSON (UTF-8)";
+}
+
+// Issue 22, finding 3: a stream lasts as long as its credential. The token is revoked and a
+// handoff changed at once after: the stream ends within a second and that change never
+// reaches it (before, the reader went on getting every handoff).
+TEST_F(Stream, AStreamEndsWhenItsTokenIsRevoked) {
+    start({});
+    auto conn = open("/v1/stream");
+    ASSERT_TRUE(conn);
+    add_handoffs(1, "BeforeRevoke");
+    ASSERT_NE(conn->read_until("BeforeRevoke", 10s).find("BeforeRevoke"), std::string::npos);
+    const auto revoked = http_exchange(
+        server_->port(), {.method = "DELETE",
+                          .target = "/v1/tokens/" + std::to_string(token_id_),
+                          .headers = {{"Authorization", "Bearer " + admin_token_}},
+                          .body = {}});
+    ASSERT_TRUE(revoked);
+    ASSERT_EQ(revoked->status, 200) << revoked->body;
+    const auto at = std::chrono::steady_clock::now();
+    add_handoffs(1, "AfterRevoke");
+    const std::string rest = conn->read_until("AfterRevoke", 3s);
+    EXPECT_EQ(rest.find("AfterRevoke"), std::string::npos) << rest;
+    EXPECT_TRUE(conn->wait_closed(1s));
+    EXPECT_LT(std::chrono::steady_clock::now() - at, 1500ms) << "ended too late";
+}
+
+// The same for a quiet stream of a browser session that signs out: the timer ends it.
+TEST_F(Stream, AQuietStreamEndsWhenItsSessionIsSignedOut) {
+    start({});
+    ASSERT_TRUE(engine_->set_password("val", "correct horse battery").ok());
+    auto session = engine_->sign_in("val", "correct horse battery", std::chrono::hours(1));
+    ASSERT_TRUE(session.ok()) << session.error().message;
+    const std::string cookie = std::string(http::session_cookie) + "=" + session->secret;
+    auto conn = open("/v1/stream", cookie);
+    ASSERT_TRUE(conn);
+    const auto me = http_exchange(server_->port(),
+                                  {.method = "GET", .target = "/v1/session",
+                                   .headers = {{"Cookie", cookie}}, .body = {}});
+    ASSERT_TRUE(me);
+    ASSERT_EQ(me->status, 200) << me->body;
+    const std::string csrf = nlohmann::json::parse(me->body).value("csrf", "");
+    const auto out = http_exchange(
+        server_->port(), {.method = "DELETE", .target = "/v1/session",
+                          .headers = {{"Cookie", cookie}, {"X-CSRF-Token", csrf}},
+                          .body = {}});
+    ASSERT_TRUE(out);
+    ASSERT_LT(out->status, 300) << out->body;
+    const auto at = std::chrono::steady_clock::now();
+    EXPECT_TRUE(conn->wait_closed(3s));
+    EXPECT_LT(std::chrono::steady_clock::now() - at, 1500ms) << "ended too late";
+    // And the session opens no new one.
+    EXPECT_FALSE(open("/v1/stream", cookie).has_value());
+}
+
+// HEAD on the stream: its headers, then the connection closes; the stream it would have
+// been is ended, so it does not take one of the open streams (one allowed here).
+TEST_F(Stream, HeadAnswersTheStreamsHeadersAndHoldsNoStream) {
+    http::ApiOptions o;
+    o.stream.streams_max = 1;
+    start(o);
+    for (int i = 0; i < 2; ++i) {
+        auto conn = HttpConnection::connect(server_->port());
+        ASSERT_TRUE(conn);
+        ASSERT_TRUE(conn->send(format_request(
+            {.method = "HEAD", .target = "/v1/stream",
+             .headers = {{"Authorization", "Bearer " + token_}}, .body = {},
+             .keep_alive = true})));
+        const auto head = conn->read_head(5s);
+        ASSERT_TRUE(head) << conn->last_error();
+        EXPECT_EQ(head->status, 200);
+        EXPECT_EQ(head->header("Content-Type").value_or("").rfind("text/event-stream", 0), 0u);
+        EXPECT_TRUE(conn->wait_closed(2s));
+    }
+    EXPECT_TRUE(open("/v1/stream").has_value());
 }
 
 }  // namespace

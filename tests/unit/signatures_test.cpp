@@ -293,7 +293,9 @@ TEST(GitHub, VerifiesThePublishedVector) {
     const Result<VerifiedDelivery> delivery = gh_verify(gh_headers());
     ASSERT_TRUE(delivery.ok()) << delivery.error().message;
     EXPECT_EQ(delivery->event_type, "pull_request");
-    EXPECT_EQ(delivery->delivery_id, "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+    // Not the unsigned X-GitHub-Delivery but the SHA-256 of the signed body (issue 22, 4).
+    EXPECT_EQ(delivery->delivery_id,
+              "dffd6021bb2bd5b0af676290809ec3a53191dd81c7f70a4b28688a362182986f");
     EXPECT_FALSE(delivery->signed_at.has_value());
 }
 
