@@ -94,7 +94,7 @@ const std::vector<CommandSpec>& commands() {
         for (auto& c : action_commands()) t.push_back(std::move(c));
         for (auto c : {relay_command(), report_command(), events_command(), token_command(),
                        passwd_command(), backup_command(), migrate_command(),
-                       version_command()}) {
+                       doctor_command(), version_command()}) {
             t.push_back(std::move(c));
         }
         return t;
@@ -249,6 +249,7 @@ Outcome run_cli(const Invocation& inv) {
             return outcome;
         }
         outcome.out = std::move(result).value();
+        outcome.exit_code = ctx.exit_status;
         return outcome;
     }
     outcome.exit_code = exit_code::usage;
