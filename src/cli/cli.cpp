@@ -129,6 +129,13 @@ void bind(CLI::App& sub, Bound& b) {
                     opt->expected(1)->allow_extra_args(false);
                 }
                 break;
+            case OptionKind::value_repeated:
+                // One value an occurrence, any number of occurrences.
+                opt = sub.add_option(name, b.values[name], o.help)
+                          ->type_size(1)
+                          ->expected(1, CLI::detail::expected_max_vector_size)
+                          ->allow_extra_args(false);
+                break;
         }
         if (o.required) opt->required();
         b.options[name] = opt;

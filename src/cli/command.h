@@ -22,6 +22,7 @@ enum class OptionKind {
     positional,       // one value, by position (ID, TYPE)
     positional_many,  // the remaining values (PATH...)
     value,            // --name VALUE
+    value_repeated,   // --name VALUE, as many times as wanted (Args::many has them all)
     flag,             // --name
 };
 
