@@ -1,6 +1,7 @@
 // The baton binary: the only place that wires the modules together — the store (SQLite, or
 // PostgreSQL for a postgres:// URL), the system clock, the engine, the CLI, and for the
 // CLI's remote mode the HTTP client's RemoteService. It prints what the CLI returns.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -63,6 +64,10 @@ baton::Result<baton::engine::Opened> open_engine(const std::string& url, bool cr
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Everything Baton writes is private to its user: baton.db holds the link-signing key
+    // (a copy mints valid one-click links) and the hashes of every token, and its -wal and
+    // -shm, backups and exports hold the same rows. Files 0600, directories 0700.
+    umask(077);
     static const baton::engine::SystemClock clock;
     baton::cli::Invocation inv;
     inv.args.assign(argv + 1, argv + argc);

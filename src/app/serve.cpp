@@ -50,6 +50,27 @@ Result<std::chrono::milliseconds> duration(const std::string& text, const std::s
     return std::chrono::duration_cast<std::chrono::milliseconds>(span->total_24x7());
 }
 
+// --trusted-proxy CIDR (repeatable), else BATON_TRUSTED_PROXY (comma-separated).
+Result<std::vector<http::AddressRange>> trusted_proxies(cli::Context& ctx, const cli::Args& args) {
+    std::vector<std::string> texts = args.many("--trusted-proxy");
+    if (texts.empty() && ctx.env) {
+        std::string all = ctx.env("BATON_TRUSTED_PROXY");
+        for (std::size_t start = 0; start <= all.size();) {
+            const auto comma = std::min(all.find(',', start), all.size());
+            if (comma > start) texts.push_back(all.substr(start, comma - start));
+            start = comma + 1;
+        }
+    }
+    std::vector<http::AddressRange> out;
+    for (const std::string& text : texts) {
+        if (text.find_first_not_of(" \t") == std::string::npos) continue;
+        auto range = http::parse_address_range(text);
+        if (!range) return range.error();
+        out.push_back(*range);
+    }
+    return out;
+}
+
 Result<http::ServerOptions> server_options(cli::Context& ctx, const cli::Args& args) {
     http::ServerOptions o;
     const std::string listen = setting(ctx, args, "--listen").value_or("127.0.0.1:8080");
@@ -191,6 +212,9 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
         api_options.session_ttl = *d;
     }
     api_options.secure_cookies = args.flag("--secure-cookies");
+    auto proxies = trusted_proxies(ctx, args);
+    if (!proxies) return proxies.error();
+    api_options.trusted_proxies = std::move(proxies).value();
     std::mutex log_mutex;
     if (!args.flag("--quiet")) {
         api_options.log = [&log_mutex](const std::string& line) {

@@ -94,7 +94,7 @@ const std::vector<CommandSpec>& commands() {
         for (auto& c : action_commands()) t.push_back(std::move(c));
         for (auto c : {relay_command(), report_command(), events_command(), token_command(),
                        passwd_command(), backup_command(), migrate_command(),
-                       version_command()}) {
+                       doctor_command(), version_command()}) {
             t.push_back(std::move(c));
         }
         return t;
@@ -128,6 +128,13 @@ void bind(CLI::App& sub, Bound& b) {
                 if (o.kind != OptionKind::positional_many) {
                     opt->expected(1)->allow_extra_args(false);
                 }
+                break;
+            case OptionKind::value_repeated:
+                // One value an occurrence, any number of occurrences.
+                opt = sub.add_option(name, b.values[name], o.help)
+                          ->type_size(1)
+                          ->expected(1, CLI::detail::expected_max_vector_size)
+                          ->allow_extra_args(false);
                 break;
         }
         if (o.required) opt->required();
@@ -269,6 +276,7 @@ Outcome run_cli(const Invocation& inv) {
             return outcome;
         }
         outcome.out = std::move(result).value();
+        outcome.exit_code = ctx.exit_status;
         return outcome;
     }
     outcome.exit_code = exit_code::usage;

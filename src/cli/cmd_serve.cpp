@@ -25,6 +25,9 @@ CommandSpec serve_command() {
               "how long a board sign-in lasts (default 7d)"},
              {"--secure-cookies", OptionKind::flag,
               "mark the board's session cookie Secure (behind an HTTPS proxy)"},
+             {"--trusted-proxy", OptionKind::value_repeated,
+              "believe X-Forwarded-For from this CIDR (repeatable; BATON_TRUSTED_PROXY: "
+              "comma-separated)"},
              {"--quiet", OptionKind::flag, "no request log lines"}},
             [](Context& ctx, const Args& args) -> Result<std::string> {
                 if (!ctx.serve) {

@@ -22,6 +22,7 @@ enum class OptionKind {
     positional,       // one value, by position (ID, TYPE)
     positional_many,  // the remaining values (PATH...)
     value,            // --name VALUE
+    value_repeated,   // --name VALUE, as many times as wanted (Args::many has them all)
     flag,             // --name
 };
 
@@ -70,6 +71,8 @@ struct Context {
     std::function<void(const std::string&)> stream;
     // Runs the HTTP server until SIGTERM (provided by the application).
     std::function<Result<std::string>(Context&, const Args&)> serve;
+    // A command that succeeds but must still exit non-zero (doctor's findings) sets this.
+    int exit_status = 0;
     // Reads an environment variable (empty when unset).
     std::function<std::string(const char*)> env;
 
@@ -112,6 +115,7 @@ inline constexpr int not_found = 4;
 inline constexpr int conflict = 5;
 inline constexpr int forbidden = 6;
 inline constexpr int unavailable = 7;
+inline constexpr int findings = 8;  // baton doctor found something to fix
 }  // namespace exit_code
 int exit_code_for(ErrorCode code);
 
@@ -133,5 +137,15 @@ CommandSpec version_command();
 CommandSpec token_command();
 CommandSpec passwd_command();
 CommandSpec serve_command();
+CommandSpec doctor_command();
+
+// baton doctor's checks (cmd_doctor.cpp): one line per finding, each saying what to do;
+// empty when the workspace is clean.
+struct DoctorOptions {
+    std::string listen = "127.0.0.1:8080";  // where `baton serve` listens
+    std::string backups_dir;                // checked only when it exists
+    int backup_days = 7;
+};
+Result<std::vector<std::string>> doctor_findings(Context& ctx, const DoctorOptions& options);
 
 }  // namespace baton::cli

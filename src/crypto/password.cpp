@@ -21,7 +21,7 @@ std::size_t code_points(std::string_view text) {
 
 }  // namespace
 
-Result<std::string> hash_password(std::string_view password) {
+Status password_acceptable(std::string_view password) {
     if (code_points(password) < password_chars_min) {
         return make_error(ErrorCode::invalid_argument,
                           "the password must have at least " +
@@ -34,6 +34,11 @@ Result<std::string> hash_password(std::string_view password) {
                               " bytes",
                           "password");
     }
+    return ok_status();
+}
+
+Result<std::string> hash_password(std::string_view password) {
+    if (Status st = password_acceptable(password); !st) return st.error();
     if (!sodium_ready()) return make_error(ErrorCode::unavailable, "libsodium did not start");
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str_alg(out, password.data(), password.size(),

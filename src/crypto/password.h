@@ -21,6 +21,9 @@ inline constexpr std::size_t password_bytes_max = 1024;
 // libsodium's "interactive" Argon2id settings: 2 passes over 64 MiB.
 inline constexpr std::size_t password_memory_bytes = 64u * 1024u * 1024u;
 
+// Whether `password` keeps the limits above (invalid_argument, field "password", if not).
+Status password_acceptable(std::string_view password);
+
 // The Argon2id string of `password` ("$argon2id$v=19$m=65536,t=2,p=1$..."). Refuses a
 // password shorter than password_chars_min characters (UTF-8 code points) or longer than
 // password_bytes_max bytes (invalid_argument, field "password"); unavailable when libsodium

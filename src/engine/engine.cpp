@@ -998,6 +998,14 @@ Result<core::Handoff> Engine::reassign(std::int64_t id, const std::string& to,
             if (!hint.empty()) message += "; " + hint;
             return make_error(ErrorCode::invalid_argument, message, "to");
         }
+        // A viewer may not accept, so a handoff given to one would sit waiting for good.
+        if (const core::Person* p = directory.person(resolved);
+            p != nullptr && p->role == core::Role::viewer) {
+            return make_error(ErrorCode::conflict,
+                              "`" + resolved + "` is a viewer and cannot accept a handoff; "
+                              "reassign it to a member or an admin",
+                              "owner");
+        }
         return act_in(tx, id, core::Reassign{resolved, reason}, actor, now, after);
     });
     if (!st) return st.error();

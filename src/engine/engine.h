@@ -144,6 +144,15 @@ public:
     Result<SignedIn> sign_in(const std::string& login, const std::string& password,
                              Milliseconds ttl);
     Result<core::Actor> session(const std::string& secret);
+    // The key that sign-in limits count `login` under: the handle of the person it names
+    // (by handle or email), so that both share one count; else the login itself, lowered.
+    std::string login_key(const std::string& login);
+    // Whether `password` is `handle`'s: ok, or forbidden naming `field` (a wrong password,
+    // or none set), in the time of one Argon2id check either way.
+    Status check_password(const std::string& handle, const std::string& password,
+                          const std::string& field);
+    // Of `handles`, those with no sign-in password set (for `baton doctor`).
+    Result<std::vector<std::string>> without_password(const std::vector<std::string>& handles);
     Status sign_out(const std::string& secret);
     // Housekeeping: removes expired sessions, at most `limit` a call.
     Result<std::int64_t> expire_sessions(std::size_t limit);

@@ -17,6 +17,23 @@ using detail::system_entry;
 
 namespace {
 
+// A target as the timeline shows it: a URL (a Slack response_url, a webhook) by its scheme
+// and host only, because its path is a bearer secret and every reader sees the timeline;
+// an email address or a channel name as it is. The outbox row keeps the whole target.
+std::string timeline_target(const std::string& target) {
+    const auto scheme_end = target.find("://");
+    if (scheme_end == std::string::npos) return target;
+    const std::size_t host_start = scheme_end + 3;
+    const auto host_end = target.find_first_of("/?#", host_start);
+    std::string authority = target.substr(host_start, host_end == std::string::npos
+                                                          ? std::string::npos
+                                                          : host_end - host_start);
+    if (const auto at = authority.rfind('@'); at != std::string::npos) {
+        authority = authority.substr(at + 1);
+    }
+    return target.substr(0, host_start) + authority + (host_end == std::string::npos ? "" : "/…");
+}
+
 constexpr const char* link_key_document = "secret:links";
 constexpr Milliseconds link_lifetime{7LL * 24 * 3600 * 1000};
 
@@ -321,7 +338,8 @@ Result<Engine::Lease> Engine::lease_notifications(std::size_t limit, Millisecond
                 row.handoff_id,
                 {system_entry(now, "delivery_failed",
                               "Could not send the " + row.payload.value("what", std::string()) +
-                                  " message (" + row.channel + " " + row.target + "): " + why,
+                                  " message (" + row.channel + " " + timeline_target(row.target) +
+                                  "): " + why,
                               {{"outbox", row.id}, {"channel", row.channel}})});
             if (!e) return e;
         }
@@ -345,7 +363,7 @@ Result<core::Settlement> Engine::settle_delivery(const channels::Notification& n
                                                                        : core::AttemptResult::failed;
     const core::Settlement s =
         core::settle_attempt(result, n.attempt, outcome.retry_after, now, policy, jitter);
-    const std::string where = n.channel + " " + n.target;
+    const std::string where = n.channel + " " + timeline_target(n.target);
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         const std::string error = s.status == "delivered" ? std::string() : outcome.detail;
         const std::optional<TimePoint> delivered =
@@ -357,7 +375,7 @@ Result<core::Settlement> Engine::settle_delivery(const channels::Notification& n
         if (s.status == "pending") return ok_status();  // retries stay off the timeline
         const nlohmann::json data = {{"outbox", n.outbox_id},
                                      {"channel", n.channel},
-                                     {"target", n.target},
+                                     {"target", timeline_target(n.target)},
                                      {"what", n.what},
                                      {"attempts", n.attempt},
                                      {"delivery_id", n.delivery_id}};

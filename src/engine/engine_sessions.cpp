@@ -116,6 +116,50 @@ Result<core::Actor> Engine::session(const std::string& secret) {
     return core::Actor{p->handle, p->role, people->teams_of(p->handle)};
 }
 
+Status Engine::check_password(const std::string& handle, const std::string& password,
+                              const std::string& field) {
+    std::optional<std::string> stored;
+    if (password.size() <= crypto::password_bytes_max) {
+        Status st = store_.read([&](store::Transaction& tx) -> Status {
+            auto found = tx.password_hash(handle);
+            if (!found) return found.error();
+            stored = std::move(found).value();
+            return ok_status();
+        });
+        if (!st) return st.error();
+    }
+    const bool matches = crypto::verify_password(password, stored ? *stored : stand_in_hash());
+    if (!stored || !matches) {
+        return make_error(ErrorCode::forbidden, field + " is not " + handle + "'s password", field);
+    }
+    return ok_status();
+}
+
+Result<std::vector<std::string>> Engine::without_password(
+    const std::vector<std::string>& handles) {
+    std::vector<std::string> out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        for (const std::string& handle : handles) {
+            auto found = tx.password_hash(handle);
+            if (!found) return found.error();
+            if (!*found) out.push_back(handle);
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
+}
+
+std::string Engine::login_key(const std::string& login) {
+    std::string lowered = login;
+    for (char& c : lowered) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto people = directory();
+    if (people && *people) {
+        if (const core::Person* p = find_login(**people, login)) return "person:" + p->handle;
+    }
+    return "login:" + lowered;
+}
+
 Status Engine::sign_out(const std::string& secret) {
     const std::string hash = crypto::sha256_hex(secret);
     return store_.write([&](store::Transaction& tx) { return tx.delete_session(hash); });

@@ -15,6 +15,7 @@ namespace baton::http {
 Api::Api(engine::Engine& engine, ApiOptions options)
     : engine_(engine),
       options_(std::move(options)),
+      sign_in_limiter_(options_.sign_in),
       hub_(std::make_unique<StreamHub>(engine, options_.stream)) {
     add_routes();
 }

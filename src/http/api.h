@@ -19,6 +19,7 @@
 #include "http/message.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/sign_in_limiter.h"
 #include "http/stream_hub.h"
 
 namespace baton::http {
@@ -40,11 +41,12 @@ struct ApiOptions {
     // that says `X-Forwarded-Proto: https` gets a Secure cookie either way).
     std::chrono::milliseconds session_ttl{7LL * 24 * 3600 * 1000};
     bool secure_cookies = false;
-    // Failed sign-ins allowed per login and per client address within the window; beyond
-    // them, 429 until the window has passed.
-    int sign_in_failures_max = 10;
-    int sign_in_failures_per_address_max = 50;
-    std::chrono::milliseconds sign_in_window{15 * 60 * 1000};
+    // Sign-in guesses allowed (http/sign_in_limiter.h): per client address and person, and
+    // per address across logins; beyond them, 429 with Retry-After.
+    SignInLimits sign_in;
+    // The proxies whose X-Forwarded-For names the client (serve --trusted-proxy); from any
+    // other peer the header is ignored.
+    std::vector<AddressRange> trusted_proxies;
     // Live updates (GET /v1/stream).
     StreamHubOptions stream;
     // More Prometheus text for /metrics, read at scrape time: the application adds what
@@ -101,12 +103,9 @@ private:
     // from another origin.
     std::optional<Response> check_browser_request(const Request& request,
                                                   const Principal& caller) const;
-    // Sign-in attempts: whether `login` from `address` may try now (else the seconds to
-    // wait), and the outcome of a try.
-    bool sign_in_allowed(const std::string& login, const std::string& address,
-                         int& retry_after_s);
-    void record_sign_in(const std::string& login, const std::string& address, bool ok);
     void forget_session(const std::string& hash);
+    // Revokes every live API token of `handle`: how many.
+    Result<int> revoke_tokens_of(const std::string& handle);
     bool allow_rate(const std::string& token_hash, double& retry_after_s);
     Response with_idempotency(const Request& request, const Principal& caller,
                               bool replayable, const std::function<Response()>& run);
@@ -137,11 +136,7 @@ private:
     std::map<std::string, Bucket> buckets_;           // GUARDED_BY(mutex_), by token hash
     std::atomic<int> answers_owed_{0};  // handle_async() requests not yet answered
 
-    struct Failures {
-        int count = 0;
-        std::chrono::steady_clock::time_point window_start;
-    };
-    std::map<std::string, Failures> sign_in_failures_;  // GUARDED_BY(mutex_), by login/address
+    SignInLimiter sign_in_limiter_;
     std::mutex hashing_mutex_;
     std::condition_variable hashing_done_;
     int hashing_ = 0;  // GUARDED_BY(hashing_mutex_): password checks running now

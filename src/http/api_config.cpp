@@ -7,6 +7,7 @@
 #include "engine/json_views.h"
 #include "http/api.h"
 #include "http/problem.h"
+#include "http/redact.h"
 
 namespace baton::http {
 
@@ -80,34 +81,11 @@ Response put_answer(const Result<engine::AppliedFile>& applied, int lint_status 
     return r;
 }
 
-// What a redacted secret reads as: it is set, and that is all the API says.
-constexpr const char* redacted = "•••";
-
-std::string redact_secret(const std::string& secret) { return secret.empty() ? "" : redacted; }
-
-// The URL's scheme://host:port and, when `keep_path`, its path; user:password@ and (when
-// not kept) the path, query and fragment become •••. A Slack incoming-webhook URL is a
-// bearer secret in its path; an SMTP URL may carry a password in its user info.
-std::string redact_url(const std::string& url, bool keep_path) {
-    const auto scheme_end = url.find("://");
-    if (scheme_end == std::string::npos) return url.empty() ? "" : redacted;
-    const std::size_t host_start = scheme_end + 3;
-    const auto authority_end = url.find_first_of("/?#", host_start);
-    std::string authority = url.substr(host_start, authority_end == std::string::npos
-                                                       ? std::string::npos
-                                                       : authority_end - host_start);
-    if (const auto at = authority.rfind('@'); at != std::string::npos) {
-        authority = std::string(redacted) + "@" + authority.substr(at + 1);
-    }
-    std::string out = url.substr(0, host_start) + authority;
-    if (authority_end == std::string::npos) return out;
-    return out + (keep_path ? url.substr(authority_end) : std::string("/") + redacted);
-}
-
 // channels.yaml as JSON with every secret replaced: the SMTP password (and any user info
 // in its URL), the outbound webhooks' secrets, the Slack signing secret and the Slack
-// webhook URLs' paths. The YAML itself is never served: it holds all of them.
-nlohmann::json redacted_channels(const core::ChannelsConfig& c) {
+// webhook URLs' paths; for anyone but an admin, the outbound webhooks' paths too (they
+// often carry a key). The YAML itself is never served: it holds all of them.
+nlohmann::json redacted_channels(const core::ChannelsConfig& c, bool admin) {
     nlohmann::json out = nlohmann::json::object();
     if (c.smtp) {
         out["smtp"] = {{"url", redact_url(c.smtp->url, true)},
@@ -121,7 +99,7 @@ nlohmann::json redacted_channels(const core::ChannelsConfig& c) {
     }
     out["webhooks"] = nlohmann::json::object();
     for (const auto& [name, endpoint] : c.webhooks) {
-        out["webhooks"][name] = {{"url", redact_url(endpoint.url, true)},
+        out["webhooks"][name] = {{"url", redact_url(endpoint.url, admin)},
                                  {"secret", redact_secret(endpoint.secret)}};
     }
     out["allow"] = c.allow;
@@ -145,7 +123,7 @@ Result<std::string> template_param(const Params& p) {
 void Api::add_channel_routes() {
     router_.add({"GET", "/v1/channels", Access::read,
                  "channels.yaml, with every secret redacted",
-                 [this](const Request&, const Params&, const Principal&) {
+                 [this](const Request&, const Params&, const Principal& caller) {
                      auto doc = engine_.document_record("channels");
                      if (!doc) return problem_from(doc.error());
                      if (!doc->has_value()) {
@@ -161,7 +139,9 @@ void Api::add_channel_routes() {
                          200, {{"version", (*doc)->version},
                                {"applied_at", format_rfc3339((*doc)->applied_at)},
                                {"redacted", true},
-                               {"channels", redacted_channels(*parsed.config)}});
+                               {"channels", redacted_channels(*parsed.config,
+                                                              caller.actor.role ==
+                                                                  core::Role::admin)}});
                      out.headers.set("ETag", etag((*doc)->version));
                      return out;
                  }});

@@ -5,6 +5,7 @@
 #include "engine/json_views.h"
 #include "http/api.h"
 #include "http/problem.h"
+#include "http/redact.h"
 
 namespace baton::http {
 
@@ -120,7 +121,13 @@ nlohmann::json Api::handoff_detail(const core::Handoff& h, const Principal& call
     out["allowed_actions"] = core::allowed_actions(h, caller.actor, now);
     nlohmann::json deliveries = nlohmann::json::array();
     if (auto rows = engine_.outbox(h.id)) {
-        for (const auto& row : *rows) deliveries.push_back(engine::delivery_json(row));
+        // A webhook's URL or a Slack response_url is a bearer secret: admins only.
+        const bool admin = caller.actor.role == core::Role::admin;
+        for (const auto& row : *rows) {
+            nlohmann::json d = engine::delivery_json(row);
+            if (!admin) d["target"] = redact_delivery_target(row.target);
+            deliveries.push_back(std::move(d));
+        }
     } else {
         return out;  // the handoff itself was read; deliveries are an extra
     }

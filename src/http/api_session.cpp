@@ -3,8 +3,10 @@
 // password (POST /v1/people/{handle}/password). The session lives in an HttpOnly cookie;
 // see docs/security.md for the cookie's attributes, CSRF and the limits on attempts.
 #include <algorithm>
+#include <variant>
 
 #include "crypto/crypto.h"
+#include "crypto/password.h"
 #include "http/api.h"
 #include "http/problem.h"
 
@@ -67,44 +69,56 @@ nlohmann::json caller_json(const core::Actor& actor, const std::string& name,
             {"csrf", csrf.empty() ? nlohmann::json(nullptr) : nlohmann::json(csrf)}};
 }
 
-}  // namespace
-
-bool Api::sign_in_allowed(const std::string& login, const std::string& address,
-                          int& retry_after_s) {
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(mutex_);
-    for (const auto& [key, max] :
-         {std::pair{"login:" + login, options_.sign_in_failures_max},
-          std::pair{"address:" + address, options_.sign_in_failures_per_address_max}}) {
-        auto it = sign_in_failures_.find(key);
-        if (it == sign_in_failures_.end()) continue;
-        const auto ends = it->second.window_start + options_.sign_in_window;
-        if (now >= ends) {
-            sign_in_failures_.erase(it);
-            continue;
+// The body of a sign-in: JSON or an HTML form (application/x-www-form-urlencoded), as an
+// object; a 415 for any other content type, so that a page elsewhere cannot post a "simple"
+// text/plain request that skips the browser's preflight.
+std::variant<nlohmann::json, Response> sign_in_body(const Request& r) {
+    std::string media = lower_ascii(r.headers.get("Content-Type").value_or(""));
+    media = media.substr(0, media.find(';'));
+    media.erase(0, std::min(media.size(), media.find_first_not_of(" \t")));
+    media.erase(media.find_last_not_of(" \t") + 1);
+    const auto is = [&](const char* name) { return media == name; };
+    if (is("application/x-www-form-urlencoded")) {
+        auto form = parse_query(r.body);
+        if (!form) {
+            return problem(400, "Bad Request", "the body is not a valid form", "body");
         }
-        if (it->second.count >= max) {
-            retry_after_s = static_cast<int>(
-                std::chrono::duration_cast<std::chrono::seconds>(ends - now).count() + 1);
-            return false;
-        }
+        nlohmann::json out = nlohmann::json::object();
+        for (const auto& [key, value] : *form) out[key] = value;
+        return out;
     }
-    return true;
+    if (!is("application/json")) {
+        return problem(415, "Unsupported Media Type",
+                       "sign in with Content-Type application/json or "
+                       "application/x-www-form-urlencoded, not `" +
+                           (media.empty() ? std::string("(none)") : media) + "`",
+                       "Content-Type");
+    }
+    auto body = json_body(r);
+    if (!body) return problem_from(body.error());
+    return std::move(body).value();
 }
 
-void Api::record_sign_in(const std::string& login, const std::string& address, bool ok) {
-    const auto now = std::chrono::steady_clock::now();
-    std::lock_guard lock(mutex_);
-    if (ok) {
-        sign_in_failures_.erase("login:" + login);
-        return;
+Response too_many_sign_ins(std::chrono::seconds wait) {
+    const std::string retry = std::to_string(wait.count());
+    Response refused = problem(429, "Too Many Requests",
+                               "too many failed sign-ins; try again in " + retry + " s", "login");
+    refused.headers.set("Retry-After", retry);
+    return refused;
+}
+
+}  // namespace
+
+Result<int> Api::revoke_tokens_of(const std::string& handle) {
+    auto tokens = engine_.tokens();
+    if (!tokens) return tokens.error();
+    int revoked = 0;
+    for (const store::TokenRecord& t : *tokens) {
+        if (t.handle != handle || t.revoked_at) continue;
+        if (Status st = engine_.revoke_token(t.id); !st) return st.error();
+        ++revoked;
     }
-    if (sign_in_failures_.size() > 100000) sign_in_failures_.clear();  // bounded
-    for (const std::string& key : {"login:" + login, "address:" + address}) {
-        auto [it, fresh] = sign_in_failures_.try_emplace(key, Failures{0, now});
-        if (now >= it->second.window_start + options_.sign_in_window) it->second = {0, now};
-        ++it->second.count;
-    }
+    return revoked;
 }
 
 void Api::add_session_routes() {
@@ -121,41 +135,38 @@ void Api::add_session_routes() {
                                             "sign in from the board's own page", "Origin");
                          }
                      }
-                     auto body = json_body(r);
-                     if (!body) return problem_from(body.error());
-                     if (auto st = only_fields(*body, {"login", "password"}); !st) {
+                     auto parsed = sign_in_body(r);
+                     if (auto* refused = std::get_if<Response>(&parsed)) return *refused;
+                     const nlohmann::json& body = std::get<nlohmann::json>(parsed);
+                     if (auto st = only_fields(body, {"login", "password"}); !st) {
                          return problem_from(st.error());
                      }
                      for (const char* field : {"login", "password"}) {
-                         if (!body->contains(field) || !(*body)[field].is_string() ||
-                             (*body)[field].get<std::string>().empty()) {
+                         if (!body.contains(field) || !body[field].is_string() ||
+                             body[field].get<std::string>().empty()) {
                              return problem(400, "Bad Request",
                                             std::string(field) + " is required", field);
                          }
                      }
-                     const std::string login = lower_ascii((*body)["login"].get<std::string>());
-                     int retry = 0;
-                     if (!sign_in_allowed(login, r.remote, retry)) {
-                         Response refused =
-                             problem(429, "Too Many Requests",
-                                     "too many failed sign-ins; try again in " +
-                                         std::to_string(retry) + " s",
-                                     "login");
-                         refused.headers.set("Retry-After", std::to_string(retry));
-                         return refused;
+                     const std::string login = body["login"].get<std::string>();
+                     // Counted before the slow hash, under the person (handle and email
+                     // share it) and the client behind any trusted proxy.
+                     const std::string person = engine_.login_key(login);
+                     const std::string address = client_address(
+                         r.remote, r.headers.get("X-Forwarded-For"), options_.trusted_proxies);
+                     if (auto wait = sign_in_limiter_.reserve(person, address)) {
+                         return too_many_sign_ins(*wait);
                      }
                      auto signed_in = [&] {
                          PasswordSlot slot(hashing_mutex_, hashing_done_, hashing_);
-                         return engine_.sign_in((*body)["login"].get<std::string>(),
-                                                (*body)["password"].get<std::string>(),
+                         return engine_.sign_in(login, body["password"].get<std::string>(),
                                                 options_.session_ttl);
                      }();
                      if (!signed_in && signed_in.error().code == ErrorCode::forbidden) {
-                         record_sign_in(login, r.remote, false);
                          return problem(401, "Unauthorized", signed_in.error().message, "login");
                      }
                      if (!signed_in) return problem_from(signed_in.error());
-                     record_sign_in(login, r.remote, true);
+                     sign_in_limiter_.succeeded(person, address);
                      Response out = json_response(
                          200, caller_json(signed_in->actor, signed_in->name,
                                           csrf_token(signed_in->secret)));
@@ -209,24 +220,53 @@ void Api::add_session_routes() {
                      }
                      auto body = json_body(r);
                      if (!body) return problem_from(body.error());
-                     if (auto st = only_fields(*body, {"password"}); !st) {
+                     if (auto st = only_fields(*body, {"password", "current_password"}); !st) {
                          return problem_from(st.error());
                      }
                      if (!body->contains("password") || !(*body)["password"].is_string()) {
                          return problem(400, "Bad Request", "password is required", "password");
                      }
+                     if (Status rules = crypto::password_acceptable(
+                             (*body)["password"].get<std::string>());
+                         !rules) {
+                         return problem_from(rules.error());
+                     }
+                     // A browser session changing its own password proves the old one, so
+                     // that a board left open (or a stolen cookie) cannot take the account
+                     // over. A bearer token already is the person's credential.
+                     const bool own = caller.actor.handle == handle && !caller.csrf.empty();
+                     const auto current = body->value("current_password", nlohmann::json());
+                     if (own && (!current.is_string() || current.get<std::string>().empty())) {
+                         return problem(400, "Bad Request",
+                                        "current_password is required to change your own "
+                                        "password",
+                                        "current_password");
+                     }
                      Status st = [&] {
                          PasswordSlot slot(hashing_mutex_, hashing_done_, hashing_);
+                         if (own) {
+                             if (Status c = engine_.check_password(
+                                     handle, current.get<std::string>(), "current_password");
+                                 !c) {
+                                 return c;
+                             }
+                         }
                          return engine_.set_password(handle,
                                                      (*body)["password"].get<std::string>());
                      }();
                      if (!st) return problem_from(st.error());
-                     // The person's sessions ended in the store; forget the cached ones.
+                     // The store ended the person's sessions; their API tokens go too, so
+                     // that a new password cuts off whoever knew the old one everywhere.
+                     auto revoked = revoke_tokens_of(handle);
+                     if (!revoked) return problem_from(revoked.error());
                      {
                          std::lock_guard lock(mutex_);
                          token_cache_.clear();
                      }
-                     return json_response(200, {{"handle", handle}, {"password", "set"}});
+                     return json_response(200, {{"handle", handle},
+                                                {"password", "set"},
+                                                {"sessions_ended", true},
+                                                {"tokens_revoked", *revoked}});
                  },
                  false});
 }

@@ -259,6 +259,31 @@ TEST_F(DispatcherTest, ARetryWaitsForRetryAfterAndKeepsTheDeliveryId) {
     EXPECT_EQ(outbox(id)[0].status, "delivered");
 }
 
+// Issue 22, finding 6: a Slack response_url is a bearer secret, and every reader (a viewer
+// too) sees the timeline: it names the URL by scheme and host only. The outbox row, which
+// only admins see whole through the API, keeps it.
+TEST_F(DispatcherTest, TheTimelineNamesAResponseUrlByItsHostOnly) {
+    configure();
+    std::string with_slack = kPeople;
+    with_slack.replace(with_slack.find("email: dana@example.com"), 23,
+                       "email: dana@example.com, slack: U0DANA");
+    ASSERT_TRUE(engine_->apply({{"people.yaml", with_slack}}).ok());
+    const auto id = ready("r1");
+    const std::string url = "https://hooks.slack.example/actions/T0/1/secret-path";
+    ASSERT_TRUE(engine_->act_from_slack("U0DANA", "baton_accept", id, url).ok());
+    ASSERT_TRUE(dispatcher_->drain(seconds(5)));
+    bool sent_to_url = false;
+    for (const auto& n : slack_.sent()) sent_to_url = sent_to_url || n.target == url;
+    EXPECT_TRUE(sent_to_url);
+    int to_host = 0;
+    for (const auto& e : timeline(id, "delivered")) {
+        EXPECT_EQ(e.text.find("secret-path"), std::string::npos) << e.text;
+        EXPECT_EQ(e.data.dump().find("secret-path"), std::string::npos) << e.data.dump();
+        if (e.data.value("target", "") == "https://hooks.slack.example/…") ++to_host;
+    }
+    EXPECT_EQ(to_host, 1);
+}
+
 TEST_F(DispatcherTest, AfterTheAttemptLimitTheMessageFailsOnTheTimeline) {
     configure();
     const auto id = ready("r1");

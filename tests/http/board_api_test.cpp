@@ -226,9 +226,11 @@ TEST_F(Board, SignOutEndsTheSessionAndANewPasswordEndsAllOfThem) {
     expect_problem(call("GET", "/v1/session", first->reading()), 401);
     EXPECT_EQ(call("GET", "/v1/session", second->reading()).status, 200);
 
-    // dana sets a new password herself: her other session ends too.
+    // dana sets a new password herself (giving the current one): her other session ends too.
     const auto changed = call("POST", "/v1/people/dana/password", second->writing(),
-                              json{{"password", "a brand new passphrase"}}.dump());
+                              json{{"password", "a brand new passphrase"},
+                                   {"current_password", password}}
+                                  .dump());
     ASSERT_EQ(changed.status, 200) << describe(changed);
     expect_problem(call("GET", "/v1/session", second->reading()), 401);
     EXPECT_TRUE(sign_in("dana", "a brand new passphrase").has_value());

@@ -9,6 +9,8 @@
 // timestamps are the wall clock, and "stale" is ten minutes off against a five-minute
 // tolerance.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -317,6 +319,37 @@ TEST_F(Checkpoints, SlackAcceptActsAsTheMappedPersonAndQueuesTheUpdate) {
     EXPECT_EQ(state(id), "accepted");
 }
 
+// Issue 22, finding 6: a Slack response_url and an outbound webhook's URL are bearer
+// secrets; a viewer (or a member) sees their scheme and host only, an admin all of it.
+TEST_F(Checkpoints, ViewersSeeNeitherResponseUrlsNorWebhookUrlsInFull) {
+    ASSERT_EQ(put_channels(channels_yaml).status, 200);
+    const auto id = new_handoff("dana", "Acme Dental");
+    ASSERT_EQ(slack(block_actions(dana_slack, "baton_accept", id), unix_now()).status, 200);
+    const auto targets = [&](const std::string& who) {
+        const auto r = call("GET", "/v1/handoffs/" + std::to_string(id), who);
+        EXPECT_EQ(r.status, 200) << describe(r);
+        std::vector<std::string> out;
+        for (const auto& d : body_json(r).value("deliveries", json::array())) {
+            if (d.value("channel", "") == "slack") out.push_back(d.value("target", ""));
+        }
+        return out;
+    };
+    for (const char* who : {"val", "dana"}) {
+        const auto seen = targets(who);
+        EXPECT_NE(std::find(seen.begin(), seen.end(), "https://hooks.slack.com/•••"), seen.end())
+            << who;
+        for (const auto& t : seen) EXPECT_FALSE(contains(t, "abcDEF")) << who << ": " << t;
+    }
+    const auto admin_sees = targets("ari");
+    EXPECT_NE(std::find(admin_sees.begin(), admin_sees.end(), response_url), admin_sees.end());
+
+    const auto viewer = body_json(call("GET", "/v1/channels", "val"));
+    EXPECT_EQ(viewer["channels"]["webhooks"]["crm"].value("url", ""), "https://crm.example.com/•••");
+    const auto admin = body_json(call("GET", "/v1/channels", "ari"));
+    EXPECT_EQ(admin["channels"]["webhooks"]["crm"].value("url", ""), "https://crm.example.com/baton");
+    EXPECT_EQ(admin["channels"]["webhooks"]["crm"].value("secret", ""), "•••");
+}
+
 TEST_F(Checkpoints, SlackBadSignaturesAre401AndChangeNothing) {
     ASSERT_EQ(put_channels(channels_yaml).status, 200);
     const auto id = new_handoff("dana", "Acme Dental");
@@ -402,7 +435,8 @@ TEST_F(Checkpoints, ChannelsGetRedactsEverySecret) {
     EXPECT_EQ(ch["smtp"].value("username", ""), "mailer") << c;
     EXPECT_EQ(ch["slack"]["#office"].value("webhook", ""), "https://hooks.slack.com/•••") << c;
     EXPECT_EQ(ch["webhooks"]["crm"].value("secret", ""), "•••") << c;
-    EXPECT_EQ(ch["webhooks"]["crm"].value("url", ""), "https://crm.example.com/baton") << c;
+    // A viewer sees the outbound webhook's host only (its path may be a key).
+    EXPECT_EQ(ch["webhooks"]["crm"].value("url", ""), "https://crm.example.com/•••") << c;
     EXPECT_EQ(ch.value("slack_signing_secret", ""), "•••") << c;
     EXPECT_EQ(ch.value("public_url", ""), "https://baton.example.com") << c;
 }
