@@ -27,4 +27,23 @@ Settlement settle_attempt(AttemptResult result, int attempt,
     return {"pending", now + wait, false};
 }
 
+std::optional<UrlParts> split_url(const std::string& target) {
+    const auto scheme_end = target.find("://");
+    if (scheme_end == std::string::npos) return std::nullopt;
+    const std::size_t host_start = scheme_end + 3;
+    const auto host_end = target.find_first_of("/?#", host_start);
+    UrlParts parts;
+    parts.scheme = target.substr(0, host_start);
+    parts.host = target.substr(host_start, host_end == std::string::npos
+                                               ? std::string::npos
+                                               : host_end - host_start);
+    if (const auto at = parts.host.rfind('@'); at != std::string::npos) {
+        parts.userinfo = parts.host.substr(0, at);
+        parts.has_userinfo = true;
+        parts.host = parts.host.substr(at + 1);
+    }
+    if (host_end != std::string::npos) parts.rest = target.substr(host_end);
+    return parts;
+}
+
 }  // namespace baton::core

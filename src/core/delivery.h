@@ -36,4 +36,17 @@ Settlement settle_attempt(AttemptResult result, int attempt,
 // The exponential backoff before jitter: backoff_first × 2^(attempt − 1), capped.
 Milliseconds backoff(int attempt, const RetryPolicy& policy);
 
+// A delivery target's URL cut where its host ends, for showing it without its bearer parts
+// (the timeline, redacted views): "https://u:p@hooks.slack.com/x?y" is {"https://",
+// "u:p", "hooks.slack.com", "/x?y"}. nullopt for a target that is not a URL (an email
+// address, a channel name).
+struct UrlParts {
+    std::string scheme;    // with "://"
+    std::string userinfo;  // before an "@" in the authority; usually empty
+    bool has_userinfo = false;  // the authority has an "@", even with nothing before it
+    std::string host;      // with its port, if any
+    std::string rest;      // the path, query and fragment; may be empty
+};
+std::optional<UrlParts> split_url(const std::string& target);
+
 }  // namespace baton::core

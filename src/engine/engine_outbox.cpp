@@ -1,10 +1,11 @@
 // The engine's side of the outbox: resolving leased rows into notifications for the
 // channels, recording how each attempt ended, and the one-click links of emails.
 #include <nlohmann/json.hpp>
-#include "core/utf8.h"
 
+#include "core/delivery.h"
 #include "core/limits.h"
 #include "core/template.h"
+#include "core/utf8.h"
 #include "core/workspace.h"
 #include "crypto/crypto.h"
 #include "engine/effects.h"
@@ -21,17 +22,9 @@ namespace {
 // and host only, because its path is a bearer secret and every reader sees the timeline;
 // an email address or a channel name as it is. The outbox row keeps the whole target.
 std::string timeline_target(const std::string& target) {
-    const auto scheme_end = target.find("://");
-    if (scheme_end == std::string::npos) return target;
-    const std::size_t host_start = scheme_end + 3;
-    const auto host_end = target.find_first_of("/?#", host_start);
-    std::string authority = target.substr(host_start, host_end == std::string::npos
-                                                          ? std::string::npos
-                                                          : host_end - host_start);
-    if (const auto at = authority.rfind('@'); at != std::string::npos) {
-        authority = authority.substr(at + 1);
-    }
-    return target.substr(0, host_start) + authority + (host_end == std::string::npos ? "" : "/…");
+    const auto parts = core::split_url(target);
+    if (!parts) return target;
+    return parts->scheme + parts->host + (parts->rest.empty() ? "" : "/…");
 }
 
 constexpr const char* link_key_document = "secret:links";

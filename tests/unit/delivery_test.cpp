@@ -63,5 +63,23 @@ TEST(Delivery, TheLastAttemptGivesUp) {
     EXPECT_TRUE(last.gave_up);
 }
 
+// What the timeline and the redacted views show of a target is cut from these parts.
+TEST(Delivery, AUrlSplitsAtItsHostAndAnythingElseIsNoUrl) {
+    const auto slack = split_url("https://u:p@hooks.slack.com:443/services/T0/B0?x=1");
+    ASSERT_TRUE(slack.has_value());
+    EXPECT_EQ(slack->scheme, "https://");
+    EXPECT_EQ(slack->userinfo, "u:p");
+    EXPECT_TRUE(slack->has_userinfo);
+    EXPECT_EQ(slack->host, "hooks.slack.com:443");
+    EXPECT_EQ(slack->rest, "/services/T0/B0?x=1");
+    const auto bare = split_url("http://@h");
+    ASSERT_TRUE(bare.has_value());
+    EXPECT_TRUE(bare->has_userinfo);
+    EXPECT_EQ(bare->host, "h");
+    EXPECT_EQ(bare->rest, "");
+    EXPECT_FALSE(split_url("dana@example.com").has_value());
+    EXPECT_FALSE(split_url("#ops").has_value());
+}
+
 }  // namespace
 }  // namespace baton::core
