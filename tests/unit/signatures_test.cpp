@@ -531,13 +531,650 @@ TEST(Slack, RefusesMalformedHeaders) {
     }
 }
 
+// ---- HubSpot (signature v3) ------------------------------------------------------------
+
+// The vectors of the schemes below were computed with Python's hmac and base64 modules (not
+// OpenSSL), e.g. base64.b64encode(hmac.new(secret, b"POST" + uri + body + ts, sha256)
+// .digest()); each suite also checks that the crypto helpers rebuild its vector.
+const std::string hs_secret = "3b5c1f0e-8a2d-4c7b-9e61-5d4f2a7c9b10";
+constexpr std::int64_t hs_timestamp_ms = 1700000000123;
+const std::string hs_method = "POST";
+const std::string hs_uri = "https://baton.example.com/hooks/hubspot?portal=62515";
+const std::string hs_body =
+    R"([{"eventId":1984001,"subscriptionId":2901,"portalId":62515,"appId":54321,)"
+    R"("occurredAt":1699999999871,"subscriptionType":"contact.creation","attemptNumber":0,)"
+    R"("objectId":1246965,"changeSource":"CRM","changeFlag":"NEW"}])";
+const std::string hs_signature = "bniRo1ai6wATbvR3DCHWc0huagtf40mVWCQoQb0fDPs=";
+
+std::string hs_sign(std::int64_t timestamp_ms, const std::string& body = hs_body,
+                    const std::string& secret = hs_secret) {
+    return base64_encode(
+        hmac_sha256(secret, hs_method + hs_uri + body + std::to_string(timestamp_ms)));
+}
+
+std::vector<Header> hs_headers(const std::string& signature = hs_signature,
+                               std::int64_t timestamp_ms = hs_timestamp_ms) {
+    return {{"Content-Type", "application/json"},
+            {"X-HubSpot-Signature-v3", signature},
+            {"X-HubSpot-Request-Timestamp", std::to_string(timestamp_ms)}};
+}
+
+Result<VerifiedDelivery> hs_verify(const std::vector<Header>& headers,
+                                   const std::string& body = hs_body,
+                                   TimePoint now = from_unix_ms(hs_timestamp_ms),
+                                   const std::string& secret = hs_secret,
+                                   const std::string& uri = hs_uri,
+                                   const std::string& method = hs_method) {
+    return verify_hubspot_v3(SignedRequest{.headers = headers,
+                                           .body = body,
+                                           .secret = secret,
+                                           .now = now,
+                                           .method = method,
+                                           .uri = uri});
+}
+
+TEST(HubSpot, VerifiesAnIndependentlyComputedVector) {
+    EXPECT_EQ(hs_sign(hs_timestamp_ms), hs_signature);
+    const Result<VerifiedDelivery> delivery = hs_verify(hs_headers());
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, "");
+    EXPECT_EQ(delivery->event_type, "");
+    EXPECT_EQ(delivery->signed_at, from_unix_ms(hs_timestamp_ms));
+}
+
+TEST(HubSpot, RefusesATamperedBodyUriOrMethod) {
+    expect_refused(hs_verify(hs_headers(), flip_one_byte(hs_body, 20)), "signature does not match",
+                   hs_secret);
+    const TimePoint now = from_unix_ms(hs_timestamp_ms);
+    expect_refused(
+        hs_verify(hs_headers(), hs_body, now, hs_secret, "https://baton.example.com/hooks/other"),
+        "signature does not match", hs_secret);
+    expect_refused(hs_verify(hs_headers(), hs_body, now, hs_secret, hs_uri, "PUT"),
+                   "signature does not match", hs_secret);
+    // The timestamp is signed: one millisecond later is another signature.
+    expect_refused(hs_verify(hs_headers(hs_signature, hs_timestamp_ms + 1)),
+                   "signature does not match", hs_secret);
+}
+
+TEST(HubSpot, RefusesAWrongSecret) {
+    const std::string other = "3b5c1f0e-8a2d-4c7b-9e61-5d4f2a7c9b11";
+    expect_refused(hs_verify(hs_headers(), hs_body, from_unix_ms(hs_timestamp_ms), other),
+                   "signature does not match", other);
+}
+
+TEST(HubSpot, ComparesTheToleranceInMilliseconds) {
+    const TimePoint now = from_unix_ms(hs_timestamp_ms);
+    const std::int64_t edge = 300'000;
+    EXPECT_TRUE(
+        hs_verify(hs_headers(hs_sign(hs_timestamp_ms - edge), hs_timestamp_ms - edge), hs_body, now)
+            .ok());
+    EXPECT_TRUE(
+        hs_verify(hs_headers(hs_sign(hs_timestamp_ms + edge), hs_timestamp_ms + edge), hs_body, now)
+            .ok());
+    const std::int64_t stale = hs_timestamp_ms - edge - 1;
+    expect_refused(hs_verify(hs_headers(hs_sign(stale), stale), hs_body, now),
+                   "timestamp outside the 300 s tolerance (signed 300001 ms ago)", hs_secret);
+    const std::int64_t future = hs_timestamp_ms + edge + 1;
+    expect_refused(hs_verify(hs_headers(hs_sign(future), future), hs_body, now),
+                   "timestamp outside the 300 s tolerance (signed 300001 ms in the future)",
+                   hs_secret);
+    // A timestamp in seconds, as the v1 and v2 signatures never had, reads as 1970.
+    const std::int64_t seconds_by_mistake = hs_timestamp_ms / 1000;
+    expect_refused(
+        hs_verify(hs_headers(hs_sign(seconds_by_mistake), seconds_by_mistake), hs_body, now),
+        "timestamp outside the 300 s tolerance", hs_secret);
+}
+
+TEST(HubSpot, RefusesEachMissingOrDuplicatedHeader) {
+    for (const char* name : {"X-HubSpot-Signature-v3", "X-HubSpot-Request-Timestamp"}) {
+        expect_refused(hs_verify(with(hs_headers(), name, std::nullopt)),
+                       "missing " + std::string(name) + " header", hs_secret);
+    }
+    std::vector<Header> twice = hs_headers();
+    twice.push_back({"x-hubspot-signature-v3", hs_sign(hs_timestamp_ms, "[]")});
+    expect_refused(hs_verify(twice), "duplicate X-HubSpot-Signature-v3 header", hs_secret);
+}
+
+TEST(HubSpot, RefusesMalformedHeaders) {
+    const std::string hex = hex_encode(*base64_decode(hs_signature));
+    for (const std::string& bad : {hex, "sha256=" + hs_signature, hs_signature.substr(1),
+                                   std::string("v3,") + hs_signature, std::string("Zm9v")}) {
+        SCOPED_TRACE(bad);
+        expect_refused(hs_verify(hs_headers(bad)),
+                       "malformed X-HubSpot-Signature-v3 header: expected <base64 of 32 bytes>",
+                       hs_secret);
+    }
+    for (const char* bad :
+         {"1700000000123.0", "-1700000000123", "2023-11-14T22:13:20Z", "1700000000123000"}) {
+        SCOPED_TRACE(bad);
+        expect_refused(
+            hs_verify(with(hs_headers(), "X-HubSpot-Request-Timestamp", bad)),
+            "malformed X-HubSpot-Request-Timestamp header: not a unix time in milliseconds",
+            hs_secret);
+    }
+}
+
+TEST(HubSpot, NeedsTheMethodAndUriFromTheCaller) {
+    const TimePoint now = from_unix_ms(hs_timestamp_ms);
+    for (const auto& [uri, method] : {std::pair<std::string, std::string>{"", hs_method},
+                                      std::pair<std::string, std::string>{hs_uri, ""}}) {
+        const Result<VerifiedDelivery> result =
+            hs_verify(hs_headers(), hs_body, now, hs_secret, uri, method);
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().field, "uri");
+    }
+}
+
+// ---- Calendly --------------------------------------------------------------------------
+
+const std::string cl_secret = "Qm8zpWk2Jv7XtR4nLs9eYd1cHf6uGa3b";
+constexpr std::int64_t cl_timestamp = 1700000000;
+const std::string cl_body =
+    R"({"created_at":"2023-11-14T22:13:20.000000Z","created_by":"https://api.calendly.com/)"
+    R"(users/AAAAAAAAAAAAAAAA","event":"invitee.created","payload":{"email":"ada@example.com",)"
+    R"("name":"Ada Lovelace","uri":"https://api.calendly.com/scheduled_events/GBGBDCAADAEDCRZ2/)"
+    R"(invitees/AAAAAAAAAAAAAAAA"}})";
+const std::string cl_v1 = "4904f42c665e19e9b317b28955a236f1f1bc8d734b15f67a9f8f49c03c7e7b52";
+
+std::string cl_header_for(std::int64_t timestamp, const std::string& body = cl_body,
+                          const std::string& secret = cl_secret) {
+    const std::string t = std::to_string(timestamp);
+    return "t=" + t + ",v1=" + hex_encode(hmac_sha256(secret, t + "." + body));
+}
+
+Result<VerifiedDelivery> cl_verify(const std::vector<Header>& headers,
+                                   const std::string& body = cl_body,
+                                   TimePoint now = at(cl_timestamp),
+                                   const std::string& secret = cl_secret) {
+    return verify_calendly(
+        SignedRequest{.headers = headers, .body = body, .secret = secret, .now = now});
+}
+
+Result<VerifiedDelivery> cl_verify(const std::string& header, const std::string& body = cl_body,
+                                   TimePoint now = at(cl_timestamp),
+                                   const std::string& secret = cl_secret) {
+    return cl_verify(std::vector<Header>{{"Calendly-Webhook-Signature", header}}, body, now,
+                     secret);
+}
+
+TEST(Calendly, VerifiesAnIndependentlyComputedVector) {
+    EXPECT_EQ(cl_header_for(cl_timestamp), "t=1700000000,v1=" + cl_v1);
+    const Result<VerifiedDelivery> delivery = cl_verify("t=1700000000,v1=" + cl_v1);
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, "");
+    EXPECT_EQ(delivery->signed_at, at(cl_timestamp));
+}
+
+TEST(Calendly, RefusesATamperedBodyOrAWrongSecret) {
+    const std::string header = cl_header_for(cl_timestamp);
+    expect_refused(cl_verify(header, flip_one_byte(cl_body, 5)), "signature does not match",
+                   cl_secret);
+    expect_refused(cl_verify(header, cl_body, at(cl_timestamp), "Qm8zpWk2Jv7XtR4nLs9eYd1cHf6uGa3c"),
+                   "signature does not match", cl_secret);
+}
+
+TEST(Calendly, AppliesTheToleranceBothWays) {
+    const TimePoint now = at(cl_timestamp);
+    EXPECT_TRUE(cl_verify(cl_header_for(cl_timestamp - 300), cl_body, now).ok());
+    expect_refused(cl_verify(cl_header_for(cl_timestamp - 301), cl_body, now),
+                   "timestamp outside the 300 s tolerance (signed 301 s ago)", cl_secret);
+    expect_refused(cl_verify(cl_header_for(cl_timestamp + 301), cl_body, now),
+                   "timestamp outside the 300 s tolerance (signed 301 s in the future)", cl_secret);
+}
+
+TEST(Calendly, RefusesAMissingOrDuplicatedHeader) {
+    expect_refused(cl_verify(std::vector<Header>{}), "missing Calendly-Webhook-Signature header",
+                   cl_secret);
+    const std::vector<Header> twice = {{"Calendly-Webhook-Signature", cl_header_for(cl_timestamp)},
+                                       {"calendly-webhook-signature", cl_header_for(cl_timestamp)}};
+    expect_refused(cl_verify(twice), "duplicate Calendly-Webhook-Signature header", cl_secret);
+}
+
+TEST(Calendly, RefusesMalformedHeaders) {
+    struct Case {
+        std::string header;
+        const char* fragment;
+    };
+    const Case cases[] = {
+        {"v1=" + cl_v1, "Calendly-Webhook-Signature header has no timestamp (t=)"},
+        {"t=1700000000", "Calendly-Webhook-Signature header has no v1 signature"},
+        {"t=1700000000,v1=" + cl_v1.substr(1),
+         "malformed Calendly-Webhook-Signature header: a v1 signature is not 64 hex digits"},
+        {"t=1700000000000,v1=" + cl_v1, "malformed Calendly-Webhook-Signature t=: not a unix"},
+        {"t=1700000000;v1=" + cl_v1, "malformed Calendly-Webhook-Signature t=: not a unix"},
+        {cl_v1, "malformed Calendly-Webhook-Signature header: expected t=<unix>,v1=<hex>"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.header);
+        expect_refused(cl_verify(c.header), c.fragment, cl_secret);
+    }
+}
+
+// ---- Typeform --------------------------------------------------------------------------
+
+const std::string tf_secret = "tf_webhook_secret_8c1d";
+const std::string tf_body =
+    R"({"event_id":"01HF6A7XQZ3N4C2B1V0M9K8J7H","event_type":"form_response","form_response":)"
+    R"({"form_id":"lT4Z3j","token":"a3a12ec67a1365927098a606107fac15","submitted_at":)"
+    R"("2023-11-14T22:13:20Z","answers":[{"type":"email","email":"ada@example.com","field":)"
+    R"({"id":"JwWggjAKtOkA","type":"email"}}]}})";
+const std::string tf_signature = "sha256=ZTCQ+KOmzaWles5zSjc1RNg18sTuZYtKjRQj4l6zi7U=";
+
+std::vector<Header> tf_headers(const std::string& signature = tf_signature) {
+    return {{"Content-Type", "application/json"}, {"Typeform-Signature", signature}};
+}
+
+Result<VerifiedDelivery> tf_verify(const std::vector<Header>& headers,
+                                   const std::string& body = tf_body,
+                                   const std::string& secret = tf_secret) {
+    return verify_typeform(
+        SignedRequest{.headers = headers, .body = body, .secret = secret, .now = at(0)});
+}
+
+TEST(Typeform, VerifiesAnIndependentlyComputedVector) {
+    EXPECT_EQ("sha256=" + base64_encode(hmac_sha256(tf_secret, tf_body)), tf_signature);
+    const Result<VerifiedDelivery> delivery = tf_verify(tf_headers());
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    // The body's hash, so that a resend of the same body is a duplicate.
+    EXPECT_EQ(delivery->delivery_id, sha256_hex(tf_body));
+    EXPECT_EQ(delivery->delivery_id.size(), 64u);
+    EXPECT_FALSE(delivery->signed_at.has_value());
+}
+
+TEST(Typeform, RefusesATamperedBodyOrAWrongSecret) {
+    expect_refused(tf_verify(tf_headers(), flip_one_byte(tf_body, tf_body.size() - 2)),
+                   "signature does not match", tf_secret);
+    expect_refused(tf_verify(tf_headers(), tf_body, "tf_webhook_secret_8c1e"),
+                   "signature does not match", tf_secret);
+}
+
+TEST(Typeform, RefusesAMissingOrDuplicatedHeader) {
+    expect_refused(tf_verify(with(tf_headers(), "Typeform-Signature", std::nullopt)),
+                   "missing Typeform-Signature header", tf_secret);
+    std::vector<Header> twice = tf_headers();
+    twice.push_back({"typeform-signature", tf_signature});
+    expect_refused(tf_verify(twice), "duplicate Typeform-Signature header", tf_secret);
+}
+
+TEST(Typeform, RefusesMalformedHeaders) {
+    const std::string base64 = tf_signature.substr(7);
+    const std::string hex = "sha256=" + hex_encode(*base64_decode(base64));
+    for (const std::string& bad : {base64, hex, "sha1=" + base64, "SHA256=" + base64,
+                                   "sha256=" + base64.substr(1), std::string("sha256=")}) {
+        SCOPED_TRACE(bad);
+        expect_refused(tf_verify(tf_headers(bad)),
+                       "malformed Typeform-Signature header: expected sha256=<base64 of 32 bytes>",
+                       tf_secret);
+    }
+}
+
+// ---- Shopify ---------------------------------------------------------------------------
+
+const std::string sh_secret = "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";
+const std::string sh_body = R"({"id":820982911946154508,"email":"jon@example.com","name":"#9999",)"
+                            R"("financial_status":"paid","total_price":"403.00","currency":"USD"})";
+const std::string sh_signature = "SxcdlMXBu2gZ+79ijGSyebHi9/+VtPjf72CMe+ruiKI=";
+const std::string sh_webhook_id = "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043";
+
+std::vector<Header> sh_headers(const std::string& signature = sh_signature) {
+    return {{"X-Shopify-Topic", "orders/paid"},
+            {"X-Shopify-Hmac-SHA256", signature},
+            {"X-Shopify-Shop-Domain", "example-shop.myshopify.com"},
+            {"X-Shopify-API-Version", "2024-01"},
+            {"X-Shopify-Webhook-Id", sh_webhook_id},
+            {"X-Shopify-Triggered-At", "2023-11-14T22:13:20.123456789Z"}};
+}
+
+Result<VerifiedDelivery> sh_verify(const std::vector<Header>& headers,
+                                   const std::string& body = sh_body,
+                                   const std::string& secret = sh_secret) {
+    return verify_shopify(
+        SignedRequest{.headers = headers, .body = body, .secret = secret, .now = at(0)});
+}
+
+TEST(Shopify, VerifiesAnIndependentlyComputedVector) {
+    EXPECT_EQ(base64_encode(hmac_sha256(sh_secret, sh_body)), sh_signature);
+    const Result<VerifiedDelivery> delivery = sh_verify(sh_headers());
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, sh_webhook_id);
+    EXPECT_EQ(delivery->event_type, "orders/paid");
+    EXPECT_FALSE(delivery->signed_at.has_value());
+}
+
+TEST(Shopify, TheTopicIsOptional) {
+    const Result<VerifiedDelivery> delivery =
+        sh_verify(with(sh_headers(), "X-Shopify-Topic", std::nullopt));
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->event_type, "");
+}
+
+TEST(Shopify, RefusesATamperedBodyOrAWrongSecret) {
+    expect_refused(sh_verify(sh_headers(), flip_one_byte(sh_body, 30)), "signature does not match",
+                   sh_secret);
+    expect_refused(sh_verify(sh_headers(), sh_body, "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"),
+                   "signature does not match", sh_secret);
+}
+
+TEST(Shopify, RefusesAMissingOrDuplicatedSignatureHeader) {
+    expect_refused(sh_verify(with(sh_headers(), "X-Shopify-Hmac-SHA256", std::nullopt)),
+                   "missing X-Shopify-Hmac-SHA256 header", sh_secret);
+    std::vector<Header> twice = sh_headers();
+    twice.push_back({"x-shopify-hmac-sha256", sh_signature});
+    expect_refused(sh_verify(twice), "duplicate X-Shopify-Hmac-SHA256 header", sh_secret);
+}
+
+TEST(Shopify, RequiresTheWebhookIdAfterTheSignature) {
+    expect_refused(sh_verify(with(sh_headers(), "X-Shopify-Webhook-Id", std::nullopt)),
+                   "missing X-Shopify-Webhook-Id header", sh_secret, ErrorCode::invalid_argument);
+    std::vector<Header> two_topics = sh_headers();
+    two_topics.push_back({"X-Shopify-Topic", "orders/cancelled"});
+    expect_refused(sh_verify(two_topics), "duplicate X-Shopify-Topic header", sh_secret,
+                   ErrorCode::invalid_argument);
+    // Without a valid signature the request is refused as forged, whatever else it lacks.
+    const std::vector<Header> bare = {{"X-Shopify-Hmac-SHA256", sh_signature}};
+    expect_refused(sh_verify(bare, "forged"), "signature does not match", sh_secret);
+}
+
+TEST(Shopify, RefusesMalformedHeaders) {
+    const std::string hex = hex_encode(*base64_decode(sh_signature));
+    for (const std::string& bad : {hex, "sha256=" + sh_signature, sh_signature.substr(0, 43),
+                                   sh_signature + "=", std::string("SxcdlMXBu2gZ")}) {
+        SCOPED_TRACE(bad);
+        expect_refused(sh_verify(sh_headers(bad)),
+                       "malformed X-Shopify-Hmac-SHA256 header: expected <base64 of 32 bytes>",
+                       sh_secret);
+    }
+}
+
+// ---- Cal.com ---------------------------------------------------------------------------
+
+const std::string cc_secret = "calcom-signing-secret-4f2e";
+const std::string cc_body =
+    R"({"triggerEvent":"BOOKING_CREATED","createdAt":"2023-11-14T22:13:20.000Z","payload":)"
+    R"({"type":"30min","title":"30 Min Meeting between Ada Lovelace and Grace Hopper",)"
+    R"("startTime":"2023-11-20T10:00:00Z","endTime":"2023-11-20T10:30:00Z",)"
+    R"("uid":"bFJeNb2uX8ANpT3JL5EfXw"}})";
+const std::string cc_signature = "2a82a8eb575c62e445efe6ac07c5256f17fe8917af9666e419431cbc70c3b7ba";
+
+std::vector<Header> cc_headers(const std::string& signature = cc_signature) {
+    return {{"Content-Type", "application/json"}, {"X-Cal-Signature-256", signature}};
+}
+
+Result<VerifiedDelivery> cc_verify(const std::vector<Header>& headers,
+                                   const std::string& body = cc_body,
+                                   const std::string& secret = cc_secret) {
+    return verify_cal_com(
+        SignedRequest{.headers = headers, .body = body, .secret = secret, .now = at(0)});
+}
+
+TEST(CalCom, VerifiesAnIndependentlyComputedVector) {
+    EXPECT_EQ(hex_encode(hmac_sha256(cc_secret, cc_body)), cc_signature);
+    const Result<VerifiedDelivery> delivery = cc_verify(cc_headers());
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, sha256_hex(cc_body));
+    EXPECT_FALSE(delivery->signed_at.has_value());
+}
+
+TEST(CalCom, RefusesATamperedBodyOrAWrongSecret) {
+    expect_refused(cc_verify(cc_headers(), flip_one_byte(cc_body, 3)), "signature does not match",
+                   cc_secret);
+    expect_refused(cc_verify(cc_headers(), cc_body, "calcom-signing-secret-4f2f"),
+                   "signature does not match", cc_secret);
+}
+
+TEST(CalCom, RefusesAMissingOrDuplicatedHeader) {
+    expect_refused(cc_verify(with(cc_headers(), "X-Cal-Signature-256", std::nullopt)),
+                   "missing X-Cal-Signature-256 header", cc_secret);
+    std::vector<Header> twice = cc_headers();
+    twice.push_back({"x-cal-signature-256", cc_signature});
+    expect_refused(cc_verify(twice), "duplicate X-Cal-Signature-256 header", cc_secret);
+}
+
+TEST(CalCom, RefusesMalformedHeaders) {
+    for (const std::string& bad :
+         {"sha256=" + cc_signature, cc_signature.substr(1), cc_signature.substr(2) + "zz",
+          base64_encode(*hex_decode(cc_signature))}) {
+        SCOPED_TRACE(bad);
+        expect_refused(cc_verify(cc_headers(bad)),
+                       "malformed X-Cal-Signature-256 header: expected <64 hex digits>", cc_secret);
+    }
+}
+
+// ---- Basic (Pipedrive) -----------------------------------------------------------------
+
+const std::string ba_secret = "pipedrive:s3cr3t-for-baton";
+const std::string ba_header = "Basic cGlwZWRyaXZlOnMzY3IzdC1mb3ItYmF0b24=";  // Python's base64
+
+Result<VerifiedDelivery> ba_verify(const std::vector<Header>& headers,
+                                   const std::string& secret = ba_secret) {
+    return verify_basic_auth(SignedRequest{.headers = headers,
+                                           .body = R"({"meta":{"action":"added"}})",
+                                           .secret = secret,
+                                           .now = at(0)});
+}
+
+Result<VerifiedDelivery> ba_verify(const std::string& authorization,
+                                   const std::string& secret = ba_secret) {
+    return ba_verify(std::vector<Header>{{"Authorization", authorization}}, secret);
+}
+
+TEST(BasicAuth, AcceptsTheConfiguredCredentials) {
+    EXPECT_EQ("Basic " + base64_encode(ba_secret), ba_header);
+    const Result<VerifiedDelivery> delivery = ba_verify(ba_header);
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, "");
+    EXPECT_FALSE(delivery->signed_at.has_value());
+    // The scheme's name ignores case (RFC 9110); the credentials do not.
+    EXPECT_TRUE(ba_verify("basic " + base64_encode(ba_secret)).ok());
+}
+
+TEST(BasicAuth, RefusesOtherCredentials) {
+    for (const std::string& credentials :
+         {std::string("pipedrive:s3cr3t-for-baton!"), std::string("pipedrive:s3cr3t-for-bato"),
+          std::string("Pipedrive:s3cr3t-for-baton"), std::string("pipedrive:"),
+          std::string(":s3cr3t-for-baton")}) {
+        SCOPED_TRACE(credentials);
+        expect_refused(ba_verify("Basic " + base64_encode(credentials)), "credentials do not match",
+                       "s3cr3t-for-baton");
+    }
+}
+
+TEST(BasicAuth, RefusesAMissingMalformedOrDuplicatedHeader) {
+    expect_refused(ba_verify(std::vector<Header>{}), "missing Authorization header",
+                   "s3cr3t-for-baton");
+    const std::string expected =
+        "malformed Authorization header: expected Basic <base64 of user:password>";
+    for (const std::string& bad :
+         {"Bearer " + ba_secret, "Basic " + ba_secret, std::string("Basic"), std::string("Basic "),
+          "Basic  " + base64_encode(ba_secret), "Basic " + base64_encode(ba_secret) + " ",
+          "Basic " + base64_encode("pipedrive-s3cr3t-for-baton"),
+          "Basic" + base64_encode(ba_secret)}) {
+        SCOPED_TRACE(bad);
+        expect_refused(ba_verify(bad), expected, "s3cr3t-for-baton");
+    }
+    const std::vector<Header> twice = {{"Authorization", ba_header}, {"authorization", ba_header}};
+    expect_refused(ba_verify(twice), "duplicate Authorization header", "s3cr3t-for-baton");
+}
+
+TEST(BasicAuth, ChecksTheConfiguredSecret) {
+    for (const char* secret : {"", "no-colon", ":password-only"}) {
+        SCOPED_TRACE(secret);
+        const Result<VerifiedDelivery> result = ba_verify(ba_header, secret);
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
+        EXPECT_EQ(result.error().field, "secret");
+        EXPECT_FALSE(check_webhook_secret(SignatureScheme::basic, secret).ok());
+    }
+    EXPECT_TRUE(check_webhook_secret(SignatureScheme::basic, ba_secret).ok());
+    EXPECT_TRUE(check_webhook_secret(SignatureScheme::basic, "user:").ok());
+}
+
+// ---- Bearer (Zapier, Make, unsigned forms) ---------------------------------------------
+
+const std::string be_secret = "bt_hook_Zk3q9R7vW2xN8mL4pT6yB1cD5fG0hJ";
+
+Result<VerifiedDelivery> be_verify(const std::vector<Header>& headers,
+                                   const std::string& secret = be_secret) {
+    return verify_bearer(SignedRequest{
+        .headers = headers, .body = R"({"zap":"new lead"})", .secret = secret, .now = at(0)});
+}
+
+Result<VerifiedDelivery> be_verify(const std::string& authorization,
+                                   const std::string& secret = be_secret) {
+    return be_verify(std::vector<Header>{{"Authorization", authorization}}, secret);
+}
+
+TEST(Bearer, AcceptsTheConfiguredToken) {
+    const Result<VerifiedDelivery> delivery = be_verify("Bearer " + be_secret);
+    ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+    EXPECT_EQ(delivery->delivery_id, "");
+    EXPECT_TRUE(be_verify("bearer " + be_secret).ok());
+}
+
+TEST(Bearer, RefusesAnotherToken) {
+    for (const std::string& token :
+         {be_secret + "x", be_secret.substr(0, be_secret.size() - 1),
+          std::string("bt_hook_Zk3q9R7vW2xN8mL4pT6yB1cD5fG0hK"), std::string("x")}) {
+        SCOPED_TRACE(token);
+        expect_refused(be_verify("Bearer " + token), "token does not match", be_secret);
+    }
+}
+
+TEST(Bearer, RefusesAMissingMalformedOrDuplicatedHeader) {
+    expect_refused(be_verify(std::vector<Header>{}), "missing Authorization header", be_secret);
+    for (const std::string& bad :
+         {be_secret, "Basic " + be_secret, std::string("Bearer"), std::string("Bearer "),
+          "Bearer  " + be_secret, "Bearer " + be_secret + " extra", "Token " + be_secret}) {
+        SCOPED_TRACE(bad);
+        expect_refused(be_verify(bad), "malformed Authorization header: expected Bearer <token>",
+                       be_secret);
+    }
+    const std::vector<Header> twice = {{"Authorization", "Bearer " + be_secret},
+                                       {"Authorization", "Bearer " + be_secret}};
+    expect_refused(be_verify(twice), "duplicate Authorization header", be_secret);
+}
+
+TEST(Bearer, ChecksTheConfiguredSecret) {
+    for (const char* secret : {"", "two words", "tab\there"}) {
+        SCOPED_TRACE(secret);
+        const Result<VerifiedDelivery> result = be_verify("Bearer x", secret);
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().field, "secret");
+        EXPECT_FALSE(check_webhook_secret(SignatureScheme::bearer, secret).ok());
+    }
+    EXPECT_TRUE(check_webhook_secret(SignatureScheme::bearer, be_secret).ok());
+}
+
+// ---- Secret rotation -------------------------------------------------------------------
+
+const std::string rotated_secret = "tf_webhook_secret_new_2024";
+
+Result<VerifiedDelivery> verify_any(SignatureScheme scheme, const std::vector<Header>& headers,
+                                    const std::string& body,
+                                    const std::vector<std::string>& secrets,
+                                    TimePoint now = at(0)) {
+    // request.secret is not used: only the listed secrets count.
+    return verify_signature_any(
+        scheme, SignedRequest{.headers = headers, .body = body, .secret = "unused", .now = now},
+        secrets);
+}
+
+TEST(SecretRotation, AcceptsTheOldAndTheNewSecret) {
+    const std::vector<std::string> both = {tf_secret, rotated_secret};
+    const std::vector<Header> old_signed = tf_headers();
+    const std::vector<Header> new_signed =
+        tf_headers("sha256=" + base64_encode(hmac_sha256(rotated_secret, tf_body)));
+    for (const std::vector<Header>& headers : {old_signed, new_signed}) {
+        const Result<VerifiedDelivery> delivery =
+            verify_any(SignatureScheme::typeform, headers, tf_body, both);
+        ASSERT_TRUE(delivery.ok()) << delivery.error().message;
+        EXPECT_EQ(delivery->delivery_id, sha256_hex(tf_body));
+    }
+    // Once the old secret is retired, its signatures are refused.
+    expect_refused(verify_any(SignatureScheme::typeform, old_signed, tf_body, {rotated_secret}),
+                   "signature does not match", tf_secret);
+}
+
+TEST(SecretRotation, RefusesAThirdUnknownSecret) {
+    const std::string unknown = "tf_webhook_secret_leaked";
+    const std::vector<Header> headers =
+        tf_headers("sha256=" + base64_encode(hmac_sha256(unknown, tf_body)));
+    expect_refused(
+        verify_any(SignatureScheme::typeform, headers, tf_body, {tf_secret, rotated_secret}),
+        "signature does not match", rotated_secret);
+}
+
+TEST(SecretRotation, WorksForTimestampedAndCredentialSchemes) {
+    const std::string new_key = "Qm8zpWk2Jv7XtR4nLs9eYd1cHf6uGa3z";
+    const std::vector<Header> headers = {
+        {"Calendly-Webhook-Signature", cl_header_for(cl_timestamp, cl_body, new_key)}};
+    EXPECT_TRUE(verify_any(SignatureScheme::calendly, headers, cl_body, {cl_secret, new_key},
+                           at(cl_timestamp))
+                    .ok());
+    const std::vector<Header> basic = {{"Authorization", ba_header}};
+    EXPECT_TRUE(
+        verify_any(SignatureScheme::basic, basic, "{}", {"pipedrive:new-password", ba_secret})
+            .ok());
+    expect_refused(verify_any(SignatureScheme::basic, basic, "{}", {"pipedrive:new-password"}),
+                   "credentials do not match", "new-password");
+}
+
+TEST(SecretRotation, WhenNoneVerifiesTheRefusalIsTheFirstSecrets) {
+    // The second secret signed this body, but the delivery lacks X-Shopify-Webhook-Id: the
+    // refusal reported is the first secret's, the signature mismatch.
+    const std::string new_secret = "shpss_new";
+    const std::vector<Header> headers =
+        with(sh_headers(base64_encode(hmac_sha256(new_secret, sh_body))), "X-Shopify-Webhook-Id",
+             std::nullopt);
+    expect_refused(verify_any(SignatureScheme::shopify, headers, sh_body, {sh_secret, new_secret}),
+                   "signature does not match", new_secret);
+    expect_refused(verify_any(SignatureScheme::shopify, headers, sh_body, {new_secret, sh_secret}),
+                   "missing X-Shopify-Webhook-Id header", new_secret, ErrorCode::invalid_argument);
+}
+
+TEST(SecretRotation, RefusesUnusableSecretLists) {
+    const std::vector<Header> headers = tf_headers();
+    const std::vector<std::vector<std::string>> lists = {
+        {},
+        {tf_secret, ""},
+        {"", tf_secret},
+        {tf_secret, "a", "b", "c", "d"},
+    };
+    for (const std::vector<std::string>& secrets : lists) {
+        SCOPED_TRACE(secrets.size());
+        const Result<VerifiedDelivery> result =
+            verify_any(SignatureScheme::typeform, headers, tf_body, secrets);
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.error().code, ErrorCode::invalid_argument);
+        EXPECT_EQ(result.error().field, "secret");
+    }
+    // The limit itself is allowed.
+    EXPECT_TRUE(
+        verify_any(SignatureScheme::typeform, headers, tf_body, {"a", "b", "c", tf_secret}).ok());
+    static_assert(webhook_secrets_max == 4);
+}
+
 // ---- Choosing a scheme -----------------------------------------------------------------
 
 TEST(SignatureScheme, NamesRoundTrip) {
-    for (SignatureScheme scheme : {SignatureScheme::standard_webhooks, SignatureScheme::github,
-                                   SignatureScheme::stripe, SignatureScheme::slack}) {
+    const SignatureScheme all[] = {SignatureScheme::standard_webhooks,
+                                   SignatureScheme::github,
+                                   SignatureScheme::stripe,
+                                   SignatureScheme::slack,
+                                   SignatureScheme::hubspot_v3,
+                                   SignatureScheme::calendly,
+                                   SignatureScheme::typeform,
+                                   SignatureScheme::shopify,
+                                   SignatureScheme::cal_com,
+                                   SignatureScheme::basic,
+                                   SignatureScheme::bearer};
+    for (SignatureScheme scheme : all) {
         EXPECT_EQ(parse_signature_scheme(to_string(scheme)), scheme);
     }
+    EXPECT_STREQ(to_string(SignatureScheme::hubspot_v3), "hubspot-v3");
+    EXPECT_STREQ(to_string(SignatureScheme::cal_com), "cal-com");
+    EXPECT_FALSE(parse_signature_scheme("hubspot").has_value());
+    EXPECT_FALSE(parse_signature_scheme("cal_com").has_value());
     EXPECT_FALSE(parse_signature_scheme("GitHub").has_value());
     EXPECT_FALSE(parse_signature_scheme("").has_value());
 }
@@ -552,6 +1189,30 @@ TEST(SignatureScheme, DispatchesToTheSchemesVerifier) {
     expect_refused(verify_signature(SignatureScheme::stripe, request),
                    "missing Stripe-Signature header", gh_secret);
     EXPECT_FALSE(verify_signature(SignatureScheme::standard_webhooks, request).ok());
+    expect_refused(verify_signature(SignatureScheme::calendly, request),
+                   "missing Calendly-Webhook-Signature header", gh_secret);
+    expect_refused(verify_signature(SignatureScheme::typeform, request),
+                   "missing Typeform-Signature header", gh_secret);
+    expect_refused(verify_signature(SignatureScheme::shopify, request),
+                   "missing X-Shopify-Hmac-SHA256 header", gh_secret);
+    expect_refused(verify_signature(SignatureScheme::cal_com, request),
+                   "missing X-Cal-Signature-256 header", gh_secret);
+    // GitHub's published secret has spaces, which no Authorization header can carry.
+    const Result<VerifiedDelivery> bearer = verify_signature(SignatureScheme::bearer, request);
+    ASSERT_FALSE(bearer.ok());
+    EXPECT_EQ(bearer.error().field, "secret");
+    const std::vector<Header> hubspot = hs_headers();
+    const SignedRequest hubspot_request{.headers = hubspot,
+                                        .body = hs_body,
+                                        .secret = hs_secret,
+                                        .now = from_unix_ms(hs_timestamp_ms),
+                                        .method = hs_method,
+                                        .uri = hs_uri};
+    EXPECT_TRUE(verify_signature(SignatureScheme::hubspot_v3, hubspot_request).ok());
+    const std::vector<Header> basic = {{"Authorization", ba_header}};
+    EXPECT_TRUE(verify_signature(SignatureScheme::basic,
+                                 {.headers = basic, .body = "", .secret = ba_secret, .now = at(0)})
+                    .ok());
 }
 
 TEST(SignatureScheme, ChecksConfiguredSecrets) {
