@@ -50,11 +50,12 @@ void check_sources(engine::Engine& engine, std::vector<std::string>& out) {
     auto parsed = core::parse_sources((*doc)->text, "sources.yaml");
     if (!parsed.sources) return;
     for (const core::Source& s : parsed.sources->all()) {
-        if (s.secret.size() >= source_secret_bytes_min) continue;
+        const std::string secret = s.secrets.empty() ? std::string() : s.secrets.front();
+        if (secret.size() >= source_secret_bytes_min) continue;
         out.push_back("source `" + s.name + "` has " +
-                      (s.secret.empty() ? std::string("no signing secret")
-                                        : "a signing secret under " +
-                                              std::to_string(source_secret_bytes_min) + " bytes") +
+                      (secret.empty() ? std::string("no signing secret")
+                                      : "a signing secret under " +
+                                            std::to_string(source_secret_bytes_min) + " bytes") +
                       ", so anyone can post to /hooks/" + s.name +
                       ": set the sender's secret in sources.yaml and `baton apply` it");
     }

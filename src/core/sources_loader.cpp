@@ -2,6 +2,7 @@
 #include <set>
 
 #include "core/limits.h"
+#include "core/source_presets.h"
 #include "core/sources.h"
 #include "core/template.h"
 #include "core/yaml_support.h"
@@ -25,7 +26,51 @@ namespace {
 
 using yaml_support::Reporter;
 
-const std::vector<std::string> schemes = {"standard-webhooks", "github", "stripe", "slack"};
+const std::vector<std::string> schemes = {"standard-webhooks", "github",   "stripe",   "slack",
+                                          "hubspot-v3",        "calendly", "typeform", "shopify",
+                                          "cal-com",           "basic",    "bearer"};
+
+std::vector<std::string> preset_names() {
+    std::vector<std::string> names;
+    for (const auto& p : source_presets()) names.push_back(p.name);
+    return names;
+}
+
+std::string joined(const std::vector<std::string>& words) {
+    std::string out;
+    for (const auto& w : words) out += (out.empty() ? "" : ", ") + w;
+    return out;
+}
+
+// `secret: X`, or `secrets: [new, old]` during a rollover (one or two), never both.
+std::vector<std::string> load_secrets(const YAML::Node& node, Reporter& r) {
+    constexpr std::size_t secret_bytes_max = 512;
+    if (node["secret"] && node["secrets"]) {
+        r.error(node["secrets"].Mark(), "write secret: or secrets:, not both");
+        return {};
+    }
+    if (!node["secrets"]) {
+        auto one = yaml_support::get_string(node, "secret", r, secret_bytes_max, true);
+        return one ? std::vector<std::string>{*one} : std::vector<std::string>{};
+    }
+    const YAML::Node list = node["secrets"];
+    if (!list.IsSequence() || list.size() == 0 || list.size() > 2) {
+        r.error(list.Mark(),
+                "secrets is a list of one or two secrets, such as [new, old] "
+                "while a sender rolls its secret over");
+        return {};
+    }
+    std::vector<std::string> out;
+    for (const auto& item : list) {
+        if (!item.IsScalar() || item.Scalar().empty() || item.Scalar().size() > secret_bytes_max) {
+            r.error(item.Mark(),
+                    "each secret is text of 1 to " + std::to_string(secret_bytes_max) + " bytes");
+            return {};
+        }
+        out.push_back(item.Scalar());
+    }
+    return out;
+}
 
 bool valid_name(const std::string& n) {
     if (n.empty() || n.size() > limits::id_bytes_max) return false;
@@ -51,8 +96,10 @@ std::optional<Source> load_source(const YAML::Node& node, Reporter& r) {
         r.error(node.Mark(), "a source is a map such as {name: crm, scheme: github, secret: …}");
         return std::nullopt;
     }
-    yaml_support::check_keys(node, {"name", "scheme", "secret", "type", "id", "subject", "data"}, r,
-                             "a source");
+    yaml_support::check_keys(
+        node,
+        {"name", "preset", "scheme", "secret", "secrets", "type", "id", "subject", "data", "url"},
+        r, "a source");
     const std::size_t before = r.count();
     Source s;
     if (auto name = yaml_support::get_string(node, "name", r, limits::id_bytes_max, true)) {
@@ -61,23 +108,53 @@ std::optional<Source> load_source(const YAML::Node& node, Reporter& r) {
         }
         s.name = *name;
     }
-    if (auto scheme = yaml_support::get_string(node, "scheme", r, 32, true)) {
+    const SourcePreset* preset = nullptr;
+    if (auto name = yaml_support::get_string(node, "preset", r, 32, false)) {
+        preset = find_source_preset(*name);
+        if (preset == nullptr) {
+            std::string message = "preset must be one of " + joined(preset_names());
+            const std::string hint = did_you_mean(*name, preset_names());
+            if (!hint.empty()) message += "; " + hint;
+            r.error(node["preset"].Mark(), message);
+        } else {
+            s.preset = preset->name;
+            s.scheme = preset->scheme;
+            s.batch = preset->batch;
+        }
+    }
+    if (auto scheme = yaml_support::get_string(node, "scheme", r, 32, !node["preset"])) {
         if (std::find(schemes.begin(), schemes.end(), *scheme) == schemes.end()) {
-            std::string message = "scheme must be standard-webhooks, github, stripe or slack";
+            std::string message = "scheme must be one of " + joined(schemes);
             const std::string hint = did_you_mean(*scheme, schemes);
             if (!hint.empty()) message += "; " + hint;
             r.error(node["scheme"].Mark(), message);
+        } else if (preset != nullptr && *scheme != preset->scheme) {
+            r.error(node["scheme"].Mark(), "preset " + preset->name + " is signed with " +
+                                               preset->scheme + "; leave scheme: out");
         }
         s.scheme = *scheme;
     }
-    s.secret = yaml_support::get_string(node, "secret", r, 512, true).value_or("");
+    s.secrets = load_secrets(node, r);
+    if (auto url = yaml_support::get_string(node, "url", r, limits::template_bytes_max, false)) {
+        if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
+            r.error(node["url"].Mark(),
+                    "url is the public address the sender calls, such as "
+                    "https://baton.example.com/hooks/" +
+                        (s.name.empty() ? std::string("NAME") : s.name));
+        }
+        s.url = *url;
+    }
     const bool github = s.scheme == "github", stripe = s.scheme == "stripe";
-    s.type = yaml_support::get_string(node, "type", r, limits::template_bytes_max, !github)
-                 .value_or("{{delivery.event}}");
+    s.type = yaml_support::get_string(node, "type", r, limits::template_bytes_max,
+                                      !github && preset == nullptr)
+                 .value_or(preset ? preset->type : "{{delivery.event}}");
     s.id = yaml_support::get_string(node, "id", r, limits::template_bytes_max, false)
-               .value_or(stripe ? "{{payload.id}}" : "{{delivery.id}}");
+               .value_or(preset   ? preset->id
+                         : stripe ? "{{payload.id}}"
+                                  : "{{delivery.id}}");
     s.subject = yaml_support::get_string(node, "subject", r, limits::template_bytes_max, false)
-                    .value_or("");
+                    .value_or(preset ? preset->subject : "");
+    if (preset != nullptr) s.data = preset->data;
     if (auto data = yaml_support::get_string(node, "data", r, limits::template_bytes_max, false)) {
         const auto problems = check_template("{{" + *data + "}}", TemplateRoots::hook);
         if (data->rfind("payload", 0) != 0 || !problems.empty()) {

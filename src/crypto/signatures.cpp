@@ -533,7 +533,10 @@ Result<VerifiedDelivery> verify_shopify(const SignedRequest& request) {
     Result<string_view> topic =
         optional_header(request.headers, "X-Shopify-Topic", ErrorCode::invalid_argument);
     if (!topic) return topic.error();
-    return VerifiedDelivery{std::string(*id), std::string(*topic), std::nullopt};
+    // Neither header is signed: the id is the signed body's hash, so the same body under a
+    // new X-Shopify-Webhook-Id is a duplicate (as for GitHub). The header is still required:
+    // Shopify always sends it, and its absence says the request is not Shopify's.
+    return VerifiedDelivery{sha256_hex(request.body), std::string(*topic), std::nullopt};
 }
 
 Result<VerifiedDelivery> verify_cal_com(const SignedRequest& request) {

@@ -135,11 +135,12 @@ Result<VerifiedDelivery> verify_calendly(const SignedRequest& request);
 Result<VerifiedDelivery> verify_typeform(const SignedRequest& request);
 
 // Shopify. X-Shopify-Hmac-SHA256: base64 of HMAC(secret, body). No timestamp. After the
-// signature checks out X-Shopify-Webhook-Id is required (invalid_argument when absent) and
-// is the delivery id; X-Shopify-Topic, when present, is the event type. Shopify signs
-// neither header, so a signed body resent under a new X-Shopify-Webhook-Id is not a
-// duplicate (verify_github uses the body's hash instead for that reason), and the topic
-// may have been changed in transit.
+// signature checks out X-Shopify-Webhook-Id is required (invalid_argument when absent);
+// X-Shopify-Topic, when present, is the event type. Shopify signs neither header, so the
+// delivery id is the body's hex SHA-256 (as for GitHub): a signed body resent under a new
+// X-Shopify-Webhook-Id is a duplicate. The topic may have been changed in transit; the
+// shopify preset makes it part of the event id, so a captured body becomes at most one
+// event per topic.
 Result<VerifiedDelivery> verify_shopify(const SignedRequest& request);
 
 // Cal.com. X-Cal-Signature-256: hex of HMAC(secret, body), no prefix. No timestamp; the

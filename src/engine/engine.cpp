@@ -109,9 +109,11 @@ LintReport lint_sources(const std::vector<SourceFile>& files, const SourceFile* 
             // The secret's shape is checked where the signatures are (crypto).
             auto scheme = crypto::parse_signature_scheme(source.scheme);
             if (!scheme) continue;
-            if (auto st = crypto::check_webhook_secret(*scheme, source.secret); !st) {
-                report.errors.push_back(core::Diagnostic{
-                    f.path, 0, 0, "source `" + source.name + "`: " + st.error().message});
+            for (const auto& secret : source.secrets) {
+                if (auto st = crypto::check_webhook_secret(*scheme, secret); !st) {
+                    report.errors.push_back(core::Diagnostic{
+                        f.path, 0, 0, "source `" + source.name + "`: " + st.error().message});
+                }
             }
         }
     }

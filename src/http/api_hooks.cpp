@@ -5,7 +5,8 @@
 #include "core/event.h"
 #include "core/github_events.h"
 #include "core/limits.h"
-#include "core/template.h"
+#include "core/source_presets.h"
+#include "core/sources.h"
 #include "crypto/signatures.h"
 #include "http/api.h"
 #include "http/problem.h"
@@ -14,48 +15,31 @@ namespace baton::http {
 
 namespace {
 
-Result<core::Event> event_of(const core::Source& source, const crypto::VerifiedDelivery& d,
-                             const nlohmann::json& payload, TimePoint now) {
-    core::TemplateContext ctx;
-    ctx.payload = &payload;
-    ctx.delivery_id = d.delivery_id;
-    ctx.delivery_event = d.event_type;
-    core::Event event;
-    event.source = source.name;
-    event.type = core::render_template(source.type, ctx).text;
-    event.id = core::render_template(source.id, ctx).text;
-    if (!source.subject.empty()) {
-        auto subject = core::render_template(source.subject, ctx).text;
-        if (!subject.empty()) event.subject = subject;
+// The URI a scheme that signs it (HubSpot v3) was called at: the source's public url when
+// set, else https:// (HubSpot calls nothing else) + Host + the path and query.
+std::string called_uri(const core::Source& source, const Request& r) {
+    if (!source.url.empty()) return source.url;
+    std::string uri = "https://" + r.headers.get("Host").value_or("") + r.path;
+    char sep = '?';
+    for (const auto& [k, v] : r.query) {
+        uri += sep + k + "=" + v;
+        sep = '&';
     }
-    event.time = now;
-    // The part of the payload the source names becomes the data; "payload" is all of it.
-    const nlohmann::json* data = &payload;
-    std::size_t start = std::string("payload").size();
-    while (data != nullptr && start < source.data.size()) {
-        const auto next = source.data.find('.', start + 1);
-        const std::string key = source.data.substr(start + 1, next == std::string::npos
-                                                                  ? std::string::npos
-                                                                  : next - start - 1);
-        data = data->is_object() && data->contains(key) ? &(*data)[key] : nullptr;
-        start = next == std::string::npos ? source.data.size() : next;
+    return uri;
+}
+
+// Slack's Events API checks a URL before it sends anything: a signed url_verification
+// body, answered with its challenge. Nothing is stored.
+std::optional<Response> slack_challenge(const nlohmann::json& payload) {
+    if (!payload.is_object() || payload.value("type", "") != "url_verification") {
+        return std::nullopt;
     }
-    if (data == nullptr || !data->is_object()) {
-        return make_error(ErrorCode::invalid_argument,
-                          "the delivery has no object at `" + source.data + "`", "data");
+    const auto challenge = payload.find("challenge");
+    if (challenge == payload.end() || !challenge->is_string() ||
+        challenge->get<std::string>().empty()) {
+        return problem(400, "Bad Request", "a url_verification without a challenge", "challenge");
     }
-    event.data = *data;
-    if (event.type.empty()) {
-        return make_error(ErrorCode::invalid_argument,
-                          "the delivery has no event type: `" + source.type + "` rendered empty",
-                          "type");
-    }
-    if (event.id.empty()) {
-        return make_error(ErrorCode::invalid_argument,
-                          "the delivery has no id: `" + source.id + "` rendered empty", "id");
-    }
-    if (auto st = core::validate_event(event); !st) return st.error();
-    return event;
+    return json_response(200, {{"challenge", challenge->get<std::string>()}});
 }
 
 }  // namespace
@@ -74,9 +58,12 @@ void Api::add_hook_routes() {
                      }
                      std::vector<crypto::Header> headers;
                      for (const auto& [n, v] : r.headers.entries()) headers.push_back({n, v});
-                     const crypto::SignedRequest signed_request{headers, r.body, source->secret,
-                                                                engine_.now()};
-                     auto delivery = crypto::verify_signature(*scheme, signed_request);
+                     const std::string uri = called_uri(*source, r);
+                     crypto::SignedRequest signed_request{headers, r.body, {}, engine_.now()};
+                     signed_request.method = r.method;
+                     signed_request.uri = uri;
+                     auto delivery =
+                         crypto::verify_signature_any(*scheme, signed_request, source->secrets);
                      if (!delivery) {
                          metrics_.add_signature_failure(name);
                          Response out = problem(401, "Unauthorized",
@@ -92,16 +79,27 @@ void Api::add_hook_routes() {
                              return problem(400, "Bad Request", *mismatch, "X-GitHub-Event");
                          }
                      }
-                     auto event = event_of(*source, *delivery, *payload, engine_.now());
-                     if (!event) return problem_from(event.error());
-                     auto result = engine_.ingest(*event);
-                     if (!result) return problem_from(result.error());
-                     metrics_.add_events(result->duplicate ? 0 : 1, result->duplicate ? 1 : 0);
-                     return json_response(202, {{"source", event->source},
-                                                {"id", event->id},
-                                                {"type", event->type},
-                                                {"duplicate", result->duplicate},
-                                                {"handoffs", result->handoff_ids}});
+                     if (*scheme == crypto::SignatureScheme::slack) {
+                         if (auto answer = slack_challenge(*payload)) return std::move(*answer);
+                     }
+                     auto events = core::events_of_delivery(
+                         *source, *payload, {delivery->delivery_id, delivery->event_type},
+                         engine_.now());
+                     if (!events) return problem_from(events.error());
+                     nlohmann::json answers = nlohmann::json::array();
+                     for (const auto& event : *events) {
+                         auto result = engine_.ingest(event);
+                         if (!result) return problem_from(result.error());
+                         metrics_.add_events(result->duplicate ? 0 : 1, result->duplicate ? 1 : 0);
+                         answers.push_back({{"source", event.source},
+                                            {"id", event.id},
+                                            {"type", event.type},
+                                            {"duplicate", result->duplicate},
+                                            {"handoffs", result->handoff_ids}});
+                     }
+                     // One event answers as it always has; a batch lists each of its own.
+                     if (!source->batch) return json_response(202, answers.front());
+                     return json_response(202, {{"events", answers}});
                  }});
     router_.add({"GET", "/v1/sources", Access::admin,
                  "Inbound webhook sources (secrets are never shown)",
@@ -116,7 +114,9 @@ void Api::add_hook_routes() {
                          if (parsed.sources) {
                              for (const auto& s : parsed.sources->all()) {
                                  items.push_back({{"name", s.name},
+                                                  {"preset", s.preset},
                                                   {"scheme", s.scheme},
+                                                  {"secrets", s.secrets.size()},
                                                   {"type", s.type},
                                                   {"id", s.id},
                                                   {"subject", s.subject},

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -1735,6 +1736,241 @@ TEST_F(HttpHooks, AnUnknownSourceIs404AndSourcesNeverShowTheirSecrets) {
     EXPECT_EQ(body_json(sources)["items"].size(), 4u);
     // Only admins read them.
     EXPECT_EQ(get("/v1/sources", "dana").status, 403);
+}
+
+// Vendor presets (issue 19): each vendor's delivery signed as the vendor signs it, shaped as
+// it documents its payload, through the real server; a HubSpot deal won starts a handoff.
+const char* preset_sources = R"(sources:
+  - {name: deals, preset: hubspot, secret: hubspot-app-secret,
+     url: "https://baton.example.com/hooks/deals"}
+  - {name: pd, preset: pipedrive, secret: "baton:pipedrive-pass"}
+  - {name: cal, preset: calendly, secret: calendly-signing-key}
+  - {name: form, preset: typeform, secrets: [typeform-new-secret, typeform-old-secret]}
+  - {name: shop, preset: shopify, secret: shopify-app-secret}
+  - {name: calcom, preset: cal-com, secret: calcom-secret}
+  - {name: zap, preset: zapier, secret: zapier-bearer-token-0123456789}
+  - {name: chat, preset: slack, secret: slack-signing-secret}
+)";
+
+const char* hubspot_won_playbook = R"(id: hubspot-won
+title: Won in HubSpot → onboarding
+when: hubspot.deal.propertyChange
+if: data.propertyName == "dealstage" && data.propertyValue == "closedwon"
+subject: "deal {{subject}}"
+from: sales
+owner: dana
+calendar: 24x7
+done: The client has a kickoff date.
+checklist:
+  - Book the kickoff
+accept_within: 1h
+done_within: 1d
+)";
+
+std::string hubspot_entry(long long event_id, const std::string& stage) {
+    return json({{"eventId", event_id},
+                 {"subscriptionId", 2201573},
+                 {"portalId", 62515},
+                 {"appId", 1160452},
+                 {"occurredAt", unix_now() * 1000},
+                 {"subscriptionType", "deal.propertyChange"},
+                 {"attemptNumber", 0},
+                 {"objectId", 1246965},
+                 {"propertyName", "dealstage"},
+                 {"propertyValue", stage},
+                 {"changeSource", "CRM"}})
+        .dump();
+}
+
+class HttpPresets : public HttpApi {
+  protected:
+    void SetUp() override {
+        HttpApi::SetUp();
+        const auto put = call("PUT", "/v1/sources", "ari", preset_sources,
+                              {{"Content-Type", "application/yaml"}});
+        ASSERT_EQ(put.status, 200) << put.body;
+        const auto pb = call("PUT", "/v1/playbooks/hubspot-won", "ari", hubspot_won_playbook,
+                             {{"Content-Type", "application/yaml"}});
+        ASSERT_EQ(pb.status, 200) << pb.body;
+    }
+
+    HttpResponse deliver(const std::string& source, const Headers& headers,
+                         const std::string& body) {
+        HttpRequest r;
+        r.method = "POST";
+        r.target = "/hooks/" + source;
+        r.headers = headers;
+        r.headers.emplace_back("Content-Type", "application/json");
+        r.body = body;
+        return send(r);
+    }
+};
+
+Headers hubspot_headers(const std::string& body, const std::string& secret, std::int64_t ms) {
+    const std::string base =
+        "POST" + std::string("https://baton.example.com/hooks/deals") + body + std::to_string(ms);
+    return {{"X-HubSpot-Signature-v3", crypto::base64_encode(crypto::hmac_sha256(secret, base))},
+            {"X-HubSpot-Request-Timestamp", std::to_string(ms)}};
+}
+
+TEST_F(HttpPresets, AHubSpotBatchIsOneEventEachAndADealWonStartsAHandoff) {
+    const std::string body = "[" + hubspot_entry(1794524217, "closedwon") + "," +
+                             hubspot_entry(1794524218, "appointmentscheduled") + "]";
+    const auto r =
+        deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body);
+    ASSERT_EQ(r.status, 202) << r.body;
+    const json answer = body_json(r);
+    ASSERT_EQ(answer["events"].size(), 2u) << r.body;
+    EXPECT_EQ(answer["events"][0]["id"], "1794524217");
+    EXPECT_EQ(answer["events"][0]["type"], "hubspot.deal.propertyChange");
+    EXPECT_EQ(answer["events"][0]["handoffs"].size(), 1u) << "the won stage starts one";
+    EXPECT_EQ(answer["events"][1]["handoffs"].size(), 0u) << "another stage starts none";
+    const json h = body_json(get("/v1/handoffs/" + answer["events"][0]["handoffs"][0].dump()));
+    EXPECT_EQ(h["subject"], "deal 1246965");
+    EXPECT_EQ(h["owner"], "dana");
+    // HubSpot retries the whole batch: both are duplicates, nothing new.
+    const auto again =
+        deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body);
+    ASSERT_EQ(again.status, 202) << again.body;
+    EXPECT_EQ(body_json(again)["events"][0]["duplicate"], true);
+    EXPECT_EQ(body_json(again)["events"][1]["duplicate"], true);
+}
+
+TEST_F(HttpPresets, HubSpotRefusesAStaleOrForgedOrOversizedBatch) {
+    const std::string body = "[" + hubspot_entry(1, "closedwon") + "]";
+    const auto stale = deliver(
+        "deals", hubspot_headers(body, "hubspot-app-secret", (unix_now() - 600) * 1000), body);
+    expect_problem(stale, 401, "signature");
+    const auto forged =
+        deliver("deals", hubspot_headers(body, "not-the-secret", unix_now() * 1000), body);
+    expect_problem(forged, 401, "signature");
+    std::string many = "[";
+    for (int i = 0; i < 101; ++i) many += (i ? "," : "") + hubspot_entry(100 + i, "closedwon");
+    many += "]";
+    const auto over =
+        deliver("deals", hubspot_headers(many, "hubspot-app-secret", unix_now() * 1000), many);
+    expect_problem(over, 400, "body");
+    EXPECT_NE(over.body.find("at most 100"), std::string::npos) << over.body;
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), 0u);
+}
+
+TEST_F(HttpPresets, EveryOtherVendorsSignedDeliveryIsStoredAndAForgeryRefused) {
+    struct Case {
+        std::string source;
+        std::function<Headers(const std::string& body, const std::string& secret)> sign;
+        std::string secret;
+        std::string body;
+        std::string type;
+    };
+    const auto hmac = [](const std::string& k, const std::string& m) {
+        return crypto::hmac_sha256(k, m);
+    };
+    const std::string t = std::to_string(unix_now());
+    const std::vector<Case> cases = {
+        {"pd",
+         [](const std::string&, const std::string& secret) {
+             return Headers{{"Authorization", "Basic " + crypto::base64_encode(secret)}};
+         },
+         "baton:pipedrive-pass",
+         R"({"data":{"id":123,"title":"Acme deal","status":"won"},"previous":{"status":"open"},)"
+         R"("meta":{"action":"change","entity":"deal","entity_id":"123","id":"b6f7a6b2-1",)"
+         R"("version":"2.0","timestamp":"2026-12-03T10:00:00.000Z"}})",
+         "pipedrive.deal.change"},
+        {"cal",
+         [&](const std::string& body, const std::string& secret) {
+             return Headers{{"Calendly-Webhook-Signature",
+                             "t=" + t + ",v1=" + crypto::hex_encode(hmac(secret, t + "." + body))}};
+         },
+         "calendly-signing-key",
+         R"({"created_at":"2026-12-03T10:00:00.000000Z","event":"invitee.created",)"
+         R"("payload":{"email":"ada@acme.example","name":"Ada Lovelace",)"
+         R"("uri":"https://api.calendly.com/scheduled_events/GBGB/invitees/AAAA"}})",
+         "calendly.invitee.created"},
+        {"form",
+         [&](const std::string& body, const std::string& secret) {
+             return Headers{
+                 {"Typeform-Signature", "sha256=" + crypto::base64_encode(hmac(secret, body))}};
+         },
+         "typeform-new-secret",
+         R"({"event_id":"01HJ3Q4XN2","event_type":"form_response","form_response":)"
+         R"({"form_id":"lT4Z3j","definition":{"title":"Intake"},"answers":[]}})",
+         "typeform.form_response"},
+        {"shop",
+         [&](const std::string& body, const std::string& secret) {
+             return Headers{{"X-Shopify-Hmac-SHA256", crypto::base64_encode(hmac(secret, body))},
+                            {"X-Shopify-Topic", "orders/paid"},
+                            {"X-Shopify-Webhook-Id", "b54557e4-bdd9-4b37-8a5f-bf7d70bcd043"}};
+         },
+         "shopify-app-secret",
+         R"({"id":820982911946154508,"email":"jon@example.com","name":"#9999",)"
+         R"("financial_status":"paid"})",
+         "shopify.orders/paid"},
+        {"calcom",
+         [&](const std::string& body, const std::string& secret) {
+             return Headers{{"X-Cal-Signature-256", crypto::hex_encode(hmac(secret, body))}};
+         },
+         "calcom-secret",
+         R"({"triggerEvent":"BOOKING_CREATED","createdAt":"2026-12-03T10:00:00.000Z",)"
+         R"("payload":{"title":"30 Min Meeting","uid":"bFJeNb2uX8ANpT3JL5EfXw"}})",
+         "calcom.BOOKING_CREATED"},
+        {"zap",
+         [](const std::string&, const std::string& secret) {
+             return Headers{{"Authorization", "Bearer " + secret}};
+         },
+         "zapier-bearer-token-0123456789",
+         R"({"type":"form.submitted","id":"zap-1","subject":"Acme","data":{"x":1}})",
+         "form.submitted"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.source);
+        expect_problem(deliver(c.source, c.sign(c.body, c.secret + "-wrong"), c.body), 401,
+                       "signature");
+        expect_problem(deliver(c.source, {}, c.body), 401, "signature");
+        const auto r = deliver(c.source, c.sign(c.body, c.secret), c.body);
+        ASSERT_EQ(r.status, 202) << r.body;
+        EXPECT_EQ(body_json(r)["type"], c.type);
+        EXPECT_EQ(body_json(r)["duplicate"], false);
+        const auto again = deliver(c.source, c.sign(c.body, c.secret), c.body);
+        ASSERT_EQ(again.status, 202) << again.body;
+        EXPECT_EQ(body_json(again)["duplicate"], true) << "the same delivery is stored once";
+    }
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), cases.size());
+}
+
+TEST_F(HttpPresets, BothSecretsOfARolloverAreAcceptedAndNoOther) {
+    const auto sign = [](const std::string& body, const std::string& secret) {
+        return Headers{{"Typeform-Signature",
+                        "sha256=" + crypto::base64_encode(crypto::hmac_sha256(secret, body))}};
+    };
+    const auto body = [](const std::string& id) {
+        return R"({"event_id":")" + id +
+               R"(","event_type":"form_response","form_response":{"form_id":"f"}})";
+    };
+    EXPECT_EQ(deliver("form", sign(body("a"), "typeform-new-secret"), body("a")).status, 202);
+    EXPECT_EQ(deliver("form", sign(body("b"), "typeform-old-secret"), body("b")).status, 202);
+    expect_problem(deliver("form", sign(body("c"), "typeform-older-secret"), body("c")), 401,
+                   "signature");
+}
+
+TEST_F(HttpPresets, SlacksUrlVerificationIsAnsweredWithItsChallengeAndNothingStored) {
+    const std::string body =
+        R"({"token":"Jhj5dZrVaK7ZwHHjRyZWjbDl","challenge":"3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P","type":"url_verification"})";
+    const std::string ts = std::to_string(unix_now());
+    const Headers signed_headers = {
+        {"X-Slack-Request-Timestamp", ts},
+        {"X-Slack-Signature", "v0=" + crypto::hex_encode(crypto::hmac_sha256(
+                                          "slack-signing-secret", "v0:" + ts + ":" + body))}};
+    const auto r = deliver("chat", signed_headers, body);
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(body_json(r)["challenge"], "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P");
+    // Unsigned, it is a forgery like any other.
+    expect_problem(deliver("chat", {}, body), 401, "signature");
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), 0u);
+    // The sources list says which preset each source came from, and never a secret.
+    const auto sources = get("/v1/sources");
+    EXPECT_EQ(sources.body.find("slack-signing-secret"), std::string::npos);
+    EXPECT_EQ(sources.body.find("typeform-old-secret"), std::string::npos);
+    EXPECT_NE(sources.body.find(R"("preset":"hubspot")"), std::string::npos) << sources.body;
 }
 
 }  // namespace
