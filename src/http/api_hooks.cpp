@@ -101,7 +101,8 @@ void Api::add_hook_routes() {
                                                 {"id", event->id},
                                                 {"type", event->type},
                                                 {"duplicate", result->duplicate},
-                                                {"handoffs", result->handoff_ids}});
+                                                {"handoffs", result->handoff_ids},
+                                                {"ticked", result->ticked_ids}});
                  }});
     router_.add({"GET", "/v1/sources", Access::admin,
                  "Inbound webhook sources (secrets are never shown)",
