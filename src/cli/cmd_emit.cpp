@@ -29,18 +29,27 @@ std::string describe(const engine::IngestResult& r) {
         for (auto id : r.handoff_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
         return "duplicate: already stored" + (ids.empty() ? "" : "; its handoffs: " + ids);
     }
-    if (r.handoff_ids.empty()) return "stored; it matched no playbook";
-    std::string out = "stored; created handoff";
-    if (r.handoff_ids.size() > 1) out += "s";
-    for (std::size_t i = 0; i < r.handoff_ids.size(); ++i) {
-        out += (i == 0 ? " " : ", ") + std::to_string(r.handoff_ids[i]);
-    }
+    if (r.handoff_ids.empty() && r.ticked_ids.empty()) return "stored; it matched no playbook";
+    std::string out = "stored";
+    const auto name = [&out](const char* what, const std::vector<std::int64_t>& ids) {
+        if (ids.empty()) return;
+        out += std::string("; ") + what + (ids.size() > 1 ? "s" : "");
+        for (std::size_t i = 0; i < ids.size(); ++i) {
+            out += (i == 0 ? " " : ", ") + std::to_string(ids[i]);
+        }
+    };
+    name("created handoff", r.handoff_ids);
+    name("ticked a checklist item of handoff", r.ticked_ids);
     return out;
 }
 
 nlohmann::json result_json(const core::Event& e, const engine::IngestResult& r) {
-    return {{"source", e.source}, {"id", e.id}, {"type", e.type},
-            {"duplicate", r.duplicate}, {"handoffs", r.handoff_ids}};
+    return {{"source", e.source},
+            {"id", e.id},
+            {"type", e.type},
+            {"duplicate", r.duplicate},
+            {"handoffs", r.handoff_ids},
+            {"ticked", r.ticked_ids}};
 }
 
 Result<nlohmann::json> read_data(Context& ctx, const Args& args) {
@@ -122,7 +131,7 @@ void emit_line(Context& ctx, engine::Service& engine, const std::string& line, i
         ++totals.duplicates;
     } else {
         ++totals.stored;
-        if (result->handoff_ids.empty()) ++totals.unmatched;
+        if (result->handoff_ids.empty() && result->ticked_ids.empty()) ++totals.unmatched;
         totals.handoffs += static_cast<int>(result->handoff_ids.size());
     }
     if (ctx.json && ctx.stream) {

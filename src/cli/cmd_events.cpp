@@ -38,7 +38,8 @@ CommandSpec events_command() {
     return {"events",
             "the stored events, including those that matched no playbook",
             {{"--type", OptionKind::value, "only this event type"},
-             {"--unmatched", OptionKind::flag, "only events that created no handoff"}},
+             {"--unmatched", OptionKind::flag,
+              "only events that created no handoff and ticked no checklist item"}},
             run_events};
 }
 

@@ -577,6 +577,17 @@ Result<bool> Engine::store_event(store::Transaction& tx, const core::Event& even
     return false;
 }
 
+Status Engine::record_matches(store::Transaction& tx, const core::Event& event,
+                              const IngestResult& out) {
+    // A handoff the event both created and ticked counts once.
+    std::size_t count = out.handoff_ids.size();
+    for (std::int64_t id : out.ticked_ids) {
+        const auto& created = out.handoff_ids;
+        if (std::find(created.begin(), created.end(), id) == created.end()) ++count;
+    }
+    return tx.set_event_handoffs(event.source, event.id, static_cast<int>(count));
+}
+
 Result<IngestResult> Engine::ingest(const core::Event& event) {
     if (auto st = core::validate_event(event); !st) return st.error();
     const TimePoint now = clock_.now();
@@ -593,9 +604,8 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
         if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
             return created;
         }
-        if (auto ticked = tick_checklists(tx, event, now); !ticked) return ticked;
-        return tx.set_event_handoffs(event.source, event.id,
-                                     static_cast<int>(out.handoff_ids.size()));
+        if (auto ticked = tick_checklists(tx, event, now, out); !ticked) return ticked;
+        return record_matches(tx, event, out);
     });
     if (!st) return st.error();
     if (snapshot_was_stale) (void)refresh_snapshot();  // a cache miss only costs time
@@ -804,9 +814,8 @@ Status Engine::store_planned(store::Transaction& tx, PlannedIngest& plan) {
     }
     // The planned snapshot is current unless the plan went stale: then ask the store.
     const Snapshot* current = plan.stale ? nullptr : plan.snapshot.get();
-    if (auto ticked = tick_checklists(tx, event, plan.now, current); !ticked) return ticked;
-    return tx.set_event_handoffs(event.source, event.id,
-                                 static_cast<int>(out.handoff_ids.size()));
+    if (auto ticked = tick_checklists(tx, event, plan.now, out, current); !ticked) return ticked;
+    return record_matches(tx, event, out);
 }
 
 void Engine::ingest_async(const core::Event& event, IngestDone done) {

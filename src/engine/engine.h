@@ -315,8 +315,13 @@ private:
                       const std::string& next_id, TimePoint now);
     // Ticks the checklist items that `event` completes on the open handoffs of its subject.
     // `current` is the configuration `tx` sees, when the caller has it (else it is read).
+    // The ticked handoffs' ids are appended to `out.ticked_ids`.
     Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
-                           const Snapshot* current = nullptr);
+                           IngestResult& out, const Snapshot* current = nullptr);
+    // Notes on the stored event how many handoffs it created or ticked: an event that did
+    // either matched, and is not listed as unmatched.
+    static Status record_matches(store::Transaction& tx, const core::Event& event,
+                                 const IngestResult& out);
     // A person handle for `wanted` as a timer or escalation names it: a template rendered
     // against the handoff, a team resolved by its rule; an unknown name is kept as written.
     Result<std::string> resolve_person(store::Transaction& tx, const Snapshot& snap,

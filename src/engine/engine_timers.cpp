@@ -143,7 +143,7 @@ Status Engine::relay_next(store::Transaction& tx, const Snapshot& snap, const co
 }
 
 Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
-                               const Snapshot* current) {
+                               IngestResult& out, const Snapshot* current) {
     if (!event.subject || event.subject->empty()) return ok_status();
     // Only event types that some playbook's checklist names are looked for; every other
     // event costs one set look-up here.
@@ -169,6 +169,7 @@ Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event,
             if (!t) continue;
             if (auto st = tx.update_handoff(t->next); !st) return st;
             if (auto st = tx.append_timeline(h.id, t->appended); !st) return st;
+            out.ticked_ids.push_back(h.id);
         }
     }
 }

@@ -43,6 +43,9 @@ struct IngestResult {
     bool duplicate = false;
     std::vector<std::int64_t> handoff_ids;
     int playbooks_matched = 0;
+    // The open handoffs whose checklist the event ticked: such an event matched too, and
+    // the store counts these with the created ones (empty for a duplicate).
+    std::vector<std::int64_t> ticked_ids;
 };
 
 struct ListQuery {

@@ -87,8 +87,12 @@ Result<std::vector<core::Event>> events_of(const Request& r, TimePoint now,
 }
 
 nlohmann::json result_json(const core::Event& e, const engine::IngestResult& r) {
-    return {{"source", e.source}, {"id", e.id}, {"type", e.type},
-            {"duplicate", r.duplicate}, {"handoffs", r.handoff_ids}};
+    return {{"source", e.source},
+            {"id", e.id},
+            {"type", e.type},
+            {"duplicate", r.duplicate},
+            {"handoffs", r.handoff_ids},
+            {"ticked", r.ticked_ids}};
 }
 
 }  // namespace
@@ -147,7 +151,8 @@ bool Api::post_event_async(const Request& request, const Respond& respond) {
                                            {"id", id},
                                            {"type", type},
                                            {"duplicate", r->duplicate},
-                                           {"handoffs", r->handoff_ids}});
+                                           {"handoffs", r->handoff_ids},
+                                           {"ticked", r->ticked_ids}});
             });
         } catch (...) {
             // The connection is lost to us; the event is stored all the same.

@@ -95,7 +95,8 @@ void Api::add_hook_routes() {
                                             {"id", event.id},
                                             {"type", event.type},
                                             {"duplicate", result->duplicate},
-                                            {"handoffs", result->handoff_ids}});
+                                            {"handoffs", result->handoff_ids},
+                                            {"ticked", result->ticked_ids}});
                      }
                      // One event answers as it always has; a batch lists each of its own.
                      if (!source->batch) return json_response(202, answers.front());

@@ -338,6 +338,10 @@ Result<engine::IngestResult> RemoteService::ingest(const core::Event& event) {
         engine::IngestResult r;
         r.duplicate = answer->at("duplicate").get<bool>();
         r.handoff_ids = answer->at("handoffs").get<std::vector<std::int64_t>>();
+        // A server from before ticks were counted as matches does not send them.
+        if (answer->contains("ticked")) {
+            r.ticked_ids = answer->at("ticked").get<std::vector<std::int64_t>>();
+        }
         // The API does not say how many playbooks matched; each created one handoff.
         r.playbooks_matched = static_cast<int>(r.handoff_ids.size());
         return r;

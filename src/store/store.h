@@ -55,12 +55,14 @@ struct EventRecord {
     std::int64_t seq = 0;
     core::Event event;
     TimePoint received_at{};
+    // The handoffs the event created plus those whose checklist items it ticked: 0 means
+    // it matched nothing (EventFilter::unmatched_only).
     int handoffs_created = 0;
 };
 
 struct EventFilter {
     std::optional<std::string> type{};
-    bool unmatched_only = false;  // events that created no handoff
+    bool unmatched_only = false;  // events that created no handoff and ticked none
     std::int64_t after_seq = 0;   // cursor
     std::size_t limit = 100;
 };

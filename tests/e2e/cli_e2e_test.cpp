@@ -257,6 +257,26 @@ TEST_F(Cli, AnUnmatchedEventIsStoredAndListed) {
     EXPECT_EQ(table.find("deal-1001"), std::string::npos) << table;
 }
 
+TEST_F(Cli, AnEventThatTicksAChecklistItemMatched) {
+    init();
+    std::string playbook = fast_playbook;
+    const std::string plain = "  - Do it\n";
+    playbook.replace(playbook.find(plain), plain.size(),
+                     "  - Do it\n  - { item: Book the courier, when: rush.booked }\n");
+    const std::string file = tmp_ / "fast.yaml";
+    write_text(file, playbook);
+    ok({"apply", file});
+    EXPECT_EQ(ok({"emit", "rush.started", "--id", "r-1", "--data", R"({"company":"Zed"})"}),
+              "event rush.started cli/r-1: stored; created handoff 1\n");
+    EXPECT_EQ(ok({"emit", "rush.booked", "--id", "b-1", "--subject", "Zed"}),
+              "event rush.booked cli/b-1: stored; ticked a checklist item of handoff 1\n");
+    EXPECT_EQ(show(1).at("checklist").at(1).at("checked"), true);
+    EXPECT_EQ(ok_json({"events", "--unmatched"}), json::array());
+    const json events = ok_json({"events"});
+    ASSERT_EQ(events.size(), 2u) << events.dump(2);
+    EXPECT_EQ(events[1].at("handoffs_created"), 1);
+}
+
 TEST_F(Cli, EmitOneEventCreatesAHandoffOnce) {
     init();
     const std::vector<std::string> args = {

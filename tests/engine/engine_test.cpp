@@ -331,6 +331,43 @@ TEST_F(EngineTest, AnEventThatMatchesNothingIsStoredAndListed) {
     EXPECT_EQ((*events)[0].handoffs_created, 0);
 }
 
+TEST_F(EngineTest, AnEventThatTicksAChecklistItemMatchedAndIsNotListedAsUnmatched) {
+    std::string sold = kSold;
+    const std::string plain = "checklist: [Send the welcome email, Set up the folder]";
+    sold.replace(sold.find(plain), plain.size(),
+                 "checklist: [Send the welcome email, { item: Book the kickoff, when: "
+                 "kickoff.booked }]");
+    auto applied = engine_->apply({{"people.yaml", kPeople},
+                                   {"playbooks/sold.yaml", sold},
+                                   {"playbooks/templated.yaml", kTemplated}});
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    core::Event booked;
+    booked.id = "k1";
+    booked.type = "kickoff.booked";
+    booked.source = "calendar";
+    booked.subject = "Acme";
+    booked.time = clock_.now();
+    auto r = engine_->ingest(booked);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_TRUE(r->handoff_ids.empty());
+    EXPECT_EQ(r->ticked_ids, std::vector<std::int64_t>{h.id});
+    auto shown = engine_->show(h.id);
+    ASSERT_TRUE(shown.ok());
+    EXPECT_TRUE(shown->checklist.at(1).checked);
+    // The tick is a match: only the event that matched nothing is listed as unmatched.
+    ASSERT_TRUE(engine_->ingest(deal("small", 10)).ok());
+    auto unmatched = engine_->events({.unmatched_only = true});
+    ASSERT_TRUE(unmatched.ok());
+    ASSERT_EQ(unmatched->size(), 1u);
+    EXPECT_EQ((*unmatched)[0].event.id, "small");
+    // Ingested again, the same event is a duplicate and ticks nothing twice.
+    auto again = engine_->ingest(booked);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(again->duplicate);
+    EXPECT_TRUE(again->ticked_ids.empty());
+}
+
 TEST_F(EngineTest, AConditionOnAMissingFieldDoesNotMatch) {
     core::Event e = deal("nofield", 0);
     e.data.erase("amount");

@@ -790,8 +790,13 @@ void Simulation::check_ingested(const core::Event& e, const engine::IngestResult
          })),
          "reading the event back");
     expect(stored.has_value(), "an acknowledged event is not in the store");
-    expect(stored->handoffs_created == expected && of_event == r.handoff_ids,
+    // An event that ticks a checklist item matched: the store counts the ticked handoffs
+    // with the created ones (the sim's ticking event creates none).
+    expect(stored->handoffs_created == expected + static_cast<int>(to_tick.size()) &&
+               of_event == r.handoff_ids,
            "the stored event does not list its handoffs");
+    expect(std::set<std::int64_t>(r.ticked_ids.begin(), r.ticked_ids.end()) == to_tick,
+           "the ingest result does not name the handoffs the event ticked");
     expect(stored->seq > event_seq_max_, "the event's sequence number did not grow");
     event_seq_max_ = stored->seq;
     model.seq = stored->seq;
