@@ -1071,6 +1071,7 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     if (q.overdue) f.overdue_at = clock_.now();
     f.subject_contains = q.subject_contains;
     f.closed_since = q.closed_since;
+    f.unowned_only = q.unowned_only;
     f.newest_first = q.newest_first;
     f.after_id = q.after_id;
     f.limit = q.limit;
