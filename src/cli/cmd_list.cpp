@@ -1,4 +1,4 @@
-// baton list [--state S] [--owner H] [--playbook P] [--overdue] [--all]
+// baton list [--state S] [--owner H] [--playbook P] [--overdue] [--unowned] [--all]
 #include "cli/command.h"
 #include "core/utf8.h"
 #include "cli/format.h"
@@ -32,6 +32,7 @@ Result<std::string> run_list(Context& ctx, const Args& args) {
     q.playbook = args.get("--playbook");
     q.subject = args.get("--subject");
     q.overdue = args.flag("--overdue");
+    q.unowned_only = args.flag("--unowned");
     // Without --state or --all, the list shows what is still open: what someone must do.
     q.open_only = !q.state && !args.flag("--all");
     if (auto l = args.get("--limit")) {
@@ -67,6 +68,7 @@ CommandSpec list_command() {
              {"--playbook", OptionKind::value, "only this playbook's"},
              {"--subject", OptionKind::value, "only this subject's"},
              {"--overdue", OptionKind::flag, "only those past a deadline"},
+             {"--unowned", OptionKind::flag, "only those nobody the playbook named could own"},
              {"--all", OptionKind::flag, "closed ones too"},
              {"--limit", OptionKind::value, "at most this many (default 100)"},
              {"--after", OptionKind::value, "only ids after this one (paging)"}},

@@ -946,6 +946,27 @@ Result<core::DeadlinePlan> Engine::accept_side_plan(store::Transaction& tx,
     return core::plan_accept_side(pb, now, calendar);
 }
 
+Status Engine::restart_accept_window(store::Transaction& tx, const core::Playbook& pb,
+                                     core::Handoff& next, TimePoint now) {
+    auto plan = accept_side_plan(tx, pb, next.owner, now);
+    if (!plan) return plan.error();
+    next.deadlines.accept_by = plan->deadlines.accept_by;
+    auto timers = tx.timers_of(next.id);
+    if (!timers) return timers.error();
+    std::vector<std::int64_t> stop;
+    for (const auto& timer : *timers) {
+        if (timer.fired_at || timer.cancelled) continue;
+        if (timer.kind == store::TimerKind::remind || timer.kind == store::TimerKind::accept_due) {
+            stop.push_back(timer.id);
+        }
+    }
+    if (auto st = tx.cancel_timers(next.id, stop); !st) return st;
+    // Restarting the escalations too would fire the level that just reassigned again.
+    std::erase_if(plan->timers,
+                  [](const core::PlannedTimer& t) { return t.kind == store::TimerKind::escalate; });
+    return tx.insert_timers(timer_records(next.id, *plan, next.owner));
+}
+
 Status Engine::act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,
                       const core::Actor& actor, TimePoint now, core::Handoff& after) {
     auto loaded = tx.handoff(id, true);
@@ -1052,6 +1073,7 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     if (q.overdue) f.overdue_at = clock_.now();
     f.subject_contains = q.subject_contains;
     f.closed_since = q.closed_since;
+    f.unowned_only = q.unowned_only;
     f.newest_first = q.newest_first;
     f.after_id = q.after_id;
     f.limit = q.limit;

@@ -352,6 +352,11 @@ private:
     // The accept side of `pb` planned from `now` on `owner`'s calendar (a reassignment).
     Result<core::DeadlinePlan> accept_side_plan(store::Transaction& tx, const core::Playbook& pb,
                                                 const std::string& owner, TimePoint now);
+    // An escalation reassigned `next`: its new owner gets a fresh accept window counted from
+    // `now` in their hours — the accept-by, reminders and accept deadline a manual reassign
+    // gives — while the escalation ladder goes on as planned.
+    Status restart_accept_window(store::Transaction& tx, const core::Playbook& pb,
+                                 core::Handoff& next, TimePoint now);
 
     store::Store& store_;
     const Clock& clock_;

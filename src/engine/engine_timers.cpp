@@ -47,9 +47,13 @@ Result<bool> Engine::fire_one(store::Transaction& tx, const Snapshot& snap,
     }
     auto target = resolve_person(tx, snap, h, timer.target);
     if (!target) return target.error();
-    const core::Firing f = core::fire_timer(
+    core::Firing f = core::fire_timer(
         h, **pb, core::DueTimer{timer.kind, timer.level, timer.due_at, *target}, now);
     if (!f.effective) return false;
+    if (f.next.owner != h.owner) {
+        // Reassigned by the escalation: a fresh window for the new owner, as any reassign.
+        if (auto st = restart_accept_window(tx, **pb, f.next, now); !st) return st.error();
+    }
     if (f.changed) {
         if (auto st = tx.update_handoff(f.next); !st) return st.error();
     }

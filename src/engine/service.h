@@ -58,6 +58,7 @@ struct ListQuery {
     std::optional<std::string> team{};              // owned by one of the team's members
     std::optional<std::string> subject_contains{};  // board search, ignoring ASCII case
     std::optional<TimePoint> closed_since{};        // closed at or after this instant
+    bool unowned_only = false;  // only handoffs nobody the playbook named could own
     bool newest_first = false;  // ids descending; after_id then bounds them from above
     std::int64_t after_id = 0;
     std::size_t limit = 100;

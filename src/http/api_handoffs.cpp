@@ -60,6 +60,8 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
             q.overdue = value == "true" || value == "1";
         } else if (key == "open") {
             q.open_only = value == "true" || value == "1";
+        } else if (key == "unowned") {
+            q.unowned_only = value == "true" || value == "1";
         } else if (key == "team") {
             q.team = value;
         } else if (key == "mine") {

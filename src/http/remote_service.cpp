@@ -386,6 +386,7 @@ Result<std::vector<core::Handoff>> RemoteService::list(const engine::ListQuery& 
     if (q.subject) params.emplace_back("subject", *q.subject);
     if (q.overdue) params.emplace_back("overdue", "true");
     if (q.open_only) params.emplace_back("open", "true");
+    if (q.unowned_only) params.emplace_back("unowned", "true");
     if (q.team) params.emplace_back("team", *q.team);
     if (q.subject_contains) params.emplace_back("q", *q.subject_contains);
     if (q.closed_since) params.emplace_back("closed_since", format_rfc3339(*q.closed_since));

@@ -115,6 +115,9 @@ struct HandoffFilter {
     std::optional<std::string> subject_contains{};
     // Only handoffs closed (done, declined, cancelled) at or after this instant.
     std::optional<TimePoint> closed_since{};
+    // Only unowned handoffs: nobody the playbook named could own them, so they landed with
+    // their giver to reassign.
+    bool unowned_only = false;
     // Newest first: ids in descending order. The board draws its first screen from a first
     // page of the newest handoffs while older pages follow.
     bool newest_first = false;

@@ -277,6 +277,18 @@ TEST_F(Cli, AnEventThatTicksAChecklistItemMatched) {
     EXPECT_EQ(events[1].at("handoffs_created"), 1);
 }
 
+TEST_F(Cli, ListUnownedShowsOnlyTheHandoffsNobodyCouldOwn) {
+    init_and_emit_examples();
+    // Nobody called `nemo` hosts the call: the prep is unowned and lands with the giver.
+    const std::string printed = ok({"emit", "booking.created", "--id", "b-nemo", "--data",
+                                    R"({"company":"Nemo Ltd","host":"nemo"})"});
+    EXPECT_EQ(printed, "event booking.created cli/b-nemo: stored; created handoff 5\n");
+    EXPECT_TRUE(show(5).value("unowned", false)) << show(5).dump(2);
+    EXPECT_EQ(ids_of(list({"--unowned"})), std::set<std::int64_t>{5});
+    EXPECT_EQ(ids_of(list({"--unowned", "--all"})), std::set<std::int64_t>{5});
+    EXPECT_EQ(list({}).size(), 5u);
+}
+
 TEST_F(Cli, EmitOneEventCreatesAHandoffOnce) {
     init();
     const std::vector<std::string> args = {

@@ -486,6 +486,53 @@ TEST_F(EngineTest, ReassignRestartsTheAcceptLadderForTheNewOwner) {
     EXPECT_TRUE(accepted->pending_from.empty());
 }
 
+TEST_F(EngineTest, AnEscalationThatReassignsGivesTheNewOwnerAFreshAcceptWindow) {
+    std::string sold = kSold;
+    const std::string plain = "  - { after: 4h, to: ari }";
+    sold.replace(sold.find(plain), plain.size(), "  - { after: 4h, to: lee, reassign: true }");
+    auto applied = engine_->apply({{"people.yaml", kPeople},
+                                   {"playbooks/sold.yaml", sold},
+                                   {"playbooks/templated.yaml", kTemplated}});
+    ASSERT_TRUE(applied.ok()) << applied.error().message;
+    const core::Handoff h = ingest_one(deal("d1", 5000));
+    ASSERT_EQ(h.owner, "dana");
+    ASSERT_EQ(h.deadlines.accept_by, *parse_rfc3339("2026-11-23T14:00:00Z"));
+    clock_.advance(std::chrono::hours(4));  // 14:00: the escalation and the old accept-by
+    auto tick = engine_->fire_due_timers(100);
+    ASSERT_TRUE(tick.ok()) << tick.error().message;
+    auto moved = engine_->show(h.id);
+    ASSERT_TRUE(moved.ok());
+    EXPECT_EQ(moved->owner, "lee");
+    EXPECT_EQ(moved->pending_from, "dana");
+    // 4 of lee's working hours from 14:00: 3 on Monday, 1 on Tuesday from 09:00.
+    const TimePoint fresh = *parse_rfc3339("2026-11-24T10:00:00Z");
+    EXPECT_EQ(moved->deadlines.accept_by, fresh);
+    EXPECT_FALSE(core::is_overdue_to_accept(*moved, clock_.now()));
+    auto timers = engine_->timers(h.id);
+    ASSERT_TRUE(timers.ok());
+    int live_accept_due = 0, live_reminders = 0, live_done_side_escalations = 0;
+    for (const auto& t : *timers) {
+        if (t.cancelled || t.fired_at) continue;
+        if (t.kind == store::TimerKind::accept_due) {
+            ++live_accept_due;
+            EXPECT_EQ(t.due_at, fresh);
+            EXPECT_EQ(t.target, "lee");
+        }
+        if (t.kind == store::TimerKind::remind) {
+            ++live_reminders;
+            EXPECT_EQ(t.target, "lee");
+        }
+        // The ladder goes on: the level that reassigned is not armed again.
+        if (t.kind == store::TimerKind::escalate) {
+            EXPECT_NE(t.level, 1);
+            ++live_done_side_escalations;
+        }
+    }
+    EXPECT_EQ(live_accept_due, 1);
+    EXPECT_EQ(live_reminders, 1);
+    EXPECT_EQ(live_done_side_escalations, 1);
+}
+
 TEST_F(EngineTest, ReassignToAnUnknownHandleIsRefusedAndChangesNothing) {
     const core::Handoff h = ingest_one(deal("d1", 5000));
     auto moved = engine_->reassign(h.id, "lea", "", as("ari"));

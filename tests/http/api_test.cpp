@@ -507,6 +507,33 @@ TEST_F(HttpApi, ListFiltersByStateOwnerPlaybookSubjectAndOverdue) {
     expect_problem(get("/v1/handoffs?cursor=abc"), 400, "cursor");
 }
 
+TEST_F(HttpApi, ListFiltersUnownedHandoffs) {
+    const auto d1 = new_handoff("dana", "Alpha");
+    const auto put = call("PUT", "/v1/playbooks/rush", "ari", rush_playbook,
+                          {{"Content-Type", "application/yaml"}});
+    ASSERT_EQ(put.status, 200) << describe(put);
+    // Nobody called `nemo`: the handoff is unowned and lands with its giver.
+    const auto rushed = post("/v1/events", {{"type", "rush.started"},
+                                            {"id", "rush-1"},
+                                            {"data", {{"company", "Delta"}, {"owner", "nemo"}}}});
+    ASSERT_EQ(rushed.status, 202) << describe(rushed);
+    const std::int64_t unowned = body_json(rushed)["handoffs"].at(0);
+    EXPECT_TRUE(show(unowned).value("unowned", false));
+    auto ids = [&](const std::string& query) {
+        const auto r = get("/v1/handoffs" + query, "val");
+        EXPECT_EQ(r.status, 200) << query << "\n" << describe(r);
+        std::set<std::int64_t> out;
+        const json page = body_json(r);
+        if (!page.is_object()) return out;
+        for (const auto& h : page.at("items")) out.insert(h.at("id").get<std::int64_t>());
+        return out;
+    };
+    using Ids = std::set<std::int64_t>;
+    EXPECT_EQ(ids("?unowned=true"), (Ids{unowned}));
+    EXPECT_EQ(ids("?unowned=1&state=waiting"), (Ids{unowned}));
+    EXPECT_EQ(ids("?unowned=false"), (Ids{d1, unowned}));
+}
+
 TEST_F(HttpApi, ListPaginatesWithNextCursor) {
     std::set<std::int64_t> created;
     for (int i = 0; i < 5; ++i) created.insert(new_handoff("lee", "Page " + std::to_string(i)));

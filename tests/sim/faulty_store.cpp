@@ -122,6 +122,7 @@ class FaultyTransaction final : public store::Transaction {
         if (auto e = gate("due_timers")) return *e;
         auto timers = inner_.due_timers(now, limit);
         if (timers) remember(*timers);
+        if (timers && record_ != nullptr) record_->timers_due = timers->size();
         return timers;
     }
     Result<bool> fire_timer(std::int64_t timer_id, TimePoint at) override {

@@ -55,6 +55,9 @@ struct WriteRecord {
     int calls = 0;                     // calls the callback made
     std::set<std::int64_t> handoffs;   // handoffs the callback touched (or tried to)
     std::vector<TimerFiring> firings;  // committed firings (empty unless ok)
+    // How many timers the last due_timers() answered: a batch can be full although fewer
+    // fired, when a firing (an escalation that reassigns) cancels others of the batch.
+    std::size_t timers_due = 0;
 };
 
 class FaultyTransaction;

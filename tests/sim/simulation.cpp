@@ -1008,8 +1008,8 @@ void Simulation::tick(std::size_t limit) {
         fired_[f.timer_id] = f;
         ++stats_.timers_fired;
     }
-    // The tick leaves nothing due behind unless it hit its limit.
-    if (w.firings.size() < limit) {
+    // The tick leaves nothing due behind unless its batch was full.
+    if (w.timers_due < limit) {
         std::vector<store::TimerRecord> due;
         std::optional<TimePoint> next_due;
         must(Result<Ok>(raw_->read([&](store::Transaction& tx) -> Status {

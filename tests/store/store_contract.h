@@ -631,6 +631,7 @@ TEST_P(StoreContract, ListHonoursEachFilterInIdOrder) {
                                        i % 4 == 0 ? "Zürich AG" : "Acme");
         h.state = states[static_cast<std::size_t>(i) % states.size()];
         h.playbook_id = i % 2 == 0 ? "sold" : "signed";
+        h.unowned = i % 5 == 1;
         h.created_at = at(i * 1000);
         h.checklist = {{1, "only item", i % 2 == 1, "", std::nullopt, std::nullopt}};
         ASSIGN_OR_FAIL(id, insert(h));
@@ -662,6 +663,7 @@ TEST_P(StoreContract, ListHonoursEachFilterInIdOrder) {
               return h.state == HandoffState::waiting && h.owner == "ana" &&
                      h.playbook_id == "sold";
           });
+    check({.unowned_only = true}, [](const core::Handoff& h) { return h.unowned; });
     check({.after_id = made[4].id}, [&](const core::Handoff& h) { return h.id > made[4].id; });
     ASSIGN_OR_FAIL(all, list({}));
     EXPECT_EQ(all.size(), made.size());

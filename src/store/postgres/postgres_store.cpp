@@ -1424,6 +1424,7 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
         sql += " ESCAPE '\\'";
     }
     if (f.closed_since) add(" AND closed_ms >= ", [&] { p.time(*f.closed_since); });
+    if (f.unowned_only) sql += " AND unowned = 1";
     sql += f.newest_first ? " ORDER BY id DESC LIMIT " : " ORDER BY id LIMIT ";
     sql += p.next_placeholder();
     p.i64(handoff_page_limit(f.limit));

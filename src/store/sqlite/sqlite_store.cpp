@@ -1455,6 +1455,7 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
         sql += " AND closed_ms >= ?";
         params.emplace_back(to_unix_ms(*f.closed_since));
     }
+    if (f.unowned_only) sql += " AND unowned = 1";
     sql += f.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
     params.emplace_back(handoff_page_limit(f.limit));
     std::vector<core::Handoff> out;
