@@ -8,6 +8,7 @@
 #include "cli/command.h"
 #include "cli/files.h"
 #include "core/limits.h"
+#include "engine/json_views.h"
 
 namespace baton::cli {
 
@@ -41,15 +42,6 @@ std::string describe(const engine::IngestResult& r) {
     name("created handoff", r.handoff_ids);
     name("ticked a checklist item of handoff", r.ticked_ids);
     return out;
-}
-
-nlohmann::json result_json(const core::Event& e, const engine::IngestResult& r) {
-    return {{"source", e.source},
-            {"id", e.id},
-            {"type", e.type},
-            {"duplicate", r.duplicate},
-            {"handoffs", r.handoff_ids},
-            {"ticked", r.ticked_ids}};
 }
 
 Result<nlohmann::json> read_data(Context& ctx, const Args& args) {
@@ -99,7 +91,7 @@ Result<std::string> emit_one(Context& ctx, const Args& args, engine::Service& en
     event.data = std::move(data).value();
     auto result = engine.ingest(event);
     if (!result) return result.error();
-    if (ctx.json) return core::dump_json(result_json(event, *result)) + "\n";
+    if (ctx.json) return core::dump_json(engine::ingest_result_json(event, *result)) + "\n";
     return "event " + event.type + " " + event.source + "/" + event.id + ": " +
            describe(*result) + "\n";
 }
@@ -135,7 +127,7 @@ void emit_line(Context& ctx, engine::Service& engine, const std::string& line, i
         totals.handoffs += static_cast<int>(result->handoff_ids.size());
     }
     if (ctx.json && ctx.stream) {
-        nlohmann::json j = result_json(*event, *result);
+        nlohmann::json j = engine::ingest_result_json(*event, *result);
         j["line"] = number;
         ctx.stream(core::dump_json(j) + "\n");
     }

@@ -535,4 +535,10 @@ Result<store::EventRecord> event_record_from_json(const nlohmann::json& j) {
     return r;
 }
 
+nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r) {
+    return {{"source", e.source},        {"id", e.id},
+            {"type", e.type},            {"duplicate", r.duplicate},
+            {"handoffs", r.handoff_ids}, {"ticked", r.ticked_ids}};
+}
+
 }  // namespace baton::engine

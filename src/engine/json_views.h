@@ -30,6 +30,8 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
 nlohmann::json relay_json(const Relay& relay, TimePoint now);
 nlohmann::json report_json(const std::vector<core::ReportRow>& rows);
 nlohmann::json event_json(const store::EventRecord& record);
+// The answer to one ingested event (POST /v1/events, /hooks, `baton emit --json`).
+nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r);
 // One outbox row as the board shows it: where it goes and how its delivery stands (never
 // the payload).
 nlohmann::json delivery_json(const store::OutboxRecord& row);

@@ -4,6 +4,7 @@
 
 #include "core/event.h"
 #include "core/limits.h"
+#include "engine/json_views.h"
 #include "crypto/crypto.h"
 #include "http/api.h"
 #include "http/problem.h"
@@ -86,15 +87,6 @@ Result<std::vector<core::Event>> events_of(const Request& r, TimePoint now,
     return out;
 }
 
-nlohmann::json result_json(const core::Event& e, const engine::IngestResult& r) {
-    return {{"source", e.source},
-            {"id", e.id},
-            {"type", e.type},
-            {"duplicate", r.duplicate},
-            {"handoffs", r.handoff_ids},
-            {"ticked", r.ticked_ids}};
-}
-
 }  // namespace
 
 // A batch with too many events is a body too large for this route (413), unlike a field
@@ -119,7 +111,7 @@ Response Api::post_events(const Request& request) {
             return problem_from(r.error());
         }
         (r->duplicate ? duplicates : stored) += 1;
-        results.push_back(result_json(event, *r));
+        results.push_back(engine::ingest_result_json(event, *r));
     }
     metrics_.add_events(stored, duplicates);
     const bool single = results.size() == 1 && !request.body.empty() &&

@@ -8,6 +8,7 @@
 #include "core/source_presets.h"
 #include "core/sources.h"
 #include "crypto/signatures.h"
+#include "engine/json_views.h"
 #include "http/api.h"
 #include "http/problem.h"
 
@@ -91,12 +92,7 @@ void Api::add_hook_routes() {
                          auto result = engine_.ingest(event);
                          if (!result) return problem_from(result.error());
                          metrics_.add_events(result->duplicate ? 0 : 1, result->duplicate ? 1 : 0);
-                         answers.push_back({{"source", event.source},
-                                            {"id", event.id},
-                                            {"type", event.type},
-                                            {"duplicate", result->duplicate},
-                                            {"handoffs", result->handoff_ids},
-                                            {"ticked", result->ticked_ids}});
+                         answers.push_back(engine::ingest_result_json(event, *result));
                      }
                      // One event answers as it always has; a batch lists each of its own.
                      if (!source->batch) return json_response(202, answers.front());
