@@ -598,18 +598,21 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     bool snapshot_was_stale = false;
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         out = IngestResult{};
-        auto fresh = store_event(tx, event, now, out);
-        if (!fresh) return fresh.error();
-        if (!*fresh) return ok_status();
-        if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
-            return created;
-        }
-        if (auto ticked = tick_checklists(tx, event, now, out); !ticked) return ticked;
-        return record_matches(tx, event, out);
+        return ingest_in(tx, event, now, out, &snapshot_was_stale);
     });
     if (!st) return st.error();
     if (snapshot_was_stale) (void)refresh_snapshot();  // a cache miss only costs time
     return out;
+}
+
+Status Engine::ingest_in(store::Transaction& tx, const core::Event& event, TimePoint now,
+                         IngestResult& out, bool* stale) {
+    auto fresh = store_event(tx, event, now, out);
+    if (!fresh) return fresh.error();
+    if (!*fresh) return ok_status();
+    if (auto created = match_in(tx, event, now, out, stale); !created) return created;
+    if (auto ticked = tick_checklists(tx, event, now, out); !ticked) return ticked;
+    return record_matches(tx, event, out);
 }
 
 // The playbooks of `snap` that `event` matches, in order.

@@ -535,6 +535,60 @@ Result<store::EventRecord> event_record_from_json(const nlohmann::json& j) {
     return r;
 }
 
+nlohmann::json hook_delivery_json(const store::HookDeliveryRecord& d, bool with_content) {
+    nlohmann::json out = {
+        {"id", d.id},
+        {"source", d.source},
+        {"received_at", format_rfc3339(d.received_at)},
+        {"outcome", d.outcome},
+        {"stage", d.stage},
+        {"field", d.field},
+        {"message", d.message},
+        {"verified", d.verified},
+        {"events", d.events},
+        {"replay_of", d.replay_of == 0 ? nlohmann::json(nullptr) : nlohmann::json(d.replay_of)},
+        {"replayed_at", optional_time(d.replayed_at)},
+        {"replayed_by",
+         d.replayed_by == 0 ? nlohmann::json(nullptr) : nlohmann::json(d.replayed_by)},
+        {"replayable", !Engine::replay_refusal(d).has_value()},
+        {"body_partial", d.body_partial}};
+    if (with_content) {
+        out["method"] = d.method;
+        out["uri"] = d.uri;
+        out["headers"] = d.headers;
+        out["body"] = d.body;
+    }
+    return out;
+}
+
+Result<store::HookDeliveryRecord> hook_delivery_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    store::HookDeliveryRecord d;
+    d.id = f.integer("id");
+    d.source = f.text("source");
+    d.received_at = f.time("received_at");
+    d.outcome = f.text("outcome");
+    d.stage = f.text("stage");
+    d.field = f.text("field");
+    d.message = f.text("message");
+    d.verified = f.boolean("verified");
+    d.events = f.array("events");
+    d.replay_of = f.has("replay_of") && j["replay_of"].is_null() ? 0 : f.integer("replay_of");
+    d.replayed_at = f.optional_time("replayed_at");
+    d.replayed_by =
+        f.has("replayed_by") && j["replayed_by"].is_null() ? 0 : f.integer("replayed_by");
+    d.body_partial = f.boolean("body_partial");
+    if (f.has("body")) {
+        d.method = f.text("method");
+        d.uri = f.text("uri");
+        d.headers = f.array("headers");
+        d.body = f.text("body");
+    }
+    if (!problem.none()) return problem.error("delivery");
+    return d;
+}
+
 nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r) {
     return {{"source", e.source},        {"id", e.id},
             {"type", e.type},            {"duplicate", r.duplicate},

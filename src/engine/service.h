@@ -123,6 +123,14 @@ public:
                                                        core::ReportBy by) = 0;
     virtual Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) = 0;
 
+    // The /hooks delivery log: calls newest first (without their headers and body), one
+    // call with them (not_found), and a refused call run again, once (conflict otherwise),
+    // answering the replay's own log entry.
+    virtual Result<std::vector<store::HookDeliveryRecord>> hook_deliveries(
+        const store::HookDeliveryFilter& filter) = 0;
+    virtual Result<store::HookDeliveryRecord> hook_delivery(std::int64_t id) = 0;
+    virtual Result<store::HookDeliveryRecord> replay_hook_delivery(std::int64_t id) = 0;
+
     // API tokens. create_token: the person must exist. tokens(): never their hashes
     // remotely (TokenRecord::hash is then empty).
     virtual Result<NewToken> create_token(const std::string& handle,

@@ -52,6 +52,10 @@ public:
     Result<engine::Relay> relay(const std::string& subject) override;
     Result<std::vector<core::ReportRow>> report(Milliseconds since, core::ReportBy by) override;
     Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) override;
+    Result<std::vector<store::HookDeliveryRecord>> hook_deliveries(
+        const store::HookDeliveryFilter& filter) override;
+    Result<store::HookDeliveryRecord> hook_delivery(std::int64_t id) override;
+    Result<store::HookDeliveryRecord> replay_hook_delivery(std::int64_t id) override;
     Result<engine::NewToken> create_token(const std::string& handle,
                                           const std::string& label) override;
     Status revoke_token(std::int64_t id) override;
