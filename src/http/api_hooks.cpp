@@ -1,7 +1,8 @@
 // POST /hooks/{source}: inbound webhooks. The signature is checked on the raw bytes, in
 // constant time, before anything is parsed or stored; a wrong, stale or missing signature
 // is 401, counted in /metrics, and nothing is stored. A verified delivery becomes an event
-// through the source's mapping (sources.yaml) and is ingested like any other.
+// through the source's mapping (sources.yaml) and is ingested like any other. POST
+// /v1/sources/{name}/test is its dry run for an admin: no signature, nothing stored.
 #include "core/event.h"
 #include "core/github_events.h"
 #include "core/limits.h"
@@ -97,6 +98,26 @@ void Api::add_hook_routes() {
                      // One event answers as it always has; a batch lists each of its own.
                      if (!source->batch) return json_response(202, answers.front());
                      return json_response(202, {{"events", answers}});
+                 }});
+    router_.add({"POST", "/v1/sources/{name}/test", Access::admin,
+                 "Run a saved delivery through a source's mapping and the playbooks, storing "
+                 "nothing",
+                 [this](const Request& r, const Params& p, const Principal&) {
+                     core::DeliveryFacts facts;
+                     for (const auto& [key, value] : r.query) {
+                         if (key == "id") {
+                             facts.id = value;
+                         } else if (key == "event") {
+                             facts.event = value;
+                         } else {
+                             return problem(400, "Bad Request",
+                                            "unknown parameter `" + key + "`; use id or event",
+                                            key);
+                         }
+                     }
+                     auto test = engine_.test_delivery(p.at("name"), r.body, facts);
+                     if (!test) return problem_from(test.error());
+                     return json_response(200, engine::delivery_test_json(*test, engine_.now()));
                  }});
     router_.add({"GET", "/v1/sources", Access::admin,
                  "Inbound webhook sources (secrets are never shown)",

@@ -202,6 +202,10 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
     const std::string lines = quay + bad + "\n" + quay;
     write_text(tmp_ / "changed.yaml", changed_playbook);
     write_text(tmp_ / "broken.yaml", broken_playbook);
+    const std::string delivery =
+        R"({"type": "deal.won", "data": {"company": "Pier Dental", "amount": 4000, )"
+        R"("pipeline": "services"}})";
+    write_text(tmp_ / "delivery.json", delivery);
     const std::string bay =
         R"({"company": "Bay Dental", "amount": 5000, "pipeline": "services"})";
     const std::vector<std::pair<Step, int>> script = {
@@ -258,6 +262,11 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
         {{"ari", {"events", "--unmatched"}}, exit_ok},
         {{"ari", {"events", "--json", "--type", "deal.won"}}, exit_ok},
         {{"ari", {"events"}}, exit_ok},
+        // A saved webhook payload, tried without storing it.
+        {{"ari", {"sources", "test", "crm", tmp_ / "delivery.json", "--id", "msg-9"}}, exit_ok},
+        {{"ari", {"--json", "sources", "test", "crm", "-", "--id", "msg-9"}, delivery}, exit_ok},
+        {{"ari", {"sources", "test", "crm", tmp_ / "delivery.json"}}, exit_invalid},
+        {{"ari", {"sources", "test", "nope", tmp_ / "delivery.json"}}, exit_not_found},
         // Configuration: a changed playbook, the same again, a broken one.
         {{"ari", {"apply", tmp_ / "changed.yaml"}}, exit_ok},
         {{"ari", {"--json", "apply", tmp_ / "changed.yaml"}}, exit_ok},
