@@ -21,9 +21,9 @@ Result<std::string> read_payload(Context& ctx, const std::string& file) {
     ctx.in->read(text.data(), static_cast<std::streamsize>(text.size()));
     text.resize(static_cast<std::size_t>(ctx.in->gcount()));
     if (text.size() > limits::event_bytes_max) {
-        return make_error(ErrorCode::limit_exceeded,
-                          "stdin holds more than the limit of " +
-                              std::to_string(limits::event_bytes_max) + " bytes");
+        return make_error(ErrorCode::limit_exceeded, "stdin holds more than the limit of " +
+                                                         std::to_string(limits::event_bytes_max) +
+                                                         " bytes");
     }
     return text;
 }
@@ -48,8 +48,7 @@ std::string outcome_words(const engine::DeliveryTest::Outcome& o) {
         std::string items;
         for (int n : t.items) items += (items.empty() ? "" : ", ") + std::to_string(n);
         parts.push_back("ticks item" + std::string(t.items.size() == 1 ? " " : "s ") + items +
-                        " of handoff " + std::to_string(t.handoff_id) + " (\"" + t.title +
-                        "\")");
+                        " of handoff " + std::to_string(t.handoff_id) + " (\"" + t.title + "\")");
     }
     if (parts.empty()) return out + "matches no playbook\n";
     for (std::size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? "" : "; ") + parts[i];
@@ -81,10 +80,11 @@ Result<std::string> run_sources(Context& ctx, const Args& args) {
     if (!payload) return payload.error();
     auto engine = ctx.engine();
     if (!engine) return engine.error();
-    auto test = (*engine)->test_delivery(
-        *name, *payload, {args.get_or("--id", ""), args.get_or("--event", "")});
+    auto test = (*engine)->test_delivery(*name, *payload,
+                                         {args.get_or("--id", ""), args.get_or("--event", "")});
     if (!test) return with_hint(test.error());
-    if (ctx.json) return core::dump_json(engine::delivery_test_json(*test, ctx.clock->now())) + "\n";
+    const TimePoint now = ctx.clock->now();
+    if (ctx.json) return core::dump_json(engine::delivery_test_json(*test, now)) + "\n";
     std::string out;
     for (const auto& outcome : test->events) out += outcome_words(outcome);
     return out + "A dry run: nothing was stored.\n";

@@ -644,8 +644,8 @@ Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePo
     for (std::size_t i : matching(**snap, event)) {
         const Snapshot::Entry& entry = (*snap)->playbooks[i];
         ++out.playbooks_matched;
-        if (auto created = create_handoff(tx, **snap, *entry.playbook, entry.version, event,
-                                          now, out, nullptr, dry);
+        if (auto created = create_handoff(tx, **snap, *entry.playbook, entry.version, event, now,
+                                          out, nullptr, dry);
             !created) {
             return created;
         }
@@ -655,8 +655,8 @@ Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePo
 
 Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                               const core::Playbook& pb, int version, const core::Event& event,
-                              TimePoint now, IngestResult& out,
-                              const std::string* subject_carried, DryRun* dry) {
+                              TimePoint now, IngestResult& out, const std::string* subject_carried,
+                              DryRun* dry) {
     HandoffDraft draft = draft_handoff(pb, event, now);
     if (subject_carried != nullptr) draft.subject = *subject_carried;
     core::TeamLoad load;

@@ -95,8 +95,7 @@ public:
     void ingest_async(const core::Event& event, IngestDone done);
     // The dry run of a delivery (service.h): one read transaction over the planning that
     // ingest() does, with the round-robin counters peeked rather than bumped.
-    Result<DeliveryTest> test_delivery(const std::string& source_name,
-                                       const std::string& payload,
+    Result<DeliveryTest> test_delivery(const std::string& source_name, const std::string& payload,
                                        const core::DeliveryFacts& facts) override;
     // Waits for the ingest_async() calls still in flight.
     ~Engine() override;
@@ -311,9 +310,8 @@ private:
     // `subject_carried`, when given, is the subject a relay carries over (it wins over the
     // playbook's subject template, so that one subject groups the whole relay). With `dry`,
     // the handoff is planned into it, not stored.
-    Status create_handoff(store::Transaction& tx, const Snapshot& snap,
-                          const core::Playbook& pb, int version, const core::Event& event,
-                          TimePoint now, IngestResult& out,
+    Status create_handoff(store::Transaction& tx, const Snapshot& snap, const core::Playbook& pb,
+                          int version, const core::Event& event, TimePoint now, IngestResult& out,
                           const std::string* subject_carried = nullptr, DryRun* dry = nullptr);
     Result<bool> store_event(store::Transaction& tx, const core::Event& event, TimePoint now,
                              IngestResult& out);
@@ -329,8 +327,7 @@ private:
                            IngestResult& out, const Snapshot* current = nullptr,
                            DryRun* dry = nullptr);
     // One event of a dry run: a duplicate, or the handoffs and ticks it would make.
-    Status test_event(store::Transaction& tx, const core::Event& event, TimePoint now,
-                      DryRun& dry);
+    Status test_event(store::Transaction& tx, const core::Event& event, TimePoint now, DryRun& dry);
     // Notes on the stored event how many handoffs it created or ticked: an event that did
     // either matched, and is not listed as unmatched.
     static Status record_matches(store::Transaction& tx, const core::Event& event,

@@ -65,7 +65,8 @@ struct DeliveryTest {
         bool duplicate = false;
         // Each as it would be created, not stored: id 0, state waiting, its owner resolved
         // (the next round-robin member, previewed without bumping the counter) or unowned,
-        // its deadlines and checklist.
+        // its deadlines, checklist and timeline; its `data` is left empty (it is the
+        // event's).
         std::vector<core::Handoff> would_start;
         std::vector<Tick> would_tick;
     };

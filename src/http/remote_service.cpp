@@ -448,10 +448,10 @@ Result<engine::DeliveryTest> RemoteService::test_delivery(const std::string& sou
     if (!facts.id.empty()) params.emplace_back("id", facts.id);
     if (!facts.event.empty()) params.emplace_back("event", facts.event);
     // The body is the payload as it was saved, byte for byte; a dry run stores nothing.
-    auto answer = call({.method = "POST",
-                        .target = "/v1/sources/" + percent_encode(source_name) + "/test" +
-                                  query_string(params),
-                        .body = payload});
+    auto answer = call(
+        {.method = "POST",
+         .target = "/v1/sources/" + percent_encode(source_name) + "/test" + query_string(params),
+         .body = payload});
     if (!answer) return answer.error();
     return engine::delivery_test_from_json(*answer);
 }

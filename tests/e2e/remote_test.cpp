@@ -212,10 +212,13 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
         // Events: JSON Lines, one at a time, a duplicate, bad data.
         {{"ari", {"emit", "-"}, events}, exit_ok},
         {{"ari", {"--json", "emit", "-"}, lines}, exit_invalid},
-        {{"ari", {"emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--subject",
-                  "Bay Dental", "--data", bay}}, exit_ok},
-        {{"ari", {"--json", "emit", "deal.won", "--id", "deal-2001", "--source", "crm",
-                  "--data", bay}}, exit_ok},
+        {{"ari",
+          {"emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--subject", "Bay Dental",
+           "--data", bay}},
+         exit_ok},
+        {{"ari",
+          {"--json", "emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--data", bay}},
+         exit_ok},
         {{"ari", {"emit", "deal.won", "--id", "deal-2002", "--data", "{\"x\":"}}, exit_invalid},
         {{"ari", {"emit", "signup.done", "--id", "s-1", "--data", "{}"}}, exit_ok},
         // Reads.
@@ -272,8 +275,9 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
         {{"ari", {"--json", "apply", tmp_ / "changed.yaml"}}, exit_ok},
         {{"ari", {"apply", tmp_ / "broken.yaml"}}, exit_invalid},
         // A handoff of the new version: four checklist items.
-        {{"ari", {"emit", "deal.won", "--id", "deal-2003", "--subject", "Dock Dental", "--data",
-                  R"({"company": "Dock Dental", "amount": 2000, "pipeline": "services"})"}},
+        {{"ari",
+          {"emit", "deal.won", "--id", "deal-2003", "--subject", "Dock Dental", "--data",
+           R"({"company": "Dock Dental", "amount": 2000, "pipeline": "services"})"}},
          exit_ok},
         {{"ari", {"show", "7"}}, exit_ok},
         // Tokens.

@@ -764,7 +764,6 @@ TEST_F(EngineTest, AMalformedJsonViewIsCorruptAndNamesTheField) {
     EXPECT_EQ(event.error().code, ErrorCode::corrupt);
 }
 
-
 // --- a delivery's dry run (baton sources test) ----------------------------------------------
 
 // A HubSpot webhook entry as HubSpot documents it: a deal's stage changed.
@@ -778,7 +777,7 @@ nlohmann::json hubspot_entry(long long event_id, const std::string& stage) {
 }
 
 class DeliveryTestTest : public EngineTest {
-protected:
+  protected:
     void SetUp() override {
         EngineTest::SetUp();
         std::ifstream in(std::filesystem::path(BATON_SOURCE_DIR) / "examples" / "presets" /
@@ -865,8 +864,7 @@ TEST_F(DeliveryTestTest, RefusalsNameWhatWasWrong) {
     ASSERT_FALSE(unknown.ok());
     EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
     EXPECT_EQ(unknown.error().field, "source");
-    EXPECT_NE(unknown.error().message.find("deals"), std::string::npos)
-        << unknown.error().message;
+    EXPECT_NE(unknown.error().message.find("deals"), std::string::npos) << unknown.error().message;
 
     auto bad_json = engine_->test_delivery("deals", "[{\"eventId\": ", {});
     ASSERT_FALSE(bad_json.ok());

@@ -1913,8 +1913,7 @@ TEST_F(HttpPresets, ATestDeliveryAnswersWhatItWouldDoAndStoresNothing) {
     EXPECT_EQ(body_json(get("/v1/handoffs"))["items"].size(), 0u) << "no handoff stored";
 
     // Once the real delivery is in, the same body is a duplicate.
-    ASSERT_EQ(deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000),
-                      body)
+    ASSERT_EQ(deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body)
                   .status,
               202);
     const json again = body_json(call("POST", "/v1/sources/deals/test", "ari", body, json_type));
@@ -1924,8 +1923,7 @@ TEST_F(HttpPresets, ATestDeliveryAnswersWhatItWouldDoAndStoresNothing) {
     EXPECT_EQ(call("POST", "/v1/sources/deals/test", "dana", body, json_type).status, 403);
     expect_problem(call("POST", "/v1/sources/nope/test", "ari", body, json_type), 404, "source");
     expect_problem(call("POST", "/v1/sources/deals/test", "ari", "[{", json_type), 400, "body");
-    expect_problem(call("POST", "/v1/sources/deals/test", "ari", R"([{"eventId": 1}])",
-                        json_type),
+    expect_problem(call("POST", "/v1/sources/deals/test", "ari", R"([{"eventId": 1}])", json_type),
                    400, "[0].type");
     expect_problem(call("POST", "/v1/sources/deals/test?color=red", "ari", body, json_type), 400,
                    "color");

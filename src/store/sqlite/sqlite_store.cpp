@@ -1676,8 +1676,8 @@ Result<std::int64_t> SqliteTransaction::next_assignment(const std::string& team)
 }
 
 Result<std::int64_t> SqliteTransaction::peek_assignment(const std::string& team) {
-    auto q = c_.query(
-        "SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = ?), 0)");
+    auto q =
+        c_.query("SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = ?), 0)");
     if (!q) return q.error();
     q->bind_text(team);
     return q->single_i64();
