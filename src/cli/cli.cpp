@@ -93,6 +93,7 @@ const std::vector<CommandSpec>& commands() {
                                       list_command(),   show_command()};
         for (auto& c : action_commands()) t.push_back(std::move(c));
         for (auto c : {relay_command(), report_command(), events_command(), deliveries_command(),
+                       sources_command(),
                        token_command(), passwd_command(), backup_command(), migrate_command(),
                        doctor_command(), version_command()}) {
             t.push_back(std::move(c));

@@ -132,6 +132,7 @@ CommandSpec relay_command();
 CommandSpec report_command();
 CommandSpec events_command();
 CommandSpec deliveries_command();
+CommandSpec sources_command();  // sources test NAME FILE
 CommandSpec backup_command();
 CommandSpec migrate_command();
 CommandSpec version_command();

@@ -93,6 +93,10 @@ public:
     // answered, after the durable commit, on a store thread: it must only hand it on.
     using IngestDone = std::function<void(Result<IngestResult>)>;
     void ingest_async(const core::Event& event, IngestDone done);
+    // The dry run of a delivery (service.h): one read transaction over the planning that
+    // ingest() does, with the round-robin counters peeked rather than bumped.
+    Result<DeliveryTest> test_delivery(const std::string& source_name, const std::string& payload,
+                                       const core::DeliveryFacts& facts) override;
     // Waits for the ingest_async() calls still in flight.
     ~Engine() override;
 
@@ -323,6 +327,7 @@ public:
 private:
     struct Snapshot;        // the parsed playbooks and people of one store state
     struct PlannedIngest;   // an ingest_async() call, planned before its write
+    struct DryRun;          // a test_delivery() call: where the effects it finds go
 
     // One value read in one read transaction: the shape of most of the reads below.
     template <class T, class Fetch>
@@ -350,8 +355,9 @@ private:
                                                                    int version);
     // The positions in snap.playbooks of the playbooks `event` matches, in order.
     static std::vector<std::size_t> matching(const Snapshot& snap, const core::Event& event);
+    // With `dry`, the handoffs are planned into it and nothing is written (test_delivery).
     Status match_in(store::Transaction& tx, const core::Event& event, TimePoint now,
-                    IngestResult& out, bool* stale);
+                    IngestResult& out, bool* stale, DryRun* dry = nullptr);
     // ingest() inside `tx`: stores the (validated) event, and unless it is a duplicate
     // creates its handoffs, ticks checklists and records the matches.
     Status ingest_in(store::Transaction& tx, const core::Event& event, TimePoint now,
@@ -368,11 +374,11 @@ private:
     bool has_snapshot();
     Status store_planned(store::Transaction& tx, PlannedIngest& plan);
     // `subject_carried`, when given, is the subject a relay carries over (it wins over the
-    // playbook's subject template, so that one subject groups the whole relay).
-    Status create_handoff(store::Transaction& tx, const Snapshot& snap,
-                          const core::Playbook& pb, int version, const core::Event& event,
-                          TimePoint now, IngestResult& out,
-                          const std::string* subject_carried = nullptr);
+    // playbook's subject template, so that one subject groups the whole relay). With `dry`,
+    // the handoff is planned into it, not stored.
+    Status create_handoff(store::Transaction& tx, const Snapshot& snap, const core::Playbook& pb,
+                          int version, const core::Event& event, TimePoint now, IngestResult& out,
+                          const std::string* subject_carried = nullptr, DryRun* dry = nullptr);
     Result<bool> store_event(store::Transaction& tx, const core::Event& event, TimePoint now,
                              IngestResult& out);
     // `next:` — starts playbook `next_id` for a handoff that is done, carrying its subject
@@ -381,9 +387,13 @@ private:
                       const std::string& next_id, TimePoint now);
     // Ticks the checklist items that `event` completes on the open handoffs of its subject.
     // `current` is the configuration `tx` sees, when the caller has it (else it is read).
-    // The ticked handoffs' ids are appended to `out.ticked_ids`.
+    // The ticked handoffs' ids are appended to `out.ticked_ids`. With `dry`, the ticks are
+    // noted in it and nothing is written.
     Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
-                           IngestResult& out, const Snapshot* current = nullptr);
+                           IngestResult& out, const Snapshot* current = nullptr,
+                           DryRun* dry = nullptr);
+    // One event of a dry run: a duplicate, or the handoffs and ticks it would make.
+    Status test_event(store::Transaction& tx, const core::Event& event, TimePoint now, DryRun& dry);
     // Notes on the stored event how many handoffs it created or ticked: an event that did
     // either matched, and is not listed as unmatched.
     static Status record_matches(store::Transaction& tx, const core::Event& event,

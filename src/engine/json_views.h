@@ -39,6 +39,11 @@ nlohmann::json delivery_json(const store::OutboxRecord& row);
 // One call of the /hooks delivery log (GET /v1/deliveries): with_content adds its method,
 // URI, headers (credentials redacted) and body.
 nlohmann::json hook_delivery_json(const store::HookDeliveryRecord& d, bool with_content);
+// A dry run of a delivery (POST /v1/sources/{name}/test, `baton sources test --json`): per
+// event, the event, `duplicate`, the handoffs it would start (each as handoff_json with its
+// timeline, id 0) and the ticks it would make. delivery_test_from_json is its inverse.
+nlohmann::json delivery_test_json(const DeliveryTest& test, TimePoint now);
+Result<DeliveryTest> delivery_test_from_json(const nlohmann::json& j);
 
 // The inverses. A value of the wrong shape (a missing field, a wrong type, a bad time) is
 // corrupt, naming the field. Fields the views derive from `now` (overdue_to_accept,

@@ -1,7 +1,8 @@
 // POST /hooks/{source}: inbound webhooks, and their delivery log. The engine runs the call
 // (engine/engine_hooks.cpp: the signature on the raw bytes, in constant time, before
 // anything is parsed; the mapping; the ingest) and logs it; here its receipt becomes the
-// answer: a wrong, stale or missing signature is 401 and counted in /metrics.
+// answer: a wrong, stale or missing signature is 401 and counted in /metrics. POST
+// /v1/sources/{name}/test is its dry run for an admin: no signature, nothing stored.
 #include "core/event.h"
 #include "core/limits.h"
 #include "core/source_presets.h"
@@ -189,6 +190,26 @@ void Api::add_hook_routes() {
                      auto logged = engine_.send_sample_delivery(p.at("name"));
                      if (!logged) return problem_from(logged.error());
                      return json_response(201, engine::hook_delivery_json(*logged, true));
+                 }});
+    router_.add({"POST", "/v1/sources/{name}/test", Access::admin,
+                 "Run a saved delivery through a source's mapping and the playbooks, storing "
+                 "nothing",
+                 [this](const Request& r, const Params& p, const Principal&) {
+                     core::DeliveryFacts facts;
+                     for (const auto& [key, value] : r.query) {
+                         if (key == "id") {
+                             facts.id = value;
+                         } else if (key == "event") {
+                             facts.event = value;
+                         } else {
+                             return problem(400, "Bad Request",
+                                            "unknown parameter `" + key + "`; use id or event",
+                                            key);
+                         }
+                     }
+                     auto test = engine_.test_delivery(p.at("name"), r.body, facts);
+                     if (!test) return problem_from(test.error());
+                     return json_response(200, engine::delivery_test_json(*test, engine_.now()));
                  }});
     router_.add({"GET", "/v1/sources", Access::admin,
                  "Inbound webhook sources (secrets are never shown)",

@@ -477,6 +477,21 @@ Result<store::HookDeliveryRecord> RemoteService::replay_hook_delivery(std::int64
     return engine::hook_delivery_from_json(*answer);
 }
 
+Result<engine::DeliveryTest> RemoteService::test_delivery(const std::string& source_name,
+                                                          const std::string& payload,
+                                                          const core::DeliveryFacts& facts) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (!facts.id.empty()) params.emplace_back("id", facts.id);
+    if (!facts.event.empty()) params.emplace_back("event", facts.event);
+    // The body is the payload as it was saved, byte for byte; a dry run stores nothing.
+    auto answer = call(
+        {.method = "POST",
+         .target = "/v1/sources/" + percent_encode(source_name) + "/test" + query_string(params),
+         .body = payload});
+    if (!answer) return answer.error();
+    return engine::delivery_test_from_json(*answer);
+}
+
 // --- tokens and the rest ---------------------------------------------------------------
 
 Result<engine::NewToken> RemoteService::create_token(const std::string& handle,

@@ -42,6 +42,9 @@ public:
         const std::vector<engine::SourceFile>& files) override;
     Result<std::vector<engine::SourceFile>> current_sources() override;
     Result<engine::IngestResult> ingest(const core::Event& event) override;
+    Result<engine::DeliveryTest> test_delivery(const std::string& source_name,
+                                               const std::string& payload,
+                                               const core::DeliveryFacts& facts) override;
     Result<core::Actor> acting_as(const std::string& handle) override;
     Result<core::Handoff> act(std::int64_t id, const core::Action& action,
                               const core::Actor& actor) override;

@@ -300,6 +300,9 @@ public:
     // Inputs to owner resolution. next_assignment returns the team's counter and bumps
     // it (round-robin); open_handoff_counts counts waiting and accepted handoffs per owner.
     virtual Result<std::int64_t> next_assignment(const std::string& team) = 0;
+    // What next_assignment would return now, bumping nothing: allowed in a read transaction
+    // (a dry run previews the next round-robin owner with it).
+    virtual Result<std::int64_t> peek_assignment(const std::string& team) = 0;
     virtual Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) = 0;
     // Handoffs per state (every state present, zero when none), for /metrics.

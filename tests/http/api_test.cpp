@@ -1891,6 +1891,45 @@ TEST_F(HttpPresets, AHubSpotBatchIsOneEventEachAndADealWonStartsAHandoff) {
     EXPECT_EQ(body_json(again)["events"][1]["duplicate"], true);
 }
 
+TEST_F(HttpPresets, ATestDeliveryAnswersWhatItWouldDoAndStoresNothing) {
+    const std::string body = "[" + hubspot_entry(1794524301, "closedwon") + "," +
+                             hubspot_entry(1794524302, "appointmentscheduled") + "]";
+    const Headers json_type = {{"Content-Type", "application/json"}};
+    const auto r = call("POST", "/v1/sources/deals/test", "ari", body, json_type);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json answer = body_json(r);
+    EXPECT_EQ(answer["source"], "deals");
+    ASSERT_EQ(answer["events"].size(), 2u) << r.body;
+    const json& won = answer["events"][0];
+    EXPECT_EQ(won["event"]["id"], "1794524301");
+    EXPECT_EQ(won["event"]["type"], "hubspot.deal.propertyChange");
+    EXPECT_EQ(won["duplicate"], false);
+    ASSERT_EQ(won["would_start"].size(), 1u) << r.body;
+    EXPECT_EQ(won["would_start"][0]["playbook"], "hubspot-won");
+    EXPECT_EQ(won["would_start"][0]["owner"], "dana");
+    EXPECT_EQ(won["would_start"][0]["subject"], "deal 1246965");
+    EXPECT_TRUE(won["would_start"][0]["accept_by"].is_string()) << r.body;
+    EXPECT_EQ(answer["events"][1]["would_start"].size(), 0u);
+    EXPECT_EQ(body_json(get("/v1/events"))["items"].size(), 0u) << "no event stored";
+    EXPECT_EQ(body_json(get("/v1/handoffs"))["items"].size(), 0u) << "no handoff stored";
+
+    // Once the real delivery is in, the same body is a duplicate.
+    ASSERT_EQ(deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body)
+                  .status,
+              202);
+    const json again = body_json(call("POST", "/v1/sources/deals/test", "ari", body, json_type));
+    EXPECT_EQ(again["events"][0]["duplicate"], true) << again.dump();
+
+    // Admins only; refusals name their field.
+    EXPECT_EQ(call("POST", "/v1/sources/deals/test", "dana", body, json_type).status, 403);
+    expect_problem(call("POST", "/v1/sources/nope/test", "ari", body, json_type), 404, "source");
+    expect_problem(call("POST", "/v1/sources/deals/test", "ari", "[{", json_type), 400, "body");
+    expect_problem(call("POST", "/v1/sources/deals/test", "ari", R"([{"eventId": 1}])", json_type),
+                   400, "[0].type");
+    expect_problem(call("POST", "/v1/sources/deals/test?color=red", "ari", body, json_type), 400,
+                   "color");
+}
+
 TEST_F(HttpPresets, HubSpotRefusesAStaleOrForgedOrOversizedBatch) {
     const std::string body = "[" + hubspot_entry(1, "closedwon") + "]";
     const auto stale = deliver(

@@ -183,6 +183,10 @@ class FaultyTransaction final : public store::Transaction {
         if (auto e = gate("next_assignment")) return *e;
         return inner_.next_assignment(team);
     }
+    Result<std::int64_t> peek_assignment(const std::string& team) override {
+        if (auto e = gate("peek_assignment")) return *e;
+        return inner_.peek_assignment(team);
+    }
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override {
         if (auto e = gate("open_handoff_counts")) return *e;

@@ -1137,6 +1137,22 @@ TEST_P(StoreContract, OutboxLeasesRunOutAndSettle) {
 
 // --- owner resolution ---------------------------------------------------------------------
 
+TEST_P(StoreContract, PeekAssignmentReadsTheNextCounterWithoutBumpingIt) {
+    auto peek = [&](std::string team) {
+        return in_read([&](Transaction& tx) { return tx.peek_assignment(team); });
+    };
+    ASSIGN_OR_FAIL(before, peek("ops"));
+    EXPECT_EQ(before, 0);  // no counter yet: next_assignment would answer 0
+    ASSIGN_OR_FAIL(again, peek("ops"));
+    EXPECT_EQ(again, 0);
+    ASSIGN_OR_FAIL(taken, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(taken, 0);
+    ASSIGN_OR_FAIL(after, peek("ops"));
+    EXPECT_EQ(after, 1);
+    ASSIGN_OR_FAIL(next, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(next, after);
+}
+
 TEST_P(StoreContract, AssignmentCountersStartAtZeroPerTeam) {
     auto next = [&](std::string team) {
         return in_write([&](Transaction& tx) { return tx.next_assignment(team); });

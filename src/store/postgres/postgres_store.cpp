@@ -978,6 +978,7 @@ public:
     Result<std::int64_t> config_version() override;
 
     Result<std::int64_t> next_assignment(const std::string& team) override;
+    Result<std::int64_t> peek_assignment(const std::string& team) override;
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override;
     Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() override;
@@ -1655,6 +1656,13 @@ Result<std::int64_t> PgTransaction::next_assignment(const std::string& team) {
         "INSERT INTO assignment_counters AS a (team, counter) VALUES ($1, 1) "
         "ON CONFLICT (team) DO UPDATE SET counter = a.counter + 1 RETURNING a.counter - 1",
         Params().text(team));
+    if (!r) return r.error();
+    return single_i64(*r, "assignment_counters");
+}
+
+Result<std::int64_t> PgTransaction::peek_assignment(const std::string& team) {
+    auto r = run("SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = $1), 0)",
+                 Params().text(team));
     if (!r) return r.error();
     return single_i64(*r, "assignment_counters");
 }

@@ -931,6 +931,7 @@ public:
     Result<std::int64_t> config_version() override;
 
     Result<std::int64_t> next_assignment(const std::string& team) override;
+    Result<std::int64_t> peek_assignment(const std::string& team) override;
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override;
     Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() override;
@@ -1701,6 +1702,14 @@ Result<std::int64_t> SqliteTransaction::next_assignment(const std::string& team)
     auto q = c_.query(
         "INSERT INTO assignment_counters (team, counter) VALUES (?, 1) "
         "ON CONFLICT (team) DO UPDATE SET counter = counter + 1 RETURNING counter - 1");
+    if (!q) return q.error();
+    q->bind_text(team);
+    return q->single_i64();
+}
+
+Result<std::int64_t> SqliteTransaction::peek_assignment(const std::string& team) {
+    auto q =
+        c_.query("SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = ?), 0)");
     if (!q) return q.error();
     q->bind_text(team);
     return q->single_i64();
