@@ -42,6 +42,14 @@ Result<std::string> list(Context& ctx, engine::Service& service, const Args& arg
     f.with_content = false;
     f.source = args.get("--source");
     f.outcome = args.get("--outcome");
+    if (f.outcome && *f.outcome != "accepted" && *f.outcome != "unmatched" &&
+        *f.outcome != "duplicate" && *f.outcome != "challenge" && *f.outcome != "refused") {
+        return make_error(ErrorCode::invalid_argument,
+                          "--outcome must be accepted, unmatched, duplicate, challenge or "
+                          "refused, not `" +
+                              *f.outcome + "`",
+                          "--outcome");
+    }
     if (auto limit = args.get("--limit")) {
         if (limit->empty() || limit->size() > 4 ||
             limit->find_first_not_of("0123456789") != std::string::npos ||

@@ -17,6 +17,7 @@
 #include <regex>
 
 #include "e2e/run_process.h"
+#include "http/http_client.h"
 
 namespace baton::test {
 namespace {
@@ -432,6 +433,72 @@ TEST_F(Remote, WhatRemoteModeRefusesItSaysClearly) {
     EXPECT_NE(https.err.find("https:// is not supported"), std::string::npos) << https.err;
     const auto ftp = remote_as(ari, {"list"}, "ftp://example.com");
     EXPECT_EQ(ftp.exit_code, exit_invalid) << describe(ftp);
+}
+
+// The delivery log (issue 19): calls the server received, read with `baton deliveries`
+// on its workspace and through the server alike.
+TEST_F(Remote, TheDeliveryLogReadsTheSameOnTheWorkspaceAndThroughTheServer) {
+    const unsigned short port =
+        static_cast<unsigned short>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+    HttpRequest forged;
+    forged.method = "POST";
+    forged.target = "/hooks/crm";
+    forged.headers = {{"Content-Type", "application/json"},
+                      {"Authorization", "Bearer not-a-secret-anyone-should-see"},
+                      {"webhook-id", "msg-1"},
+                      {"webhook-timestamp", "1"},
+                      {"webhook-signature", "v1,Zm9yZ2Vk"}};
+    forged.body = R"({"type":"deal.won","data":{"company":"Forged Co"}})";
+    auto answer = http_exchange(port, forged);
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 401);
+    forged.target = "/hooks/nobody";
+    answer = http_exchange(port, forged);
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->status, 404);
+
+    auto on_workspace = [&](std::vector<std::string> args) {
+        RunOptions o;
+        o.args = {"--workspace", remote_ws_};
+        o.args.insert(o.args.end(), args.begin(), args.end());
+        o.cwd = tmp_.path();
+        return run_baton(o);
+    };
+    const auto list = remote_as(tokens_.at("ari"), {"deliveries"});
+    EXPECT_EQ(list.exit_code, exit_ok) << describe(list);
+    EXPECT_NE(list.out.find("refused at signature"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("refused at source"), std::string::npos) << list.out;
+    EXPECT_NE(list.out.find("replayable"), std::string::npos) << list.out;
+    EXPECT_EQ(on_workspace({"deliveries"}).out, list.out);
+    const auto refused = remote_as(tokens_.at("ari"), {"deliveries", "--source", "crm"});
+    EXPECT_EQ(refused.out.find("nobody"), std::string::npos) << refused.out;
+    const auto shown = remote_as(tokens_.at("ari"), {"deliveries", "show", "1"});
+    EXPECT_EQ(shown.exit_code, exit_ok) << describe(shown);
+    EXPECT_NE(shown.out.find("Forged Co"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("Authorization: •••"), std::string::npos) << shown.out;
+    EXPECT_EQ(shown.out.find("not-a-secret"), std::string::npos) << shown.out;
+    EXPECT_EQ(on_workspace({"deliveries", "show", "1"}).out, shown.out);
+    // Replayed with the secret still wrong: refused again, and still replayable.
+    const auto replay = remote_as(tokens_.at("ari"), {"--json", "deliveries", "replay", "1"});
+    EXPECT_EQ(replay.exit_code, exit_ok) << describe(replay);
+    EXPECT_NE(replay.out.find(R"("replay_of": 1)"), std::string::npos) << replay.out;
+    EXPECT_NE(replay.out.find(R"("outcome": "refused")"), std::string::npos) << replay.out;
+    // A replay is not replayed; bad input is refused the same both ways.
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"deliveries", "replay", "3"},
+          {"deliveries", "show", "99"},
+          {"deliveries", "--outcome", "lost"},
+          {"deliveries", "--limit", "0"},
+          {"deliveries", "show"},
+          {"deliveries", "forget", "1"}}) {
+        const auto r = remote_as(tokens_.at("ari"), args);
+        const auto l = on_workspace(args);
+        EXPECT_NE(r.exit_code, exit_ok) << describe(r);
+        EXPECT_EQ(r.exit_code, l.exit_code) << describe(r) << describe(l);
+        EXPECT_EQ(r.err, l.err);
+    }
+    EXPECT_EQ(remote_as(tokens_.at("ari"), {"deliveries", "replay", "3"}).exit_code, exit_conflict);
+    EXPECT_EQ(remote_as(tokens_.at("dana"), {"deliveries"}).exit_code, exit_forbidden);
 }
 
 TEST_F(Remote, BatonUrlWorksLikeServer) {
