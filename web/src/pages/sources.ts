@@ -84,16 +84,17 @@ function sourceTable(items: Source[], presets: SourcePreset[],
         onclick: (e: MouseEvent) => void sample(s.name, e.currentTarget as HTMLButtonElement) },
         'Send a test delivery')
       : null;
+    // data-label names each cell where a phone shows the row as a stack (style.css).
     return h('tr', null,
       h('th', { scope: 'row' }, s.name),
-      h('td', null, s.preset ? vendor(s.preset) : s.scheme),
-      h('td', null, h('div', { class: 'copy-line' }, h('code', null, full),
+      h('td', { 'data-label': 'Vendor' }, s.preset ? vendor(s.preset) : s.scheme),
+      h('td', { 'data-label': 'URL' }, h('div', { class: 'copy-line' }, h('code', null, full),
         copyButton(full, `Copy the URL of ${s.name}`))),
-      h('td', null, s.secrets === 1 ? '1 secret' : `${s.secrets} secrets`),
-      h('td', null, test ?? h('span', { class: 'muted' }, '—')));
+      h('td', { 'data-label': 'Secrets' }, s.secrets === 1 ? '1 secret' : `${s.secrets} secrets`),
+      h('td', { 'data-label': 'Test' }, test ?? h('span', { class: 'muted' }, '—')));
   });
   return h('div', { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': 'Sources' },
-    h('table', null,
+    h('table', { class: 'stack' },
       h('caption', null, 'Each source and the URL to give its vendor'),
       h('thead', null, h('tr', null, ['Name', 'Vendor', 'URL for the vendor', 'Secrets', 'Test']
         .map((t) => h('th', { scope: 'col' }, t)))),
