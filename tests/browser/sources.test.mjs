@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Server, axeViolations, browser, screenshot, signIn, watch, writeFile } from './harness.mjs';
+import {
+  Server, axeViolations, browser, screenshot, signIn, watch, writeFile,
+} from './harness.mjs';
 
 let server;
 let context;

@@ -4,11 +4,10 @@
 
 import { h, replace } from '../h';
 import { ApiError, get, messageOf, post, query } from '../api';
+import { deliveryWords, replayWords, type Piece } from '../delivery_words';
 import { when } from '../time';
 import { alertRegion, handoffPath, link } from '../ui';
-import type {
-  InboundDelivery, InboundDeliveryDetail, InboundDeliveryEvent, InboundDeliveryPage,
-} from '../types';
+import type { InboundDelivery, InboundDeliveryDetail, InboundDeliveryPage } from '../types';
 
 const page_limit = 50;
 
@@ -16,12 +15,6 @@ const outcomes: [string, string][] = [
   ['', 'Every outcome'], ['accepted', 'Accepted'], ['unmatched', 'Unmatched'],
   ['duplicate', 'Duplicate'], ['challenge', 'Challenge'], ['refused', 'Refused'],
 ];
-
-// The step of intake that refused a delivery, as a reader says it.
-const stages: Record<string, string> = {
-  source: 'source', signature: 'signature', body: 'body', 'event-type': 'event type',
-  mapping: 'mapping', event: 'event',
-};
 
 export interface DeliveryLog {
   el: HTMLElement;
@@ -114,7 +107,7 @@ function deliveryRow(d: InboundDelivery, fresh: boolean): HTMLLIElement {
       h('span', { class: 'source' }, d.source),
       h('time', { datetime: d.received_at }, when(d.received_at)),
       fresh ? h('span', { class: 'badge' }, 'New') : null),
-    h('p', { class: refused ? 'words bad' : 'words' }, deliveryWords(d)),
+    h('p', { class: refused ? 'words bad' : 'words' }, nodes(deliveryWords(d))),
     history(d),
     h('div', { class: 'actions' }, toggle, replay), answer, detail);
 }
@@ -123,45 +116,10 @@ function outcomeWord(outcome: string): string {
   return outcome.charAt(0).toUpperCase() + outcome.slice(1);
 }
 
-// "Refused: the mapping — [0].id: …", "Accepted: started handoff #14": a row in words.
-export function deliveryWords(d: InboundDelivery): (Node | string)[] {
-  if (d.outcome === 'refused') return ['Refused: ' + refusal(d)];
-  if (d.outcome === 'challenge') return ['Challenge: answered the vendor\'s check of the URL'];
-  if (d.outcome === 'duplicate') {
-    return ['Duplicate: already received, nothing changed', ...eventIds(d.events)];
-  }
-  if (d.outcome === 'unmatched') {
-    const types = [...new Set(d.events.map((e) => e.type))].join(', ');
-    return [`Unmatched: no playbook starts on ${types || 'this event'}`];
-  }
-  return ['Accepted: ', ...effects(d.events)];
-}
-
-function refusal(d: InboundDelivery): string {
-  const stage = stages[d.stage];
-  const what = d.field ? `${d.field}: ${d.message}` : d.message;
-  return stage ? `the ${stage} — ${what}` : what;
-}
-
-function eventIds(events: InboundDeliveryEvent[]): string[] {
-  return events.length ? [` (${events.map((e) => e.id).join(', ')})`] : [];
-}
-
-// What the events did: handoffs started and ticked, each a link to its card.
-function effects(events: InboundDeliveryEvent[]): (Node | string)[] {
-  const started = events.flatMap((e) => e.handoffs);
-  const ticked = events.flatMap((e) => e.ticked);
-  const out: (Node | string)[] = [];
-  const list = (verb: string, ids: number[]) => {
-    if (!ids.length) return;
-    if (out.length) out.push('; ');
-    out.push(`${verb} handoff${ids.length === 1 ? '' : 's'} `);
-    ids.forEach((id, i) => out.push(...(i ? [', '] : []), link(handoffPath(id), `#${id}`)));
-  };
-  list('started', started);
-  list('ticked', ticked);
-  if (!out.length) out.push(`${events.length} event${events.length === 1 ? '' : 's'} stored`);
-  return out;
+// The words with each handoff a link to its card.
+function nodes(pieces: Piece[]): (Node | string)[] {
+  return pieces.map((p) =>
+    typeof p === 'string' ? p : link(handoffPath(p.handoff), `#${p.handoff}`));
 }
 
 function history(d: InboundDelivery): HTMLElement | null {
@@ -202,7 +160,7 @@ async function doReplay(d: InboundDelivery, button: HTMLButtonElement, answer: H
   try {
     const replayed = await post<InboundDelivery>(
       `/v1/deliveries/${encodeURIComponent(String(d.id))}/replay`);
-    replace(answer, ...replayWords(replayed));
+    replace(answer, ...nodes(replayWords(replayed)));
     answer.classList.add(replayed.outcome === 'refused' ? 'bad' : 'ok');
     button.closest('li')?.classList.add('replayed');
   } catch (error) {
@@ -212,12 +170,4 @@ async function doReplay(d: InboundDelivery, button: HTMLButtonElement, answer: H
   } finally {
     button.disabled = false;
   }
-}
-
-// "Replayed: accepted, started handoff #15", "Replayed, refused again: the signature — …".
-function replayWords(d: InboundDelivery): (Node | string)[] {
-  if (d.outcome === 'refused') return ['Replayed, refused again: ' + refusal(d)];
-  const [first, ...rest] = deliveryWords(d);
-  const text = typeof first === 'string' ? first.replace(/^(\w+): ?/, '$1, ') : '';
-  return [`Replayed: ${text.charAt(0).toLowerCase()}${text.slice(1)}`, ...rest];
 }
