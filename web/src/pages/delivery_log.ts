@@ -46,6 +46,7 @@ export function renderDeliveryLog(): DeliveryLog {
   };
   async function reload(highlight?: InboundDelivery['id']): Promise<void> {
     alert.clear();
+    if (highlight !== undefined) outcome.value = source.value = '';  // so that it is shown
     rows.setAttribute('aria-busy', 'true');
     try {
       const page = await fetchPage(null);
