@@ -40,8 +40,8 @@ export function renderDeliveryLog(): DeliveryLog {
     cursor = page.next_cursor;
     older.hidden = !cursor;
     note.textContent = page.unlogged > 0
-      ? `${page.unlogged} more ${page.unlogged === 1 ? 'delivery was' : 'deliveries were'} ` +
-        'refused too fast to log each one (counted in /metrics).'
+      ? `${page.unlogged} more ${page.unlogged === 1 ? 'delivery' : 'deliveries'} arrived ` +
+        'but could not be logged.'
       : '';
   };
   async function reload(highlight?: InboundDelivery['id']): Promise<void> {
@@ -164,6 +164,12 @@ async function doReplay(d: InboundDelivery, button: HTMLButtonElement, answer: H
     replace(answer, ...nodes(replayWords(replayed)));
     answer.classList.add(replayed.outcome === 'refused' ? 'bad' : 'ok');
     button.closest('li')?.classList.add('replayed');
+    if (replayed.outcome !== 'refused') {
+      // Done: nothing is left to replay, and the focus goes to what the replay did.
+      button.remove();
+      answer.tabIndex = -1;
+      answer.focus();
+    }
   } catch (error) {
     answer.textContent = error instanceof ApiError && error.status === 409
       ? messageOf(error) : 'The replay failed: ' + messageOf(error);
