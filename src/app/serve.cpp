@@ -254,12 +254,18 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
         if (!d) return d.error();
         dispatch_options.lease = *d;
     }
+    engine::SchedulerOptions scheduler_options{.batch_max = 500, .poll = dispatch_options.poll};
+    if (auto t = setting(ctx, args, "--keep-deliveries")) {
+        auto d = duration(*t, "--keep-deliveries");
+        if (!d) return d.error();
+        scheduler_options.hook_deliveries_keep = *d;
+    }
     channels::Channels channels;
     engine::Dispatcher dispatcher(
         **engine, engine::ChannelSet{&channels.slack(), &channels.email(), &channels.webhook()},
         dispatch_options);
     TimerStats timer_stats;
-    engine::Scheduler scheduler(**engine, {.batch_max = 500, .poll = dispatch_options.poll},
+    engine::Scheduler scheduler(**engine, scheduler_options,
                                 [&](const engine::Engine::TimerTick& tick) {
                                     timer_stats.record(tick);
                                     dispatcher.wake();

@@ -92,8 +92,9 @@ const std::vector<CommandSpec>& commands() {
                                       apply_command(),  export_command(), emit_command(),
                                       list_command(),   show_command()};
         for (auto& c : action_commands()) t.push_back(std::move(c));
-        for (auto c : {relay_command(), report_command(), events_command(), token_command(),
-                       passwd_command(), backup_command(), migrate_command(),
+        for (auto c : {relay_command(), report_command(), events_command(), deliveries_command(),
+                       sources_command(),
+                       token_command(), passwd_command(), backup_command(), migrate_command(),
                        doctor_command(), version_command()}) {
             t.push_back(std::move(c));
         }

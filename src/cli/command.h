@@ -131,6 +131,8 @@ std::vector<CommandSpec> action_commands();  // accept, decline, done, cancel, c
 CommandSpec relay_command();
 CommandSpec report_command();
 CommandSpec events_command();
+CommandSpec deliveries_command();
+CommandSpec sources_command();  // sources test NAME FILE
 CommandSpec backup_command();
 CommandSpec migrate_command();
 CommandSpec version_command();

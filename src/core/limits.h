@@ -61,6 +61,22 @@ inline constexpr std::size_t allow_entries_max = 100;
 inline constexpr std::size_t host_bytes_max = 253;  // a DNS name at its longest
 inline constexpr std::size_t slack_channel_name_bytes_max = 81;  // "#" and Slack's 80
 
+// The delivery log of POST /hooks/{source} (engine/engine_hooks.cpp).
+// A refused call that was never verified keeps at most this much of its body: enough to
+// read why, and to replay a typical vendor payload once the secret is fixed; a longer one is
+// cut and cannot be replayed. A verified call keeps its whole body (the server's body limit).
+inline constexpr std::size_t hook_unverified_body_bytes_max = 64 * 1024;
+inline constexpr std::size_t hook_headers_kept_max = 64;          // headers logged a call
+inline constexpr std::size_t hook_header_value_bytes_max = 2048;  // each, cut beyond
+inline constexpr std::size_t hook_source_name_bytes_max = 100;    // the path's name, logged
+// Refusals never verified (a wrong secret, an unknown source, a forgery) logged per source
+// name a minute; past that they are only counted. Names past hook_budget_sources_max share
+// one budget, so that random names cannot multiply it.
+inline constexpr int hook_unverified_log_per_minute = 60;
+inline constexpr std::size_t hook_budget_sources_max = 256;
+// A page of GET /v1/deliveries.
+inline constexpr std::size_t hook_deliveries_page_max = 200;
+
 static_assert(template_bytes_max <= text_bytes_max);
 static_assert(condition_depth_max <= json_depth_max);
 static_assert(host_bytes_max < url_bytes_max);

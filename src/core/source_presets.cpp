@@ -1,5 +1,7 @@
 #include "core/source_presets.h"
 
+#include <nlohmann/json.hpp>
+
 namespace baton::core {
 
 // Each mapping follows the payload its vendor documents (the fixtures in
@@ -50,6 +52,84 @@ const SourcePreset* find_source_preset(std::string_view name) {
         if (p.name == name) return &p;
     }
     return nullptr;
+}
+
+PresetSample preset_sample(const SourcePreset& preset, std::int64_t n) {
+    using nlohmann::json;
+    const std::string tag = "sample-" + std::to_string(n);
+    const std::string& name = preset.name;
+    PresetSample out;
+    json body;
+    if (name == "hubspot") {
+        body = json::array({{{"eventId", n},
+                             {"subscriptionId", 1},
+                             {"portalId", 1},
+                             {"appId", 1},
+                             {"occurredAt", n},
+                             {"subscriptionType", "deal.propertyChange"},
+                             {"attemptNumber", 0},
+                             {"objectId", n},
+                             {"propertyName", "dealstage"},
+                             {"propertyValue", "closedwon"},
+                             {"changeSource", "CRM"}}});
+    } else if (name == "pipedrive") {
+        body = {{"data", {{"id", n}, {"title", "Sample deal"}, {"status", "won"}}},
+                {"previous", {{"status", "open"}}},
+                {"meta",
+                 {{"action", "change"},
+                  {"entity", "deal"},
+                  {"entity_id", std::to_string(n)},
+                  {"id", tag},
+                  {"version", "2.0"}}}};
+    } else if (name == "calendly") {
+        body = {{"event", "invitee.created"},
+                {"payload",
+                 {{"email", "sample@example.com"},
+                  {"name", "Sample Invitee"},
+                  {"uri", "https://api.calendly.com/scheduled_events/SAMPLE/invitees/" + tag}}}};
+    } else if (name == "typeform") {
+        body = {{"event_id", tag},
+                {"event_type", "form_response"},
+                {"form_response",
+                 {{"form_id", "sample"},
+                  {"definition", {{"title", "Sample form"}}},
+                  {"answers", json::array()}}}};
+    } else if (name == "shopify") {
+        body = {{"id", n},
+                {"email", "sample@example.com"},
+                {"name", "#" + std::to_string(n % 100000)},
+                {"financial_status", "paid"}};
+        out.headers = {{"X-Shopify-Topic", "orders/paid"}};
+    } else if (name == "cal-com") {
+        body = {{"triggerEvent", "BOOKING_CREATED"},
+                {"payload", {{"title", "Sample meeting"}, {"uid", tag}}}};
+    } else if (name == "slack") {
+        body = {{"type", "event_callback"},
+                {"event_id", "Ev" + tag},
+                {"event",
+                 {{"type", "message"},
+                  {"channel", "C0SAMPLE"},
+                  {"user", "U0SAMPLE"},
+                  {"text", "A sample message"}}}};
+    } else if (name == "stripe") {
+        body = {{"id", "evt_" + tag},
+                {"object", "event"},
+                {"type", "checkout.session.completed"},
+                {"data", {{"object", {{"id", "cs_" + tag}, {"object", "checkout.session"}}}}}};
+    } else if (name == "github") {
+        body = {{"zen", "Keep it logically awesome."},
+                {"hook_id", n},
+                {"hook", {{"type", "Repository"}, {"id", n}, {"active", true}}},
+                {"repository", {{"full_name", "acme/sample"}}}};
+        out.headers = {{"X-GitHub-Event", "ping"}};
+    } else {  // zapier, and any preset whose body the sender writes itself
+        body = {{"type", "sample.sent"},
+                {"id", tag},
+                {"subject", "Sample"},
+                {"data", {{"note", "a test delivery from the board"}}}};
+    }
+    out.body = body.dump();
+    return out;
 }
 
 }  // namespace baton::core

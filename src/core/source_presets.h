@@ -4,8 +4,10 @@
 // wins over the preset's. Pure data; see docs/sources.md for each vendor's setup.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace baton::core {
@@ -27,6 +29,17 @@ struct SourcePreset {
 const std::vector<SourcePreset>& source_presets();
 // The preset called `name`, or nullptr.
 const SourcePreset* find_source_preset(std::string_view name);
+
+// A delivery shaped as the preset's vendor documents it, for the board's "send a test
+// delivery": its body and the headers the vendor sends besides its signature (Shopify's
+// topic, GitHub's event). `n` (the caller passes the time in milliseconds) makes its ids
+// new, so that each sample is an event of its own. The HubSpot sample is a deal moving to
+// closedwon, which examples/presets/hubspot-deal-won.yaml turns into a handoff.
+struct PresetSample {
+    std::string body;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+PresetSample preset_sample(const SourcePreset& preset, std::int64_t n);
 
 // The most entries one batch delivery may carry (HubSpot sends at most 100).
 inline constexpr std::size_t source_batch_entries_max = 100;

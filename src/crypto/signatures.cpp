@@ -652,4 +652,62 @@ Result<std::string> sign_standard_webhook(string_view id, std::int64_t timestamp
     return "v1," + base64_encode(hmac_sha256(*key, content));
 }
 
+Result<std::vector<Header>> sign_request(SignatureScheme scheme, string_view secret,
+                                         string_view body, TimePoint now, string_view method,
+                                         string_view uri, string_view delivery_id) {
+    if (Status usable = check_webhook_secret(scheme, secret); !usable) return usable.error();
+    const std::string key(secret);
+    const std::int64_t ms = to_unix_ms(now);
+    const std::string t = std::to_string(ms / 1000);
+    const std::string id(delivery_id);
+    const auto hmac = [&](const std::string& content) { return hmac_sha256(key, content); };
+    switch (scheme) {
+        case SignatureScheme::standard_webhooks: {
+            auto signature = sign_standard_webhook(id, ms / 1000, body, secret);
+            if (!signature) return signature.error();
+            return std::vector<Header>{
+                {"webhook-id", id}, {"webhook-timestamp", t}, {"webhook-signature", *signature}};
+        }
+        case SignatureScheme::github:
+            return std::vector<Header>{
+                {"X-Hub-Signature-256", "sha256=" + hex_encode(hmac(std::string(body)))},
+                {"X-GitHub-Delivery", id}};
+        case SignatureScheme::stripe:
+            return std::vector<Header>{
+                {"Stripe-Signature",
+                 "t=" + t + ",v1=" + hex_encode(hmac(t + "." + std::string(body)))}};
+        case SignatureScheme::slack:
+            return std::vector<Header>{
+                {"X-Slack-Request-Timestamp", t},
+                {"X-Slack-Signature",
+                 "v0=" + hex_encode(hmac("v0:" + t + ":" + std::string(body)))}};
+        case SignatureScheme::hubspot_v3: {
+            const std::string ms_text = std::to_string(ms);
+            const std::string content =
+                std::string(method) + std::string(uri) + std::string(body) + ms_text;
+            return std::vector<Header>{{"X-HubSpot-Request-Timestamp", ms_text},
+                                       {"X-HubSpot-Signature-v3", base64_encode(hmac(content))}};
+        }
+        case SignatureScheme::calendly:
+            return std::vector<Header>{
+                {"Calendly-Webhook-Signature",
+                 "t=" + t + ",v1=" + hex_encode(hmac(t + "." + std::string(body)))}};
+        case SignatureScheme::typeform:
+            return std::vector<Header>{
+                {"Typeform-Signature", "sha256=" + base64_encode(hmac(std::string(body)))}};
+        case SignatureScheme::shopify:
+            return std::vector<Header>{
+                {"X-Shopify-Hmac-SHA256", base64_encode(hmac(std::string(body)))},
+                {"X-Shopify-Webhook-Id", id}};
+        case SignatureScheme::cal_com:
+            return std::vector<Header>{
+                {"X-Cal-Signature-256", hex_encode(hmac(std::string(body)))}};
+        case SignatureScheme::basic:
+            return std::vector<Header>{{"Authorization", "Basic " + base64_encode(key)}};
+        case SignatureScheme::bearer:
+            return std::vector<Header>{{"Authorization", "Bearer " + key}};
+    }
+    return make_error(ErrorCode::internal, "an unknown signature scheme");
+}
+
 }  // namespace baton::crypto

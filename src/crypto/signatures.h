@@ -26,6 +26,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 #include "core/time.h"
@@ -182,5 +183,15 @@ Status check_webhook_secret(SignatureScheme scheme, std::string_view secret);
 // the signed content) and the timestamp not negative; otherwise invalid_argument.
 Result<std::string> sign_standard_webhook(std::string_view id, std::int64_t timestamp_seconds,
                                           std::string_view body, std::string_view secret);
+
+// The headers that sign `body` under `scheme` with `secret` as its sender would (for the
+// board's test delivery, which then goes through the verifiers above like any call): the
+// signature, its timestamp at `now` where the scheme signs one, and the delivery id header
+// a scheme requires (`delivery_id`: webhook-id, X-GitHub-Delivery, X-Shopify-Webhook-Id).
+// HubSpot v3 signs `method` and `uri` too. invalid_argument for an unusable secret.
+Result<std::vector<Header>> sign_request(SignatureScheme scheme, std::string_view secret,
+                                         std::string_view body, TimePoint now,
+                                         std::string_view method, std::string_view uri,
+                                         std::string_view delivery_id);
 
 }  // namespace baton::crypto

@@ -64,9 +64,14 @@ std::vector<store::OutboxRecord> broadcast_rows(const core::Handoff& h, const co
     return rows;
 }
 
-Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team) {
+Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team,
+                                 std::map<std::string, std::int64_t>* preview) {
     core::TeamLoad load;
-    if (team.rule == core::AssignmentRule::round_robin) {
+    if (team.rule == core::AssignmentRule::round_robin && preview != nullptr) {
+        auto counter = tx.peek_assignment(team.handle);
+        if (!counter) return counter.error();
+        load.round_robin_counter = *counter + (*preview)[team.handle]++;
+    } else if (team.rule == core::AssignmentRule::round_robin) {
         auto counter = tx.next_assignment(team.handle);
         if (!counter) return counter.error();
         load.round_robin_counter = *counter;

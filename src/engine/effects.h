@@ -4,6 +4,7 @@
 // Pure functions of their arguments.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,10 @@ std::vector<store::OutboxRecord> broadcast_rows(const core::Handoff& h, const co
 
 // What a team's rule needs to pick one member: the round-robin counter (bumped: the pick
 // is made) or the open handoffs per member. Runs in the caller's write transaction, so a
-// refused action leaves the counter as it was.
-Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team);
+// refused action leaves the counter as it was. With `preview`, a dry run's: the counter is
+// read without a bump, plus the picks the dry run has made of the team so far (counted in
+// `preview`, by team handle), so that it works in a read transaction and changes nothing.
+Result<core::TeamLoad> team_load(store::Transaction& tx, const core::Team& team,
+                                 std::map<std::string, std::int64_t>* preview = nullptr);
 
 }  // namespace baton::engine::detail

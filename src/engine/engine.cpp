@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "core/deadlines.h"
+#include "core/github_events.h"
 #include "core/limits.h"
 #include "core/owner.h"
 #include "core/template.h"
@@ -456,12 +457,14 @@ HandoffDraft draft_handoff(const core::Playbook& pb, const core::Event& event, T
     return d;
 }
 
-// What owner resolution needs from the store: the team's round-robin counter (bumped) or
-// its members' open handoffs. Nothing for a person or a `first` team.
+// What owner resolution needs from the store: the team's round-robin counter (bumped, or
+// with `preview` only peeked: see detail::team_load) or its members' open handoffs.
+// Nothing for a person or a `first` team.
 Status read_team_load(store::Transaction& tx, const core::Directory& directory,
-                      const std::string& wanted, core::TeamLoad& load) {
+                      const std::string& wanted, core::TeamLoad& load,
+                      std::map<std::string, std::int64_t>* preview = nullptr) {
     if (const core::Team* team = directory.team(wanted)) {
-        auto counted = detail::team_load(tx, *team);
+        auto counted = detail::team_load(tx, *team, preview);
         if (!counted) return counted.error();
         load = std::move(counted).value();
     }
@@ -598,18 +601,21 @@ Result<IngestResult> Engine::ingest(const core::Event& event) {
     bool snapshot_was_stale = false;
     Status st = store_.write([&](store::Transaction& tx) -> Status {
         out = IngestResult{};
-        auto fresh = store_event(tx, event, now, out);
-        if (!fresh) return fresh.error();
-        if (!*fresh) return ok_status();
-        if (auto created = match_in(tx, event, now, out, &snapshot_was_stale); !created) {
-            return created;
-        }
-        if (auto ticked = tick_checklists(tx, event, now, out); !ticked) return ticked;
-        return record_matches(tx, event, out);
+        return ingest_in(tx, event, now, out, &snapshot_was_stale);
     });
     if (!st) return st.error();
     if (snapshot_was_stale) (void)refresh_snapshot();  // a cache miss only costs time
     return out;
+}
+
+Status Engine::ingest_in(store::Transaction& tx, const core::Event& event, TimePoint now,
+                         IngestResult& out, bool* stale) {
+    auto fresh = store_event(tx, event, now, out);
+    if (!fresh) return fresh.error();
+    if (!*fresh) return ok_status();
+    if (auto created = match_in(tx, event, now, out, stale); !created) return created;
+    if (auto ticked = tick_checklists(tx, event, now, out); !ticked) return ticked;
+    return record_matches(tx, event, out);
 }
 
 // The playbooks of `snap` that `event` matches, in order.
@@ -633,16 +639,16 @@ std::vector<std::size_t> Engine::matching(const Snapshot& snap, const core::Even
 }
 
 // Creates the handoffs of every playbook the (just stored) event matches, as `tx` sees
-// the configuration.
+// the configuration; a dry run only plans them (a read transaction's data is committed).
 Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePoint now,
-                        IngestResult& out, bool* stale) {
-    auto snap = snapshot(tx, false, stale);
+                        IngestResult& out, bool* stale, DryRun* dry) {
+    auto snap = snapshot(tx, dry != nullptr, stale);
     if (!snap) return snap.error();
     for (std::size_t i : matching(**snap, event)) {
         const Snapshot::Entry& entry = (*snap)->playbooks[i];
         ++out.playbooks_matched;
-        if (auto created =
-                create_handoff(tx, **snap, *entry.playbook, entry.version, event, now, out);
+        if (auto created = create_handoff(tx, **snap, *entry.playbook, entry.version, event, now,
+                                          out, nullptr, dry);
             !created) {
             return created;
         }
@@ -652,16 +658,116 @@ Status Engine::match_in(store::Transaction& tx, const core::Event& event, TimePo
 
 Status Engine::create_handoff(store::Transaction& tx, const Snapshot& snap,
                               const core::Playbook& pb, int version, const core::Event& event,
-                              TimePoint now, IngestResult& out,
-                              const std::string* subject_carried) {
+                              TimePoint now, IngestResult& out, const std::string* subject_carried,
+                              DryRun* dry) {
     HandoffDraft draft = draft_handoff(pb, event, now);
     if (subject_carried != nullptr) draft.subject = *subject_carried;
     core::TeamLoad load;
-    if (auto st = read_team_load(tx, *snap.directory, draft.wanted, load); !st) return st;
+    if (auto st = read_team_load(tx, *snap.directory, draft.wanted, load,
+                                 dry != nullptr ? &dry->picks : nullptr);
+        !st) {
+        return st;
+    }
     HandoffPlan plan = finish_handoff(
         draft, pb, version, event, *snap.directory,
         core::resolve_owner(draft.wanted, draft.giver, *snap.directory, load), now);
+    if (dry != nullptr) {
+        plan.handoff.data = nlohmann::json::object();  // it is the event's, shown with it
+        dry->outcome->would_start.push_back(std::move(plan.handoff));
+        return ok_status();
+    }
     return insert_plan(tx, plan, out);
+}
+
+Status Engine::test_event(store::Transaction& tx, const core::Event& event, TimePoint now,
+                          DryRun& dry) {
+    auto stored = tx.event(event.source, event.id);
+    if (!stored) return stored.error();
+    // An id twice in one delivery: ingest stores the first and answers the second duplicate.
+    const bool earlier = !dry.ids.insert(event.id).second;
+    dry.outcome->duplicate = stored->has_value() || earlier;
+    if (dry.outcome->duplicate) return ok_status();
+    IngestResult unused;
+    if (auto st = match_in(tx, event, now, unused, nullptr, &dry); !st) return st;
+    return tick_checklists(tx, event, now, unused, nullptr, &dry);
+}
+
+namespace {
+
+Error unknown_source(const std::string& name, const core::SourceList& sources) {
+    std::vector<std::string> names;
+    for (const auto& s : sources.all()) names.push_back(s.name);
+    std::string message = "no inbound webhook source `" + name + "`";
+    if (names.empty()) {
+        message += "; sources.yaml names none";
+    } else if (const std::string hint = core::did_you_mean(name, names); !hint.empty()) {
+        message += "; " + hint;
+    } else if (names.size() <= 10) {
+        std::string known;
+        for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+        message += "; sources.yaml names " + known;
+    }
+    return make_error(ErrorCode::not_found, message, "source");
+}
+
+}  // namespace
+
+Result<DeliveryTest> Engine::test_delivery(const std::string& source_name,
+                                           const std::string& payload_text,
+                                           const core::DeliveryFacts& facts) {
+    auto payload = core::parse_json_limited(payload_text, limits::event_bytes_max);
+    if (!payload) {
+        Error e = payload.error();
+        e.field = "body";
+        return e;
+    }
+    if (facts.id.size() > limits::event_id_bytes_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          "the delivery id is longer than " +
+                              std::to_string(limits::event_id_bytes_max) + " bytes",
+                          "id");
+    }
+    if (facts.event.size() > limits::event_type_bytes_max) {
+        return make_error(ErrorCode::invalid_argument,
+                          "the event type is longer than " +
+                              std::to_string(limits::event_type_bytes_max) + " bytes",
+                          "event");
+    }
+    const TimePoint now = clock_.now();
+    DeliveryTest out;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        out = DeliveryTest{source_name, {}};
+        auto snap = snapshot(tx, true);
+        if (!snap) return snap.error();
+        const core::Source* source = (*snap)->sources->find(source_name);
+        if (source == nullptr) return unknown_source(source_name, *(*snap)->sources);
+        const auto scheme = crypto::parse_signature_scheme(source->scheme);
+        if (scheme == crypto::SignatureScheme::github && !facts.event.empty()) {
+            if (auto mismatch = core::github_event_mismatch(facts.event, *payload)) {
+                return make_error(ErrorCode::invalid_argument, *mismatch, "event");
+            }
+        }
+        core::DeliveryFacts delivery = facts;
+        // A saved body has no headers. Where the scheme's delivery id is the body's SHA-256
+        // (crypto::VerifiedDelivery), it is so here too: a duplicate of a real one is found.
+        if (delivery.id.empty() && (scheme == crypto::SignatureScheme::github ||
+                                    scheme == crypto::SignatureScheme::typeform ||
+                                    scheme == crypto::SignatureScheme::cal_com)) {
+            delivery.id = crypto::sha256_hex(payload_text);
+        }
+        auto events = core::events_of_delivery(*source, *payload, delivery, now);
+        if (!events) return events.error();
+        DryRun dry;
+        out.events.reserve(events->size());
+        for (auto& event : *events) {
+            out.events.push_back({std::move(event), false, {}, {}});
+            dry.outcome = &out.events.back();
+            if (auto tried = test_event(tx, dry.outcome->event, now, dry); !tried) return tried;
+        }
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return out;
 }
 
 namespace {

@@ -93,6 +93,10 @@ public:
     // answered, after the durable commit, on a store thread: it must only hand it on.
     using IngestDone = std::function<void(Result<IngestResult>)>;
     void ingest_async(const core::Event& event, IngestDone done);
+    // The dry run of a delivery (service.h): one read transaction over the planning that
+    // ingest() does, with the round-robin counters peeked rather than bumped.
+    Result<DeliveryTest> test_delivery(const std::string& source_name, const std::string& payload,
+                                       const core::DeliveryFacts& facts) override;
     // Waits for the ingest_async() calls still in flight.
     ~Engine() override;
 
@@ -184,6 +188,60 @@ public:
     // current version is not `if_version` (0: it must not exist yet).
     Result<AppliedFile> put_source(const SourceFile& file, std::optional<int> if_version);
 
+    // POST /hooks/{source} (engine_hooks.cpp): a call as the HTTP layer received it, and
+    // what became of it. Every call is logged (store::HookDeliveryRecord) with its headers,
+    // credentials redacted, and body — except refusals that were never verified past a
+    // budget a minute per source (hook_refusals_unlogged counts those).
+    struct HookCall {
+        std::string source;  // the path's name
+        std::string method = "POST";
+        std::string uri;  // the URL the sender called (HubSpot v3 signs it)
+        std::vector<std::pair<std::string, std::string>> headers;
+        std::string body;
+    };
+    struct HookReceipt {
+        std::int64_t delivery_id = 0;  // 0: not logged (over the budget)
+        // accepted, unmatched, duplicate, challenge or refused (HookDeliveryRecord).
+        std::string outcome;
+        std::string stage;             // of a refusal: source, signature, body, …
+        std::optional<Error> refusal;  // why, with its field
+        bool batch = false;            // the source sends arrays: answer each event
+        std::vector<std::pair<core::Event, IngestResult>> events;
+        std::string challenge;  // Slack's url_verification, to answer
+    };
+    // Verifies, maps and ingests one call: the events and the log row commit together.
+    // An error only when the store fails; a refusal is a receipt with `refusal` set.
+    Result<HookReceipt> receive_hook(const HookCall& call);
+    // Runs a refused delivery again through the source's current secrets (checked as of
+    // when it arrived), mapping and playbooks. Once: conflict when it was replayed already,
+    // was not refused, is itself a replay, or its body or credential was not kept whole.
+    // Answers the replay's own log row.
+    Result<store::HookDeliveryRecord> replay_hook_delivery(std::int64_t id) override;
+    // An inbound source added from a preset without editing YAML (the board): appended to
+    // the stored sources.yaml, with a new random secret that is answered here once and
+    // never shown again. invalid_argument for an unknown preset or a bad name (field
+    // preset, name), conflict for a name taken or a sources.yaml Baton cannot add to.
+    struct NewSource {
+        std::string name;
+        std::string preset;
+        std::string url;  // the path to give the sender: /hooks/NAME
+        std::string secret;
+    };
+    Result<NewSource> add_source(const std::string& name, const std::string& preset);
+    // A test delivery: the source's preset sample, signed with its secret as the vendor
+    // signs, through the whole pipeline (verified, mapped, ingested, logged). Answers its
+    // log entry. conflict for a source without a preset (its sender's body is unknown).
+    Result<store::HookDeliveryRecord> send_sample_delivery(const std::string& name);
+    // Why `d` cannot be replayed (conflict, naming the field), or nullopt when it can: it
+    // was refused, is not itself a replay, was not replayed yet, and its body was kept whole.
+    static std::optional<Error> replay_refusal(const store::HookDeliveryRecord& d);
+    Result<std::vector<store::HookDeliveryRecord>> hook_deliveries(
+        const store::HookDeliveryFilter& filter) override;
+    Result<store::HookDeliveryRecord> hook_delivery(std::int64_t id) override;
+    // Housekeeping: removes deliveries older than `keep`, at most `limit` a call.
+    Result<std::int64_t> expire_hook_deliveries(Milliseconds keep, std::size_t limit);
+    std::int64_t hook_refusals_unlogged() const { return hook_refusals_unlogged_.load(); }
+
     // Idempotency-Key support for the API.
     Result<std::optional<store::IdempotencyRecord>> idempotent_answer(const std::string& scope,
                                                                       const std::string& key);
@@ -269,6 +327,7 @@ public:
 private:
     struct Snapshot;        // the parsed playbooks and people of one store state
     struct PlannedIngest;   // an ingest_async() call, planned before its write
+    struct DryRun;          // a test_delivery() call: where the effects it finds go
 
     // One value read in one read transaction: the shape of most of the reads below.
     template <class T, class Fetch>
@@ -296,17 +355,30 @@ private:
                                                                    int version);
     // The positions in snap.playbooks of the playbooks `event` matches, in order.
     static std::vector<std::size_t> matching(const Snapshot& snap, const core::Event& event);
+    // With `dry`, the handoffs are planned into it and nothing is written (test_delivery).
     Status match_in(store::Transaction& tx, const core::Event& event, TimePoint now,
-                    IngestResult& out, bool* stale);
+                    IngestResult& out, bool* stale, DryRun* dry = nullptr);
+    // ingest() inside `tx`: stores the (validated) event, and unless it is a duplicate
+    // creates its handoffs, ticks checklists and records the matches.
+    Status ingest_in(store::Transaction& tx, const core::Event& event, TimePoint now,
+                     IngestResult& out, bool* stale);
+    // The hook pipeline (engine_hooks.cpp) for a call received at `received`; `original` is
+    // the logged delivery it replays, or null for a sender's call.
+    Result<HookReceipt> run_hook(const HookCall& call, TimePoint received,
+                                 const store::HookDeliveryRecord* original);
+    // Whether a refused call that was not verified may still be logged: a budget per
+    // source name a minute (hook_unverified_log_per_minute), so that forged calls cannot
+    // fill the store.
+    bool unverified_log_allowed(const std::string& source, TimePoint now);
     std::shared_ptr<PlannedIngest> plan_ingest(const core::Event& event, TimePoint now);
     bool has_snapshot();
     Status store_planned(store::Transaction& tx, PlannedIngest& plan);
     // `subject_carried`, when given, is the subject a relay carries over (it wins over the
-    // playbook's subject template, so that one subject groups the whole relay).
-    Status create_handoff(store::Transaction& tx, const Snapshot& snap,
-                          const core::Playbook& pb, int version, const core::Event& event,
-                          TimePoint now, IngestResult& out,
-                          const std::string* subject_carried = nullptr);
+    // playbook's subject template, so that one subject groups the whole relay). With `dry`,
+    // the handoff is planned into it, not stored.
+    Status create_handoff(store::Transaction& tx, const Snapshot& snap, const core::Playbook& pb,
+                          int version, const core::Event& event, TimePoint now, IngestResult& out,
+                          const std::string* subject_carried = nullptr, DryRun* dry = nullptr);
     Result<bool> store_event(store::Transaction& tx, const core::Event& event, TimePoint now,
                              IngestResult& out);
     // `next:` — starts playbook `next_id` for a handoff that is done, carrying its subject
@@ -315,9 +387,13 @@ private:
                       const std::string& next_id, TimePoint now);
     // Ticks the checklist items that `event` completes on the open handoffs of its subject.
     // `current` is the configuration `tx` sees, when the caller has it (else it is read).
-    // The ticked handoffs' ids are appended to `out.ticked_ids`.
+    // The ticked handoffs' ids are appended to `out.ticked_ids`. With `dry`, the ticks are
+    // noted in it and nothing is written.
     Status tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
-                           IngestResult& out, const Snapshot* current = nullptr);
+                           IngestResult& out, const Snapshot* current = nullptr,
+                           DryRun* dry = nullptr);
+    // One event of a dry run: a duplicate, or the handoffs and ticks it would make.
+    Status test_event(store::Transaction& tx, const core::Event& event, TimePoint now, DryRun& dry);
     // Notes on the stored event how many handoffs it created or ticked: an event that did
     // either matched, and is not listed as unmatched.
     static Status record_matches(store::Transaction& tx, const core::Event& event,
@@ -386,6 +462,15 @@ private:
     // the cached snapshot first.
     std::atomic<bool> snapshot_stale_{false};
     std::atomic<int> ingests_in_flight_{0};
+    // unverified_log_allowed(): per source name (or "?" past hook_budget_sources_max
+    // names), the minute counted and the refusals logged in it.
+    struct HookBudget {
+        std::int64_t minute = 0;
+        int logged = 0;
+    };
+    std::mutex hook_budget_mutex_;
+    std::map<std::string, HookBudget> hook_budget_ /* GUARDED_BY(hook_budget_mutex_) */;
+    std::atomic<std::int64_t> hook_refusals_unlogged_{0};
     std::mutex retired_mutex_;
     std::vector<std::shared_ptr<PlannedIngest>> retired_ /* GUARDED_BY(retired_mutex_) */;
 };

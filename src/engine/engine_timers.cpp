@@ -147,7 +147,7 @@ Status Engine::relay_next(store::Transaction& tx, const Snapshot& snap, const co
 }
 
 Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event, TimePoint now,
-                               IngestResult& out, const Snapshot* current) {
+                               IngestResult& out, const Snapshot* current, DryRun* dry) {
     if (!event.subject || event.subject->empty()) return ok_status();
     // Only event types that some playbook's checklist names are looked for; every other
     // event costs one set look-up here.
@@ -171,6 +171,17 @@ Status Engine::tick_checklists(store::Transaction& tx, const core::Event& event,
         for (const core::Handoff& h : *page) {
             auto t = core::tick_by_event(h, event.type, source, now);
             if (!t) continue;
+            if (dry != nullptr) {
+                DeliveryTest::Tick tick{h.id, h.title, {}};
+                for (std::size_t i = 0; i < h.checklist.size() && i < t->next.checklist.size();
+                     ++i) {
+                    if (!h.checklist[i].checked && t->next.checklist[i].checked) {
+                        tick.items.push_back(h.checklist[i].number);
+                    }
+                }
+                dry->outcome->would_tick.push_back(std::move(tick));
+                continue;
+            }
             if (auto st = tx.update_handoff(t->next); !st) return st;
             if (auto st = tx.append_timeline(h.id, t->appended); !st) return st;
             out.ticked_ids.push_back(h.id);

@@ -518,27 +518,142 @@ Result<std::vector<core::ReportRow>> report_rows_from_json(const nlohmann::json&
     return rows;
 }
 
+namespace {
+
+// The fields core::event_to_json writes, read through `f`.
+core::Event read_event(Fields& f) {
+    core::Event e;
+    e.id = f.text("id");
+    e.type = f.text("type");
+    e.source = f.text("source");
+    e.time = f.time("time");
+    e.subject = f.optional_text("subject");
+    e.data = f.any("data");
+    return e;
+}
+
+}  // namespace
+
 Result<store::EventRecord> event_record_from_json(const nlohmann::json& j) {
     Problem problem;
     Fields f(j, problem);
     store::EventRecord r;
     r.seq = f.integer("seq");
-    r.event.id = f.text("id");
-    r.event.type = f.text("type");
-    r.event.source = f.text("source");
-    r.event.time = f.time("time");
-    r.event.subject = f.optional_text("subject");
-    r.event.data = f.any("data");
+    r.event = read_event(f);
     r.received_at = f.time("received_at");
     r.handoffs_created = f.small_integer("handoffs_created");
     if (!problem.none()) return problem.error("event");
     return r;
 }
 
+nlohmann::json hook_delivery_json(const store::HookDeliveryRecord& d, bool with_content) {
+    nlohmann::json out = {
+        {"id", d.id},
+        {"source", d.source},
+        {"received_at", format_rfc3339(d.received_at)},
+        {"outcome", d.outcome},
+        {"stage", d.stage},
+        {"field", d.field},
+        {"message", d.message},
+        {"verified", d.verified},
+        {"events", d.events},
+        {"replay_of", d.replay_of == 0 ? nlohmann::json(nullptr) : nlohmann::json(d.replay_of)},
+        {"replayed_at", optional_time(d.replayed_at)},
+        {"replayed_by",
+         d.replayed_by == 0 ? nlohmann::json(nullptr) : nlohmann::json(d.replayed_by)},
+        {"replayable", !Engine::replay_refusal(d).has_value()},
+        {"body_partial", d.body_partial}};
+    if (with_content) {
+        out["method"] = d.method;
+        out["uri"] = d.uri;
+        out["headers"] = d.headers;
+        out["body"] = d.body;
+    }
+    return out;
+}
+
+Result<store::HookDeliveryRecord> hook_delivery_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    store::HookDeliveryRecord d;
+    d.id = f.integer("id");
+    d.source = f.text("source");
+    d.received_at = f.time("received_at");
+    d.outcome = f.text("outcome");
+    d.stage = f.text("stage");
+    d.field = f.text("field");
+    d.message = f.text("message");
+    d.verified = f.boolean("verified");
+    d.events = f.array("events");
+    d.replay_of = f.has("replay_of") && j["replay_of"].is_null() ? 0 : f.integer("replay_of");
+    d.replayed_at = f.optional_time("replayed_at");
+    d.replayed_by =
+        f.has("replayed_by") && j["replayed_by"].is_null() ? 0 : f.integer("replayed_by");
+    d.body_partial = f.boolean("body_partial");
+    if (f.has("body")) {
+        d.method = f.text("method");
+        d.uri = f.text("uri");
+        d.headers = f.array("headers");
+        d.body = f.text("body");
+    }
+    if (!problem.none()) return problem.error("delivery");
+    return d;
+}
+
 nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r) {
     return {{"source", e.source},        {"id", e.id},
             {"type", e.type},            {"duplicate", r.duplicate},
             {"handoffs", r.handoff_ids}, {"ticked", r.ticked_ids}};
+}
+
+nlohmann::json delivery_test_json(const DeliveryTest& test, TimePoint now) {
+    nlohmann::json events = nlohmann::json::array();
+    for (const auto& outcome : test.events) {
+        nlohmann::json starts = nlohmann::json::array();
+        for (const auto& h : outcome.would_start) starts.push_back(handoff_json(h, now, true));
+        nlohmann::json ticks = nlohmann::json::array();
+        for (const auto& t : outcome.would_tick) {
+            ticks.push_back({{"handoff", t.handoff_id}, {"title", t.title}, {"items", t.items}});
+        }
+        events.push_back({{"event", core::event_to_json(outcome.event)},
+                          {"duplicate", outcome.duplicate},
+                          {"would_start", starts},
+                          {"would_tick", ticks}});
+    }
+    return {{"source", test.source}, {"events", events}};
+}
+
+Result<DeliveryTest> delivery_test_from_json(const nlohmann::json& j) {
+    Problem problem;
+    Fields f(j, problem);
+    DeliveryTest test;
+    test.source = f.text("source");
+    const auto& events = f.array("events");
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        Fields e(events[i], problem, indexed("events", i));
+        DeliveryTest::Outcome outcome;
+        Fields event(e.any("event"), problem, e.path("event"));
+        outcome.event = read_event(event);
+        outcome.duplicate = e.boolean("duplicate");
+        const auto& starts = e.array("would_start");
+        for (std::size_t k = 0; k < starts.size(); ++k) {
+            Fields h(starts[k], problem, indexed(e.path("would_start"), k));
+            outcome.would_start.push_back(read_handoff(h, problem));
+        }
+        const auto& ticks = e.array("would_tick");
+        for (std::size_t k = 0; k < ticks.size(); ++k) {
+            Fields t(ticks[k], problem, indexed(e.path("would_tick"), k));
+            DeliveryTest::Tick tick{t.integer("handoff"), t.text("title"), {}};
+            for (const auto& n : t.array("items")) {
+                if (!n.is_number_integer()) t.fail("items", "must hold item numbers");
+                tick.items.push_back(n.is_number_integer() ? n.get<int>() : 0);
+            }
+            outcome.would_tick.push_back(std::move(tick));
+        }
+        test.events.push_back(std::move(outcome));
+    }
+    if (!problem.none()) return problem.error("delivery test");
+    return test;
 }
 
 }  // namespace baton::engine

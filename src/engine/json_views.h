@@ -36,6 +36,15 @@ nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r);
 // the payload).
 nlohmann::json delivery_json(const store::OutboxRecord& row);
 
+// One call of the /hooks delivery log (GET /v1/deliveries): with_content adds its method,
+// URI, headers (credentials redacted) and body.
+nlohmann::json hook_delivery_json(const store::HookDeliveryRecord& d, bool with_content);
+// A dry run of a delivery (POST /v1/sources/{name}/test, `baton sources test --json`): per
+// event, the event, `duplicate`, the handoffs it would start (each as handoff_json with its
+// timeline, id 0) and the ticks it would make. delivery_test_from_json is its inverse.
+nlohmann::json delivery_test_json(const DeliveryTest& test, TimePoint now);
+Result<DeliveryTest> delivery_test_from_json(const nlohmann::json& j);
+
 // The inverses. A value of the wrong shape (a missing field, a wrong type, a bad time) is
 // corrupt, naming the field. Fields the views derive from `now` (overdue_to_accept,
 // overdue_to_finish) are not read back: they are recomputed from the deadlines. What the
@@ -45,5 +54,7 @@ Result<Relay> relay_from_json(const nlohmann::json& j);
 // The array that report_json makes (the "rows" of GET /v1/reports).
 Result<std::vector<core::ReportRow>> report_rows_from_json(const nlohmann::json& j);
 Result<store::EventRecord> event_record_from_json(const nlohmann::json& j);
+// hook_delivery_json's inverse; without content when the JSON has no body.
+Result<store::HookDeliveryRecord> hook_delivery_from_json(const nlohmann::json& j);
 
 }  // namespace baton::engine

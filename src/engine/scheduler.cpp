@@ -27,22 +27,23 @@ void Scheduler::stop() {
 
 void Scheduler::housekeep() {
     constexpr std::size_t batch = 1000;
-    for (int round = 0; round < 100; ++round) {  // at most 100,000 a turn: never hog the store
-        auto removed = engine_.expire_idempotency(options_.idempotency_ttl, batch);
-        if (!removed) {
-            std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
-            return;
+    // Removes a batch at a time until one comes back short, at most 100,000 a turn (never
+    // hog the store); false when the store failed.
+    auto drain = [](auto&& expire) {
+        for (int round = 0; round < 100; ++round) {
+            Result<std::int64_t> removed = expire();
+            if (!removed) {
+                std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
+                return false;
+            }
+            if (static_cast<std::size_t>(*removed) < batch) break;
         }
-        if (static_cast<std::size_t>(*removed) < batch) break;
-    }
-    for (int round = 0; round < 100; ++round) {
-        auto removed = engine_.expire_sessions(batch);
-        if (!removed) {
-            std::fprintf(stderr, "baton: housekeeping: %s\n", removed.error().message.c_str());
-            return;
-        }
-        if (static_cast<std::size_t>(*removed) < batch) return;
-    }
+        return true;
+    };
+    if (!drain([&] { return engine_.expire_idempotency(options_.idempotency_ttl, batch); })) return;
+    if (!drain([&] { return engine_.expire_sessions(batch); })) return;
+    (void)drain(
+        [&] { return engine_.expire_hook_deliveries(options_.hook_deliveries_keep, batch); });
 }
 
 void Scheduler::run() {

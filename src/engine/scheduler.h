@@ -21,10 +21,13 @@ namespace baton::engine {
 struct SchedulerOptions {
     std::size_t batch_max = 500;  // timers per transaction
     Milliseconds poll{250};       // the longest sleep between looks at the timers
-    // Housekeeping, every `housekeeping` (0: never): expired browser sessions, and stored
-    // Idempotency-Key answers older than `idempotency_ttl`, are removed a batch at a time.
+    // Housekeeping, every `housekeeping` (0: never): expired browser sessions, stored
+    // Idempotency-Key answers older than `idempotency_ttl`, and logged /hooks calls older
+    // than `hook_deliveries_keep`, are removed a batch at a time.
     Milliseconds housekeeping{600'000};
     Milliseconds idempotency_ttl{86'400'000};
+    // The /hooks delivery log keeps each call this long (serve --keep-deliveries).
+    Milliseconds hook_deliveries_keep{7 * 86'400'000LL};
 };
 
 class Scheduler {

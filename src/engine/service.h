@@ -21,6 +21,7 @@
 #include "core/event.h"
 #include "core/handoff.h"
 #include "core/report.h"
+#include "core/sources.h"
 #include "core/time.h"
 #include "store/store.h"
 
@@ -46,6 +47,31 @@ struct IngestResult {
     // The open handoffs whose checklist the event ticked: such an event matched too, and
     // the store counts these with the created ones (empty for a duplicate).
     std::vector<std::int64_t> ticked_ids;
+};
+
+// What a delivery to a webhook source would do, found by a dry run that stores nothing
+// (Service::test_delivery): per event the source's mapping makes of it, whether it is
+// already stored, the handoffs it would start and the checklist items it would tick.
+struct DeliveryTest {
+    struct Tick {
+        std::int64_t handoff_id = 0;
+        std::string title;
+        std::vector<int> items;  // the item numbers it would tick, from 1
+    };
+    struct Outcome {
+        core::Event event;
+        // (source, id) is stored already (or comes earlier in the same delivery): ingesting
+        // it would change nothing, so nothing is planned for it.
+        bool duplicate = false;
+        // Each as it would be created, not stored: id 0, state waiting, its owner resolved
+        // (the next round-robin member, previewed without bumping the counter) or unowned,
+        // its deadlines, checklist and timeline; its `data` is left empty (it is the
+        // event's).
+        std::vector<core::Handoff> would_start;
+        std::vector<Tick> would_tick;
+    };
+    std::string source;
+    std::vector<Outcome> events;
 };
 
 struct ListQuery {
@@ -102,6 +128,16 @@ public:
     // (source, id) again creates nothing and answers duplicate.
     virtual Result<IngestResult> ingest(const core::Event& event) = 0;
 
+    // Runs `payload` (a delivery's body, at most limits::event_bytes_max) through source
+    // `source_name`'s mapping and the playbooks, storing nothing: no event, no handoff, no
+    // round-robin counter bump. No signature is checked: the caller is trusted (an admin).
+    // Refusals: not_found naming the source (and the known ones); invalid_argument for JSON
+    // that does not parse (field "body") and for what the mapping refuses (its field, such
+    // as "[1].id").
+    virtual Result<DeliveryTest> test_delivery(const std::string& source_name,
+                                               const std::string& payload,
+                                               const core::DeliveryFacts& facts) = 0;
+
     // Who acts in act() and reassign(): the person `handle` (the CLI's --as), or with an
     // empty handle the service's own actor — the local operator (an admin) for the engine.
     // A server acts as the person of the token it was given, whatever act() is passed, so
@@ -122,6 +158,14 @@ public:
     virtual Result<std::vector<core::ReportRow>> report(Milliseconds since,
                                                        core::ReportBy by) = 0;
     virtual Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) = 0;
+
+    // The /hooks delivery log: calls newest first (without their headers and body), one
+    // call with them (not_found), and a refused call run again, once (conflict otherwise),
+    // answering the replay's own log entry.
+    virtual Result<std::vector<store::HookDeliveryRecord>> hook_deliveries(
+        const store::HookDeliveryFilter& filter) = 0;
+    virtual Result<store::HookDeliveryRecord> hook_delivery(std::int64_t id) = 0;
+    virtual Result<store::HookDeliveryRecord> replay_hook_delivery(std::int64_t id) = 0;
 
     // API tokens. create_token: the person must exist. tokens(): never their hashes
     // remotely (TokenRecord::hash is then empty).

@@ -1,7 +1,9 @@
 // Internal to the engine: the parsed configuration of one store state (playbooks, people,
-// sources), shared read-only between threads once built.
+// sources), shared read-only between threads once built; and the state of a dry run.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -27,5 +29,12 @@ struct Engine::Snapshot {
     std::set<std::string> tick_types;
 };
 
+// A dry run in progress (test_delivery): the outcome of the event being tried, and the
+// round-robin picks planned so far, so that each handoff previews the owner it would get.
+struct Engine::DryRun {
+    DeliveryTest::Outcome* outcome = nullptr;
+    std::map<std::string, std::int64_t> picks;  // by team handle (detail::team_load)
+    std::set<std::string> ids;                  // the event ids tried so far
+};
 
 }  // namespace baton::engine

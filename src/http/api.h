@@ -90,6 +90,8 @@ private:
     void add_session_routes();
     void add_stream_routes();
     void add_board_data_routes();
+    // The answer to a /hooks call from the engine's receipt (api_hooks.cpp).
+    Response hook_answer(const std::string& source, const engine::Engine::HookReceipt& receipt);
 
     // Authentication, rate and role for `route`: the refusal, or nothing (and `caller`
     // set) when the request may go on.
@@ -167,5 +169,8 @@ std::string csrf_token(const std::string& secret);
 Result<nlohmann::json> json_body(const Request& request);
 Status only_fields(const nlohmann::json& body, std::initializer_list<const char*> allowed);
 Response json_response(int status, const nlohmann::json& body);
+
+// A path parameter that must be a non-negative number (an id): invalid_argument naming it.
+Result<std::int64_t> id_param(const Params& params, const char* name);
 
 }  // namespace baton::http

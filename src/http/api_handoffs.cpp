@@ -9,8 +9,6 @@
 
 namespace baton::http {
 
-namespace {
-
 Result<std::int64_t> id_param(const Params& params, const char* name) {
     const std::string& text = params.at(name);
     std::int64_t v = 0;
@@ -26,6 +24,8 @@ Result<std::int64_t> id_param(const Params& params, const char* name) {
     }
     return v;
 }
+
+namespace {
 
 Result<std::string> string_field(const nlohmann::json& body, const char* key, bool required) {
     if (!body.contains(key) || body[key].is_null()) {

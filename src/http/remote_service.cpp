@@ -441,6 +441,57 @@ Result<std::vector<store::EventRecord>> RemoteService::events(const store::Event
     return out;
 }
 
+// --- the /hooks delivery log -----------------------------------------------------------
+
+Result<std::vector<store::HookDeliveryRecord>> RemoteService::hook_deliveries(
+    const store::HookDeliveryFilter& f) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (f.source) params.emplace_back("source", *f.source);
+    if (f.outcome) params.emplace_back("outcome", *f.outcome);
+    if (f.before_id > 0) params.emplace_back("cursor", std::to_string(f.before_id));
+    params.emplace_back("limit", std::to_string(f.limit));
+    auto answer = get("/v1/deliveries" + query_string(params));
+    if (!answer) return answer.error();
+    const json items = answer->value("items", json());
+    if (!items.is_array()) return malformed("GET /v1/deliveries has no items");
+    std::vector<store::HookDeliveryRecord> out;
+    for (const auto& item : items) {
+        auto d = engine::hook_delivery_from_json(item);
+        if (!d) return d.error();
+        out.push_back(std::move(d).value());
+    }
+    return out;
+}
+
+Result<store::HookDeliveryRecord> RemoteService::hook_delivery(std::int64_t id) {
+    auto answer = get("/v1/deliveries/" + std::to_string(id));
+    if (!answer) return answer.error();
+    return engine::hook_delivery_from_json(*answer);
+}
+
+Result<store::HookDeliveryRecord> RemoteService::replay_hook_delivery(std::int64_t id) {
+    // Never sent twice: the server replays a delivery once, and a lost answer would make
+    // the second try a conflict that hides how the first one went.
+    auto answer = post("/v1/deliveries/" + std::to_string(id) + "/replay", json::object(), false);
+    if (!answer) return answer.error();
+    return engine::hook_delivery_from_json(*answer);
+}
+
+Result<engine::DeliveryTest> RemoteService::test_delivery(const std::string& source_name,
+                                                          const std::string& payload,
+                                                          const core::DeliveryFacts& facts) {
+    std::vector<std::pair<std::string, std::string>> params;
+    if (!facts.id.empty()) params.emplace_back("id", facts.id);
+    if (!facts.event.empty()) params.emplace_back("event", facts.event);
+    // The body is the payload as it was saved, byte for byte; a dry run stores nothing.
+    auto answer = call(
+        {.method = "POST",
+         .target = "/v1/sources/" + percent_encode(source_name) + "/test" + query_string(params),
+         .body = payload});
+    if (!answer) return answer.error();
+    return engine::delivery_test_from_json(*answer);
+}
+
 // --- tokens and the rest ---------------------------------------------------------------
 
 Result<engine::NewToken> RemoteService::create_token(const std::string& handle,

@@ -42,6 +42,9 @@ public:
         const std::vector<engine::SourceFile>& files) override;
     Result<std::vector<engine::SourceFile>> current_sources() override;
     Result<engine::IngestResult> ingest(const core::Event& event) override;
+    Result<engine::DeliveryTest> test_delivery(const std::string& source_name,
+                                               const std::string& payload,
+                                               const core::DeliveryFacts& facts) override;
     Result<core::Actor> acting_as(const std::string& handle) override;
     Result<core::Handoff> act(std::int64_t id, const core::Action& action,
                               const core::Actor& actor) override;
@@ -52,6 +55,10 @@ public:
     Result<engine::Relay> relay(const std::string& subject) override;
     Result<std::vector<core::ReportRow>> report(Milliseconds since, core::ReportBy by) override;
     Result<std::vector<store::EventRecord>> events(const store::EventFilter& filter) override;
+    Result<std::vector<store::HookDeliveryRecord>> hook_deliveries(
+        const store::HookDeliveryFilter& filter) override;
+    Result<store::HookDeliveryRecord> hook_delivery(std::int64_t id) override;
+    Result<store::HookDeliveryRecord> replay_hook_delivery(std::int64_t id) override;
     Result<engine::NewToken> create_token(const std::string& handle,
                                           const std::string& label) override;
     Status revoke_token(std::int64_t id) override;

@@ -169,6 +169,47 @@ struct IdempotencyRecord {
     TimePoint created_at{};
 };
 
+// One request to POST /hooks/{source} as it arrived and how it ended: the delivery log an
+// admin reads to see why a sender's call was refused, and replays once the cause is fixed.
+struct HookDeliveryRecord {
+    std::int64_t id = 0;  // assigned on insert
+    std::string source;   // the name in the path, known or not
+    TimePoint received_at{};
+    // accepted (it started or ticked handoffs), unmatched (stored, no playbook matched),
+    // duplicate (every event was stored before), challenge (a sender's URL check, answered),
+    // or refused.
+    std::string outcome;
+    // For a refusal, the check that failed: source, signature, body, event-type, mapping
+    // or event. Empty otherwise.
+    std::string stage;
+    std::string field;      // the refusal's field, when it names one
+    std::string message;    // the refusal's words, or a summary of what was ingested
+    bool verified = false;  // the signature (or credential) checked out on arrival
+    std::string method;
+    std::string uri;  // the URI the signature was checked against
+    // [[name, value], …] in arrival order, credentials redacted (engine/hooks.cpp).
+    nlohmann::json headers = nlohmann::json::array();
+    std::string body;  // as it arrived, up to the limit for its kind
+    // Not as it arrived (cut at the limit, or bytes that are not UTF-8 repaired): such a
+    // delivery cannot be replayed.
+    bool body_partial = false;
+    // The events it became: [{"source", "id", "type", "duplicate", "handoffs"}].
+    nlohmann::json events = nlohmann::json::array();
+    std::int64_t replay_of = 0;            // the delivery this one replayed; 0 for a sender's call
+    std::optional<TimePoint> replayed_at;  // set once a replay of it got through
+    std::int64_t replayed_by = 0;          // the delivery that replayed it
+};
+
+struct HookDeliveryFilter {
+    std::optional<std::string> source{};
+    std::optional<std::string> outcome{};
+    // Cursor: ids below this one (newest first); 0: from the newest.
+    std::int64_t before_id = 0;
+    std::size_t limit = 50;
+    // False: each record without its headers and body (the list view).
+    bool with_content = true;
+};
+
 class Transaction {
 public:
     virtual ~Transaction() = default;
@@ -259,6 +300,9 @@ public:
     // Inputs to owner resolution. next_assignment returns the team's counter and bumps
     // it (round-robin); open_handoff_counts counts waiting and accepted handoffs per owner.
     virtual Result<std::int64_t> next_assignment(const std::string& team) = 0;
+    // What next_assignment would return now, bumping nothing: allowed in a read transaction
+    // (a dry run previews the next round-robin owner with it).
+    virtual Result<std::int64_t> peek_assignment(const std::string& team) = 0;
     virtual Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) = 0;
     // Handoffs per state (every state present, zero when none), for /metrics.
@@ -301,6 +345,18 @@ public:
     virtual Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) = 0;
     virtual Status delete_session(const std::string& hash) = 0;
     virtual Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) = 0;
+
+    // The delivery log of POST /hooks/{source}. insert_hook_delivery assigns the id; a
+    // record that replays another (replay_of) and was not refused itself marks that one
+    // replayed in the same write, and fails with conflict when it already was (a delivery
+    // is replayed once; a replay refused again leaves it to be replayed later).
+    // list_hook_deliveries: newest first. expire_hook_deliveries removes those received
+    // before `before`, at most `limit`, oldest first; answers how many.
+    virtual Result<std::int64_t> insert_hook_delivery(const HookDeliveryRecord& record) = 0;
+    virtual Result<std::optional<HookDeliveryRecord>> hook_delivery(std::int64_t id) = 0;
+    virtual Result<std::vector<HookDeliveryRecord>> list_hook_deliveries(
+        const HookDeliveryFilter& filter) = 0;
+    virtual Result<std::int64_t> expire_hook_deliveries(TimePoint before, std::size_t limit) = 0;
 };
 
 using TransactionFn = std::function<Status(Transaction&)>;

@@ -187,6 +187,91 @@ TEST_F(Cli, InitWithoutADirectoryUsesTheCurrentOne) {
     EXPECT_TRUE(fs::is_regular_file(ws_ + "/playbooks/sold-to-onboarding.yaml"));
 }
 
+// --- sources test ----------------------------------------------------------------------
+
+// A HubSpot batch as HubSpot documents it: deal stage changes, one won and one not.
+const char* hubspot_batch = R"([
+  {"eventId": 1794524501, "subscriptionId": 2201573, "portalId": 62515, "appId": 1160452,
+   "occurredAt": 1794524217000, "subscriptionType": "deal.propertyChange", "attemptNumber": 0,
+   "objectId": 1246965, "propertyName": "dealstage", "propertyValue": "closedwon",
+   "changeSource": "CRM"},
+  {"eventId": 1794524502, "subscriptionId": 2201573, "portalId": 62515, "appId": 1160452,
+   "occurredAt": 1794524217000, "subscriptionType": "deal.propertyChange", "attemptNumber": 0,
+   "objectId": 1246966, "propertyName": "dealstage", "propertyValue": "qualifiedtobuy",
+   "changeSource": "CRM"}
+])";
+
+TEST_F(Cli, SourcesTestSaysWhatASavedPayloadWouldDoAndStoresNothing) {
+    init();
+    fs::copy_file(source_dir() + "/examples/presets/sources.yaml", ws_ + "/sources.yaml",
+                  fs::copy_options::overwrite_existing);
+    fs::copy_file(source_dir() + "/examples/presets/hubspot-deal-won.yaml",
+                  ws_ + "/playbooks/hubspot-deal-won.yaml");
+    ok({"apply", ws_ + "/sources.yaml", ws_ + "/playbooks/hubspot-deal-won.yaml"});
+    const std::string file = tmp_ / "batch.json";
+    write_text(file, hubspot_batch);
+
+    const std::string out = ok({"sources", "test", "deals", file});
+    EXPECT_NE(out.find("event deals/1794524501 (hubspot.deal.propertyChange, subject 1246965): "
+                       "starts handoff \"Won in HubSpot → onboarding\" (playbook "
+                       "hubspot-deal-won), owner dana, accept by "),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("event deals/1794524502 (hubspot.deal.propertyChange, subject 1246966): "
+                       "matches no playbook\n"),
+              std::string::npos)
+        << out;
+    EXPECT_NE(out.find("nothing was stored"), std::string::npos) << out;
+    EXPECT_EQ(list({"--all"}).size(), 0u);
+    EXPECT_EQ(ok_json({"events"}).size(), 0u);
+
+    // stdin, --json: the API's shape; the counter did not move, so dana again.
+    const auto piped = baton({"--json", "sources", "test", "deals", "-"}, hubspot_batch);
+    ASSERT_EQ(piped.exit_code, exit_ok) << describe(piped);
+    const json answer = json::parse(piped.out);
+    EXPECT_EQ(answer["events"][0]["would_start"][0]["owner"], "dana") << piped.out;
+
+    // Once ingested, the same payload is a duplicate.
+    ok({"emit", "hubspot.deal.propertyChange", "--source", "deals", "--id", "1794524501",
+        "--subject", "1246965", "--data",
+        R"({"propertyName": "dealstage", "propertyValue": "closedwon"})"});
+    EXPECT_NE(ok({"sources", "test", "deals", file}).find("a duplicate"), std::string::npos);
+}
+
+TEST_F(Cli, SourcesTestRefusesWithOneLine) {
+    init();
+    const std::string file = tmp_ / "one.json";
+    write_text(file, R"({"type": "deal.won", "data": {"company": "Acme"}})");
+    const auto unknown = baton({"sources", "test", "nope", file});
+    EXPECT_EQ(unknown.exit_code, exit_not_found) << describe(unknown);
+    expect_one_line(unknown);
+    EXPECT_NE(unknown.err.find("crm"), std::string::npos) << unknown.err;  // a known source
+
+    // The crm source's id is the delivery's webhook-id header, which a saved body lacks.
+    const auto no_id = baton({"sources", "test", "crm", file});
+    EXPECT_EQ(no_id.exit_code, exit_invalid) << describe(no_id);
+    expect_one_line(no_id);
+    EXPECT_NE(no_id.err.find("--id"), std::string::npos) << no_id.err;
+    const std::string with_id = ok({"sources", "test", "crm", file, "--id", "msg_1"});
+    EXPECT_NE(with_id.find("event crm/msg_1 (deal.won, subject Acme): "), std::string::npos)
+        << with_id;
+
+    const auto bad = baton({"sources", "test", "crm", "-", "--id", "x"}, "{not json");
+    EXPECT_EQ(bad.exit_code, exit_invalid) << describe(bad);
+    expect_one_line(bad);
+
+    const std::string big = tmp_ / "big.json";
+    write_text(big, "[" + std::string(1024 * 1024, ' ') + "]");
+    const auto too_big = baton({"sources", "test", "crm", big});
+    EXPECT_EQ(too_big.exit_code, exit_invalid) << describe(too_big);
+    expect_one_line(too_big);
+    EXPECT_NE(too_big.err.find("limit"), std::string::npos) << too_big.err;
+    const auto too_big_stdin =
+        baton({"sources", "test", "crm", "-"}, "[" + std::string(1024 * 1024, ' ') + "]");
+    EXPECT_EQ(too_big_stdin.exit_code, exit_invalid) << describe(too_big_stdin);
+    expect_one_line(too_big_stdin);
+}
+
 // --- emit ------------------------------------------------------------------------------
 
 TEST_F(Cli, EmitStreamSummarisesThenSuppressesDuplicates) {

@@ -202,16 +202,23 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
     const std::string lines = quay + bad + "\n" + quay;
     write_text(tmp_ / "changed.yaml", changed_playbook);
     write_text(tmp_ / "broken.yaml", broken_playbook);
+    const std::string delivery =
+        R"({"type": "deal.won", "data": {"company": "Pier Dental", "amount": 4000, )"
+        R"("pipeline": "services"}})";
+    write_text(tmp_ / "delivery.json", delivery);
     const std::string bay =
         R"({"company": "Bay Dental", "amount": 5000, "pipeline": "services"})";
     const std::vector<std::pair<Step, int>> script = {
         // Events: JSON Lines, one at a time, a duplicate, bad data.
         {{"ari", {"emit", "-"}, events}, exit_ok},
         {{"ari", {"--json", "emit", "-"}, lines}, exit_invalid},
-        {{"ari", {"emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--subject",
-                  "Bay Dental", "--data", bay}}, exit_ok},
-        {{"ari", {"--json", "emit", "deal.won", "--id", "deal-2001", "--source", "crm",
-                  "--data", bay}}, exit_ok},
+        {{"ari",
+          {"emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--subject", "Bay Dental",
+           "--data", bay}},
+         exit_ok},
+        {{"ari",
+          {"--json", "emit", "deal.won", "--id", "deal-2001", "--source", "crm", "--data", bay}},
+         exit_ok},
         {{"ari", {"emit", "deal.won", "--id", "deal-2002", "--data", "{\"x\":"}}, exit_invalid},
         {{"ari", {"emit", "signup.done", "--id", "s-1", "--data", "{}"}}, exit_ok},
         // Reads.
@@ -258,13 +265,19 @@ TEST_F(Remote, EveryCommandGivesTheSameOutputLocallyAndThroughTheServer) {
         {{"ari", {"events", "--unmatched"}}, exit_ok},
         {{"ari", {"events", "--json", "--type", "deal.won"}}, exit_ok},
         {{"ari", {"events"}}, exit_ok},
+        // A saved webhook payload, tried without storing it.
+        {{"ari", {"sources", "test", "crm", tmp_ / "delivery.json", "--id", "msg-9"}}, exit_ok},
+        {{"ari", {"--json", "sources", "test", "crm", "-", "--id", "msg-9"}, delivery}, exit_ok},
+        {{"ari", {"sources", "test", "crm", tmp_ / "delivery.json"}}, exit_invalid},
+        {{"ari", {"sources", "test", "nope", tmp_ / "delivery.json"}}, exit_not_found},
         // Configuration: a changed playbook, the same again, a broken one.
         {{"ari", {"apply", tmp_ / "changed.yaml"}}, exit_ok},
         {{"ari", {"--json", "apply", tmp_ / "changed.yaml"}}, exit_ok},
         {{"ari", {"apply", tmp_ / "broken.yaml"}}, exit_invalid},
         // A handoff of the new version: four checklist items.
-        {{"ari", {"emit", "deal.won", "--id", "deal-2003", "--subject", "Dock Dental", "--data",
-                  R"({"company": "Dock Dental", "amount": 2000, "pipeline": "services"})"}},
+        {{"ari",
+          {"emit", "deal.won", "--id", "deal-2003", "--subject", "Dock Dental", "--data",
+           R"({"company": "Dock Dental", "amount": 2000, "pipeline": "services"})"}},
          exit_ok},
         {{"ari", {"show", "7"}}, exit_ok},
         // Tokens.

@@ -5,7 +5,10 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "core/deadlines.h"
 #include "engine/json_views.h"
@@ -759,6 +762,140 @@ TEST_F(EngineTest, AMalformedJsonViewIsCorruptAndNamesTheField) {
     auto event = engine::event_record_from_json({{"id", "x"}});
     ASSERT_FALSE(event.ok());
     EXPECT_EQ(event.error().code, ErrorCode::corrupt);
+}
+
+// --- a delivery's dry run (baton sources test) ----------------------------------------------
+
+// A HubSpot webhook entry as HubSpot documents it: a deal's stage changed.
+nlohmann::json hubspot_entry(long long event_id, const std::string& stage) {
+    return {{"eventId", event_id},         {"subscriptionId", 2201573},
+            {"portalId", 62515},           {"appId", 1160452},
+            {"occurredAt", 1794524217000}, {"subscriptionType", "deal.propertyChange"},
+            {"attemptNumber", 0},          {"objectId", 1246965},
+            {"propertyName", "dealstage"}, {"propertyValue", stage},
+            {"changeSource", "CRM"}};
+}
+
+class DeliveryTestTest : public EngineTest {
+  protected:
+    void SetUp() override {
+        EngineTest::SetUp();
+        std::ifstream in(std::filesystem::path(BATON_SOURCE_DIR) / "examples" / "presets" /
+                         "hubspot-deal-won.yaml");
+        std::stringstream playbook;
+        playbook << in.rdbuf();
+        auto applied = engine_->apply(
+            {{"sources.yaml", "sources:\n  - {name: deals, preset: hubspot, secret: s}\n"},
+             {"playbooks/hubspot-deal-won.yaml", playbook.str()}});
+        ASSERT_TRUE(applied.ok()) << applied.error().message;
+    }
+
+    engine::DeliveryTest dry_run(const nlohmann::json& body) {
+        auto r = engine_->test_delivery("deals", body.dump(), {});
+        EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+        return r.ok() ? *r : engine::DeliveryTest{};
+    }
+
+    std::size_t stored_events() { return engine_->events({}).value().size(); }
+    std::size_t stored_handoffs() { return engine_->list({}).value().size(); }
+};
+
+TEST_F(DeliveryTestTest, ABatchIsPlannedLikeIngestAndNothingIsStored) {
+    const nlohmann::json body = {hubspot_entry(101, "closedwon"),
+                                 hubspot_entry(102, "appointmentscheduled"),
+                                 hubspot_entry(103, "closedwon")};
+    const engine::DeliveryTest test = dry_run(body);
+    EXPECT_EQ(test.source, "deals");
+    ASSERT_EQ(test.events.size(), 3u);
+    const auto& won = test.events[0];
+    EXPECT_EQ(won.event.source, "deals");
+    EXPECT_EQ(won.event.id, "101");
+    EXPECT_EQ(won.event.type, "hubspot.deal.propertyChange");
+    EXPECT_EQ(won.event.subject, "1246965");
+    EXPECT_FALSE(won.duplicate);
+    ASSERT_EQ(won.would_start.size(), 1u);
+    const core::Handoff& h = won.would_start[0];
+    EXPECT_EQ(h.id, 0);
+    EXPECT_EQ(h.playbook_id, "hubspot-deal-won");
+    EXPECT_EQ(h.title, "Won in HubSpot → onboarding");
+    EXPECT_EQ(h.subject, "deal 1246965");
+    EXPECT_EQ(h.owner, "dana");  // the round-robin team ops: its first member
+    EXPECT_FALSE(h.unowned);
+    // dana works Mon-Fri 09:00-17:00 UTC: 4h from Monday 10:00 is Monday 14:00.
+    EXPECT_EQ(h.deadlines.accept_by, *parse_rfc3339("2026-11-23T14:00:00Z"));
+    EXPECT_TRUE(h.deadlines.done_by.has_value());
+    EXPECT_TRUE(test.events[1].would_start.empty()) << "another stage matches no playbook";
+    // The third would be the team's second pick, as ingesting the batch would make it.
+    ASSERT_EQ(test.events[2].would_start.size(), 1u);
+    EXPECT_EQ(test.events[2].would_start[0].owner, "lee");
+
+    EXPECT_EQ(stored_events(), 0u);
+    EXPECT_EQ(stored_handoffs(), 0u);
+    // The round-robin counter did not move: a second dry run and then the real ingest
+    // both give the first pick to dana.
+    EXPECT_EQ(dry_run(body).events[0].would_start.at(0).owner, "dana");
+    core::Event first = won.event;
+    const core::Handoff created = ingest_one(first);
+    EXPECT_EQ(created.owner, "dana");
+    EXPECT_EQ(created.subject, h.subject);
+    EXPECT_EQ(created.deadlines, h.deadlines);
+}
+
+TEST_F(DeliveryTestTest, AStoredEventIsADuplicateAndAnIdTwiceInOneDeliveryToo) {
+    const nlohmann::json body = {hubspot_entry(201, "closedwon")};
+    auto real = engine_->ingest(dry_run(body).events.at(0).event);
+    ASSERT_TRUE(real.ok()) << real.error().message;
+    const engine::DeliveryTest again = dry_run(body);
+    ASSERT_EQ(again.events.size(), 1u);
+    EXPECT_TRUE(again.events[0].duplicate);
+    EXPECT_TRUE(again.events[0].would_start.empty());
+    const engine::DeliveryTest twice =
+        dry_run({hubspot_entry(202, "closedwon"), hubspot_entry(202, "closedwon")});
+    ASSERT_EQ(twice.events.size(), 2u);
+    EXPECT_FALSE(twice.events[0].duplicate);
+    EXPECT_EQ(twice.events[0].would_start.at(0).owner, "lee");  // the counter moved once
+    EXPECT_TRUE(twice.events[1].duplicate);
+    EXPECT_EQ(stored_events(), 1u);
+    EXPECT_EQ(stored_handoffs(), 1u);
+}
+
+TEST_F(DeliveryTestTest, RefusalsNameWhatWasWrong) {
+    auto unknown = engine_->test_delivery("dealz", "[]", {});
+    ASSERT_FALSE(unknown.ok());
+    EXPECT_EQ(unknown.error().code, ErrorCode::not_found);
+    EXPECT_EQ(unknown.error().field, "source");
+    EXPECT_NE(unknown.error().message.find("deals"), std::string::npos) << unknown.error().message;
+
+    auto bad_json = engine_->test_delivery("deals", "[{\"eventId\": ", {});
+    ASSERT_FALSE(bad_json.ok());
+    EXPECT_EQ(bad_json.error().field, "body");
+
+    nlohmann::json no_id = hubspot_entry(301, "closedwon");
+    no_id.erase("eventId");
+    auto mapping = engine_->test_delivery(
+        "deals", nlohmann::json({hubspot_entry(300, "closedwon"), no_id}).dump(), {});
+    ASSERT_FALSE(mapping.ok());
+    EXPECT_EQ(mapping.error().code, ErrorCode::invalid_argument);
+    EXPECT_EQ(mapping.error().field, "[1].id");
+
+    auto long_id = engine_->test_delivery("deals", "[]", {std::string(201, 'x'), ""});
+    ASSERT_FALSE(long_id.ok());
+    EXPECT_EQ(long_id.error().field, "id");
+    EXPECT_EQ(stored_events(), 0u);
+}
+
+TEST_F(DeliveryTestTest, ItsJsonReadsBackAsTheSameValues) {
+    const engine::DeliveryTest test =
+        dry_run({hubspot_entry(401, "closedwon"), hubspot_entry(402, "lost")});
+    auto back = engine::delivery_test_from_json(engine::delivery_test_json(test, clock_.now()));
+    ASSERT_TRUE(back.ok()) << back.error().message;
+    ASSERT_EQ(back->events.size(), 2u);
+    EXPECT_EQ(back->events[0].event.id, "401");
+    EXPECT_EQ(back->events[0].event.data, test.events[0].event.data);
+    ASSERT_EQ(back->events[0].would_start.size(), 1u);
+    EXPECT_EQ(back->events[0].would_start[0].owner, "dana");
+    EXPECT_EQ(back->events[0].would_start[0].deadlines, test.events[0].would_start[0].deadlines);
+    EXPECT_TRUE(back->events[1].would_start.empty());
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/limits.h"
 #include "crypto/crypto.h"
 #include "crypto/signatures.h"
 #include "e2e/run_process.h"
@@ -1890,6 +1891,45 @@ TEST_F(HttpPresets, AHubSpotBatchIsOneEventEachAndADealWonStartsAHandoff) {
     EXPECT_EQ(body_json(again)["events"][1]["duplicate"], true);
 }
 
+TEST_F(HttpPresets, ATestDeliveryAnswersWhatItWouldDoAndStoresNothing) {
+    const std::string body = "[" + hubspot_entry(1794524301, "closedwon") + "," +
+                             hubspot_entry(1794524302, "appointmentscheduled") + "]";
+    const Headers json_type = {{"Content-Type", "application/json"}};
+    const auto r = call("POST", "/v1/sources/deals/test", "ari", body, json_type);
+    ASSERT_EQ(r.status, 200) << r.body;
+    const json answer = body_json(r);
+    EXPECT_EQ(answer["source"], "deals");
+    ASSERT_EQ(answer["events"].size(), 2u) << r.body;
+    const json& won = answer["events"][0];
+    EXPECT_EQ(won["event"]["id"], "1794524301");
+    EXPECT_EQ(won["event"]["type"], "hubspot.deal.propertyChange");
+    EXPECT_EQ(won["duplicate"], false);
+    ASSERT_EQ(won["would_start"].size(), 1u) << r.body;
+    EXPECT_EQ(won["would_start"][0]["playbook"], "hubspot-won");
+    EXPECT_EQ(won["would_start"][0]["owner"], "dana");
+    EXPECT_EQ(won["would_start"][0]["subject"], "deal 1246965");
+    EXPECT_TRUE(won["would_start"][0]["accept_by"].is_string()) << r.body;
+    EXPECT_EQ(answer["events"][1]["would_start"].size(), 0u);
+    EXPECT_EQ(body_json(get("/v1/events"))["items"].size(), 0u) << "no event stored";
+    EXPECT_EQ(body_json(get("/v1/handoffs"))["items"].size(), 0u) << "no handoff stored";
+
+    // Once the real delivery is in, the same body is a duplicate.
+    ASSERT_EQ(deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body)
+                  .status,
+              202);
+    const json again = body_json(call("POST", "/v1/sources/deals/test", "ari", body, json_type));
+    EXPECT_EQ(again["events"][0]["duplicate"], true) << again.dump();
+
+    // Admins only; refusals name their field.
+    EXPECT_EQ(call("POST", "/v1/sources/deals/test", "dana", body, json_type).status, 403);
+    expect_problem(call("POST", "/v1/sources/nope/test", "ari", body, json_type), 404, "source");
+    expect_problem(call("POST", "/v1/sources/deals/test", "ari", "[{", json_type), 400, "body");
+    expect_problem(call("POST", "/v1/sources/deals/test", "ari", R"([{"eventId": 1}])", json_type),
+                   400, "[0].type");
+    expect_problem(call("POST", "/v1/sources/deals/test?color=red", "ari", body, json_type), 400,
+                   "color");
+}
+
 TEST_F(HttpPresets, HubSpotRefusesAStaleOrForgedOrOversizedBatch) {
     const std::string body = "[" + hubspot_entry(1, "closedwon") + "]";
     const auto stale = deliver(
@@ -2025,6 +2065,274 @@ TEST_F(HttpPresets, SlacksUrlVerificationIsAnsweredWithItsChallengeAndNothingSto
     EXPECT_EQ(sources.body.find("slack-signing-secret"), std::string::npos);
     EXPECT_EQ(sources.body.find("typeform-old-secret"), std::string::npos);
     EXPECT_NE(sources.body.find(R"("preset":"hubspot")"), std::string::npos) << sources.body;
+}
+
+// The delivery log of /hooks (issue 19): every call is logged with the check that refused
+// it, and a refused call is replayed once its cause is fixed.
+class HttpDeliveries : public HttpPresets {
+  protected:
+    json deliveries(const std::string& query = "") {
+        const auto r = get("/v1/deliveries" + query);
+        EXPECT_EQ(r.status, 200) << r.body;
+        return body_json(r);
+    }
+    json newest() {
+        const json page = deliveries("?limit=1");
+        EXPECT_EQ(page["items"].size(), 1u);
+        return page["items"].empty() ? json::object() : page["items"][0];
+    }
+    // sources.yaml with one source changed.
+    void put_sources(const std::string& from, const std::string& to) {
+        std::string yaml = preset_sources;
+        const auto at = yaml.find(from);
+        ASSERT_NE(at, std::string::npos) << from;
+        yaml.replace(at, from.size(), to);
+        const auto put =
+            call("PUT", "/v1/sources", "ari", yaml, {{"Content-Type", "application/yaml"}});
+        ASSERT_EQ(put.status, 200) << put.body;
+    }
+    HttpResponse replay(std::int64_t id) {
+        return call("POST", "/v1/deliveries/" + std::to_string(id) + "/replay", "ari");
+    }
+};
+
+Headers typeform_headers(const std::string& body, const std::string& secret) {
+    return {{"Typeform-Signature",
+             "sha256=" + crypto::base64_encode(crypto::hmac_sha256(secret, body))}};
+}
+
+TEST_F(HttpDeliveries, AMappingRefusalIsLoggedAndReplayedOnceTheMappingIsFixed) {
+    // A HubSpot entry without eventId: the preset's id template has nothing to use.
+    json entry = json::parse(hubspot_entry(1, "closedwon"));
+    entry.erase("eventId");
+    const std::string body = "[" + entry.dump() + "]";
+    const auto refused =
+        deliver("deals", hubspot_headers(body, "hubspot-app-secret", unix_now() * 1000), body);
+    expect_problem(refused, 400, "[0].id");
+    const json logged = newest();
+    EXPECT_EQ(logged["source"], "deals");
+    EXPECT_EQ(logged["outcome"], "refused");
+    EXPECT_EQ(logged["stage"], "mapping");
+    EXPECT_EQ(logged["field"], "[0].id");
+    EXPECT_EQ(logged["message"], body_json(refused)["detail"]);
+    EXPECT_EQ(logged["verified"], true);
+    EXPECT_EQ(logged["replayable"], true);
+    EXPECT_FALSE(logged.contains("body")) << "the list leaves the content out";
+    const std::int64_t id = logged["id"];
+    // One call has its headers and body as they came.
+    const json one = body_json(get("/v1/deliveries/" + std::to_string(id)));
+    EXPECT_EQ(one["body"], body);
+    EXPECT_EQ(one["method"], "POST");
+    EXPECT_EQ(one["uri"], "https://baton.example.com/hooks/deals");
+    bool signature_kept = false;
+    for (const auto& h : one["headers"]) {
+        signature_kept = signature_kept || (h[0] == "X-HubSpot-Signature-v3" && h[1] != "•••");
+    }
+    EXPECT_TRUE(signature_kept) << one["headers"].dump();
+
+    // Replayed before the fix, it is refused again and stays replayable.
+    const auto early = replay(id);
+    ASSERT_EQ(early.status, 201) << early.body;
+    EXPECT_EQ(body_json(early)["outcome"], "refused");
+    EXPECT_EQ(body_json(early)["replay_of"], id);
+    EXPECT_EQ(body_json(get("/v1/deliveries/" + std::to_string(id)))["replayable"], true);
+
+    // The fix: an id the payload has. The replay starts the handoff, checked against the
+    // signature's timestamp as of when the call arrived.
+    put_sources("{name: deals, preset: hubspot,",
+                "{name: deals, preset: hubspot, id: \"{{payload.objectId}}\",");
+    const auto fixed = replay(id);
+    ASSERT_EQ(fixed.status, 201) << fixed.body;
+    const json replayed = body_json(fixed);
+    EXPECT_EQ(replayed["outcome"], "accepted") << fixed.body;
+    EXPECT_EQ(replayed["replay_of"], id);
+    ASSERT_EQ(replayed["events"].size(), 1u);
+    EXPECT_EQ(replayed["events"][0]["id"], "1246965");
+    EXPECT_EQ(replayed["events"][0]["handoffs"].size(), 1u);
+    const json original = body_json(get("/v1/deliveries/" + std::to_string(id)));
+    EXPECT_EQ(original["replayed_by"], replayed["id"]);
+    EXPECT_FALSE(original["replayed_at"].is_null());
+    EXPECT_EQ(original["replayable"], false);
+    // Once: a second replay is a conflict and stores nothing.
+    const auto twice = replay(id);
+    expect_problem(twice, 409, "id");
+    EXPECT_NE(twice.body.find("replayed already"), std::string::npos) << twice.body;
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), 1u);
+    // A replay is not replayed itself; an unknown delivery is 404.
+    expect_problem(replay(replayed["id"].get<std::int64_t>()), 409, "id");
+    expect_problem(replay(id + 100), 404, "id");
+}
+
+TEST_F(HttpDeliveries, AWrongSecretIsLoggedUnverifiedAndReplaysOnceTheSecretIsFixed) {
+    const std::string body =
+        R"({"event_id":"01HJ3Q4XN2","event_type":"form_response","form_response":{"form_id":"f"}})";
+    expect_problem(deliver("form", typeform_headers(body, "the-new-secret"), body), 401,
+                   "signature");
+    const json logged = newest();
+    EXPECT_EQ(logged["stage"], "signature");
+    EXPECT_EQ(logged["verified"], false);
+    EXPECT_EQ(logged["replayable"], true);
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), 0u);
+    put_sources("secrets: [typeform-new-secret, typeform-old-secret]",
+                "secrets: [the-new-secret, typeform-new-secret]");
+    const auto r = replay(logged["id"].get<std::int64_t>());
+    ASSERT_EQ(r.status, 201) << r.body;
+    EXPECT_EQ(body_json(r)["outcome"], "unmatched") << "stored, though no playbook wants it";
+    EXPECT_EQ(body_json(r)["verified"], true);
+    EXPECT_EQ(body_json(get("/v1/events?limit=1000"))["items"].size(), 1u);
+}
+
+TEST_F(HttpDeliveries, CredentialsAreNeverLoggedSoABearerRefusalCannotBeReplayed) {
+    const std::string body = R"({"type":"form.submitted","id":"zap-1","data":{}})";
+    expect_problem(deliver("zap",
+                           {{"Authorization", "Bearer wrong-token-abcdefghijkl"},
+                            {"X-Api-Key", "key-abcdef"},
+                            {"Cookie", "session=abc"}},
+                           body),
+                   401, "signature");
+    const std::int64_t id = newest()["id"];
+    const auto one = get("/v1/deliveries/" + std::to_string(id));
+    for (const char* secret : {"wrong-token-abcdefghijkl", "key-abcdef", "session=abc"}) {
+        EXPECT_EQ(one.body.find(secret), std::string::npos) << secret << " in " << one.body;
+    }
+    EXPECT_NE(one.body.find("•••"), std::string::npos) << one.body;
+    const auto r = replay(id);
+    expect_problem(r, 409, "signature");
+    EXPECT_NE(r.body.find("not kept"), std::string::npos) << r.body;
+}
+
+TEST_F(HttpDeliveries, EveryOutcomeIsLoggedAndTheLogFiltersAndPages) {
+    const std::string body =
+        R"({"event_id":"e-1","event_type":"form_response","form_response":{}})";
+    ASSERT_EQ(deliver("form", typeform_headers(body, "typeform-new-secret"), body).status, 202);
+    ASSERT_EQ(deliver("form", typeform_headers(body, "typeform-new-secret"), body).status, 202);
+    expect_problem(deliver("nowhere", {}, "{}"), 404, "source");
+    const std::string won = "[" + hubspot_entry(77, "closedwon") + "]";
+    ASSERT_EQ(
+        deliver("deals", hubspot_headers(won, "hubspot-app-secret", unix_now() * 1000), won).status,
+        202);
+    const json all = deliveries();
+    ASSERT_EQ(all["items"].size(), 4u) << all.dump();
+    EXPECT_EQ(all["items"][0]["outcome"], "accepted");
+    EXPECT_NE(all["items"][0]["message"].get<std::string>().find("started 1 handoff"),
+              std::string::npos)
+        << all["items"][0].dump();
+    EXPECT_EQ(all["items"][1]["outcome"], "refused");
+    EXPECT_EQ(all["items"][1]["stage"], "source");
+    EXPECT_EQ(all["items"][1]["source"], "nowhere");
+    EXPECT_EQ(all["items"][2]["outcome"], "duplicate");
+    EXPECT_EQ(all["items"][3]["outcome"], "unmatched");
+    EXPECT_EQ(all["items"][0]["replayable"], false) << "only a refusal is replayed";
+    EXPECT_EQ(deliveries("?outcome=duplicate")["items"].size(), 1u);
+    EXPECT_EQ(deliveries("?source=form")["items"].size(), 2u);
+    const json first = deliveries("?limit=3");
+    ASSERT_EQ(first["items"].size(), 3u);
+    const json rest = deliveries("?limit=3&cursor=" + first["next_cursor"].get<std::string>());
+    ASSERT_EQ(rest["items"].size(), 1u);
+    EXPECT_EQ(rest["items"][0]["outcome"], "unmatched");
+    EXPECT_TRUE(rest["next_cursor"].is_null());
+    // Bad queries name their parameter; only admins read the log.
+    expect_problem(get("/v1/deliveries?outcome=lost"), 400, "outcome");
+    expect_problem(get("/v1/deliveries?limit=201"), 400, "limit");
+    expect_problem(get("/v1/deliveries?cursor=x"), 400, "cursor");
+    expect_problem(get("/v1/deliveries?since=1d"), 400, "since");
+    expect_problem(get("/v1/deliveries/abc"), 400, "id");
+    EXPECT_EQ(get("/v1/deliveries", "dana").status, 403);
+    EXPECT_EQ(call("POST", "/v1/deliveries/1/replay", "dana").status, 403);
+}
+
+TEST_F(HttpDeliveries, ForgedCallsAreLoggedWithinABudgetAndCountedPastIt) {
+    for (int i = 0; i < limits::hook_unverified_log_per_minute + 5; ++i) {
+        expect_problem(deliver("form", {}, "{}"), 401, "signature");
+    }
+    const json page = deliveries("?limit=200");
+    // The budget is per minute: a run that crosses a minute logs up to twice as many.
+    const auto logged = static_cast<std::int64_t>(page["items"].size());
+    EXPECT_GE(logged, limits::hook_unverified_log_per_minute);
+    EXPECT_EQ(logged + page["unlogged"].get<std::int64_t>(),
+              limits::hook_unverified_log_per_minute + 5);
+}
+
+TEST_F(HttpDeliveries, AnUnverifiedBodyIsKeptOnlyInPartAndCannotBeReplayed) {
+    const std::string big =
+        "{\"pad\":\"" + std::string(limits::hook_unverified_body_bytes_max + 10, 'x') + "\"}";
+    expect_problem(deliver("form", {}, big), 401, "signature");
+    const std::int64_t id = newest()["id"];
+    const json one = body_json(get("/v1/deliveries/" + std::to_string(id)));
+    EXPECT_EQ(one["body_partial"], true);
+    EXPECT_EQ(one["body"].get<std::string>().size(), limits::hook_unverified_body_bytes_max);
+    EXPECT_EQ(one["replayable"], false);
+    expect_problem(replay(id), 409, "body");
+}
+
+TEST_F(HttpDeliveries, ASourceAddedFromAPresetShowsItsSecretOnceAndItsSampleVerifies) {
+    const auto added = post("/v1/sources", {{"name", "bookings"}, {"preset", "calendly"}});
+    ASSERT_EQ(added.status, 201) << added.body;
+    const json a = body_json(added);
+    EXPECT_EQ(a["url"], "/hooks/bookings");
+    const std::string secret = a["secret"];
+    EXPECT_EQ(secret.size(), 64u) << "32 random bytes, in hex";
+    const auto sources = get("/v1/sources");
+    EXPECT_EQ(sources.body.find(secret), std::string::npos) << "shown once, never listed";
+    EXPECT_NE(sources.body.find(R"("name":"bookings")"), std::string::npos) << sources.body;
+    // The secret is real: a call the sender signs with it is accepted.
+    const std::string body =
+        R"({"event":"invitee.created","payload":{"name":"Ada","uri":"https://api.calendly.com/x/1"}})";
+    const std::string t = std::to_string(unix_now());
+    const auto signed_call = deliver(
+        "bookings",
+        {{"Calendly-Webhook-Signature",
+          "t=" + t + ",v1=" + crypto::hex_encode(crypto::hmac_sha256(secret, t + "." + body))}},
+        body);
+    EXPECT_EQ(signed_call.status, 202) << signed_call.body;
+    // The same name again, an unknown preset, a bad name, a missing field.
+    expect_problem(post("/v1/sources", {{"name", "bookings"}, {"preset", "calendly"}}), 409,
+                   "name");
+    const auto typo = post("/v1/sources", {{"name", "b2"}, {"preset", "calendy"}});
+    expect_problem(typo, 400, "preset");
+    EXPECT_NE(typo.body.find("calendly"), std::string::npos) << "did you mean: " << typo.body;
+    expect_problem(post("/v1/sources", {{"name", "Bad Name"}, {"preset", "calendly"}}), 400,
+                   "name");
+    expect_problem(post("/v1/sources", {{"name", "x"}}), 400, "preset");
+    expect_problem(post("/v1/sources", {{"name", "x"}, {"preset", "stripe"}, {"extra", 1}}), 400,
+                   "extra");
+    EXPECT_EQ(post("/v1/sources", {{"name", "y"}, {"preset", "stripe"}}, "dana").status, 403);
+    // Never stored for an Idempotency-Key replay: the answer holds the secret.
+    expect_problem(post("/v1/sources", {{"name", "z"}, {"preset", "stripe"}}, "ari",
+                        {{"Idempotency-Key", "k1"}}),
+                   400, "Idempotency-Key");
+}
+
+TEST_F(HttpDeliveries, EveryPresetsSampleIsSignedVerifiedAndLoggedAndHubSpotsStartsAHandoff) {
+    const json presets = body_json(get("/v1/sources/presets"));
+    ASSERT_EQ(presets["items"].size(), 10u) << presets.dump();
+    EXPECT_EQ(presets["items"][0]["name"], "hubspot");
+    for (const auto& item : presets["items"]) {
+        const std::string preset = item["name"];
+        SCOPED_TRACE(preset);
+        EXPECT_EQ(item["sample"], true);
+        const std::string name = "t-" + preset;
+        ASSERT_EQ(post("/v1/sources", {{"name", name}, {"preset", preset}}).status, 201);
+        const auto r = call("POST", "/v1/sources/" + name + "/sample", "ari");
+        ASSERT_EQ(r.status, 201) << r.body;
+        const json logged = body_json(r);
+        EXPECT_EQ(logged["verified"], true) << r.body;
+        EXPECT_NE(logged["outcome"], "refused") << r.body;
+        EXPECT_EQ(logged["source"], name);
+        EXPECT_EQ(logged["events"].size(), 1u) << r.body;
+        bool marked = false;
+        for (const auto& h : logged["headers"]) marked = marked || h[0] == "X-Baton-Sample";
+        EXPECT_TRUE(marked) << "a test delivery says so in the log";
+        if (preset == "hubspot") {
+            EXPECT_EQ(logged["outcome"], "accepted") << "the deal-won playbook takes it";
+        }
+    }
+    // A source written by hand has no preset, so no sample; an unknown one is 404.
+    put_sources("{name: chat, preset: slack, secret: slack-signing-secret}",
+                "{name: chat, scheme: slack, secret: slack-signing-secret, type: x, "
+                "id: \"{{payload.event_id}}\"}");
+    expect_problem(call("POST", "/v1/sources/chat/sample", "ari"), 409, "preset");
+    expect_problem(call("POST", "/v1/sources/nobody/sample", "ari"), 404, "source");
 }
 
 }  // namespace

@@ -279,7 +279,9 @@ protected:
             return std::to_string(target_token_id_);
         }
         if (p.rfind("/v1/playbooks/", 0) == 0 && name == "id") return "kickoff-prep";
+        if (p.rfind("/v1/deliveries/", 0) == 0 && name == "id") return "1";
         if (name == "subject") return url_encode("Matrix Shared Co");
+        if (p.rfind("/v1/sources/", 0) == 0 && name == "name") return "crm";
         if (name == "name") return "client-next-step";
         if (name == "handle") return "dana";
         if (name == "source") return "crm";

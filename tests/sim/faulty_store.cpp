@@ -183,6 +183,10 @@ class FaultyTransaction final : public store::Transaction {
         if (auto e = gate("next_assignment")) return *e;
         return inner_.next_assignment(team);
     }
+    Result<std::int64_t> peek_assignment(const std::string& team) override {
+        if (auto e = gate("peek_assignment")) return *e;
+        return inner_.peek_assignment(team);
+    }
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override {
         if (auto e = gate("open_handoff_counts")) return *e;
@@ -255,6 +259,23 @@ class FaultyTransaction final : public store::Transaction {
     Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override {
         if (auto e = gate("expire_sessions")) return *e;
         return inner_.expire_sessions(now, limit);
+    }
+    Result<std::int64_t> insert_hook_delivery(const store::HookDeliveryRecord& record) override {
+        if (auto e = gate("insert_hook_delivery")) return *e;
+        return inner_.insert_hook_delivery(record);
+    }
+    Result<std::optional<store::HookDeliveryRecord>> hook_delivery(std::int64_t id) override {
+        if (auto e = gate("hook_delivery")) return *e;
+        return inner_.hook_delivery(id);
+    }
+    Result<std::vector<store::HookDeliveryRecord>> list_hook_deliveries(
+        const store::HookDeliveryFilter& filter) override {
+        if (auto e = gate("list_hook_deliveries")) return *e;
+        return inner_.list_hook_deliveries(filter);
+    }
+    Result<std::int64_t> expire_hook_deliveries(TimePoint before, std::size_t limit) override {
+        if (auto e = gate("expire_hook_deliveries")) return *e;
+        return inner_.expire_hook_deliveries(before, limit);
     }
 
   private:

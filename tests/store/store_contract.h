@@ -180,6 +180,22 @@ inline IdempotencyRecord make_idempotency(std::string scope, std::string key) {
     return r;
 }
 
+// A delivery to /hooks/SOURCE received at `ms`, with headers and a body to round-trip.
+inline HookDeliveryRecord make_hook_delivery(std::string source, std::string outcome,
+                                             std::int64_t ms) {
+    HookDeliveryRecord d;
+    d.id = 999;  // ignored: the store assigns ids
+    d.uri = "https://baton.example.com/hooks/" + source;
+    d.source = std::move(source);
+    d.outcome = std::move(outcome);
+    d.received_at = at(ms);
+    d.method = "POST";
+    d.headers = nlohmann::json::array({nlohmann::json::array({"Content-Type", "application/json"}),
+                                       nlohmann::json::array({"Authorization", "•••"})});
+    d.body = R"({"id":"o-1","name":"Müller — 東京"})";
+    return d;
+}
+
 inline void expect_same_handoff(const core::Handoff& got, const core::Handoff& want,
                                 bool with_timeline) {
     EXPECT_EQ(got.playbook_id, want.playbook_id);
@@ -1121,6 +1137,22 @@ TEST_P(StoreContract, OutboxLeasesRunOutAndSettle) {
 
 // --- owner resolution ---------------------------------------------------------------------
 
+TEST_P(StoreContract, PeekAssignmentReadsTheNextCounterWithoutBumpingIt) {
+    auto peek = [&](std::string team) {
+        return in_read([&](Transaction& tx) { return tx.peek_assignment(team); });
+    };
+    ASSIGN_OR_FAIL(before, peek("ops"));
+    EXPECT_EQ(before, 0);  // no counter yet: next_assignment would answer 0
+    ASSIGN_OR_FAIL(again, peek("ops"));
+    EXPECT_EQ(again, 0);
+    ASSIGN_OR_FAIL(taken, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(taken, 0);
+    ASSIGN_OR_FAIL(after, peek("ops"));
+    EXPECT_EQ(after, 1);
+    ASSIGN_OR_FAIL(next, in_write([&](Transaction& tx) { return tx.next_assignment("ops"); }));
+    EXPECT_EQ(next, after);
+}
+
 TEST_P(StoreContract, AssignmentCountersStartAtZeroPerTeam) {
     auto next = [&](std::string team) {
         return in_write([&](Transaction& tx) { return tx.next_assignment(team); });
@@ -1671,6 +1703,127 @@ TEST_P(StoreContract, SessionsAreUniqueDeletedOnceAndExpireInBatches) {
     EXPECT_TRUE(live.has_value());
 }
 
+// --- the delivery log of /hooks -----------------------------------------------------------
+
+TEST_P(StoreContract, AHookDeliveryRoundTripsEveryField) {
+    HookDeliveryRecord d = make_hook_delivery("shop", "refused", 5);
+    d.stage = "mapping";
+    d.field = "[1].id";
+    d.message = "the delivery has no `payload.id` — ✓";
+    d.verified = true;
+    d.body_partial = true;
+    d.events = nlohmann::json::array({{{"source", "shop"}, {"id", "o-1"}}});
+    ASSIGN_OR_FAIL(id, in_write([&](Transaction& tx) { return tx.insert_hook_delivery(d); }));
+    ASSIGN_OR_FAIL(got, in_read([&](Transaction& tx) { return tx.hook_delivery(id); }));
+    ASSERT_TRUE(got.has_value());
+    EXPECT_EQ(got->id, id);
+    EXPECT_EQ(got->source, "shop");
+    EXPECT_EQ(got->received_at, at(5));
+    EXPECT_EQ(got->outcome, "refused");
+    EXPECT_EQ(got->stage, "mapping");
+    EXPECT_EQ(got->field, "[1].id");
+    EXPECT_EQ(got->message, d.message);
+    EXPECT_TRUE(got->verified);
+    EXPECT_EQ(got->method, "POST");
+    EXPECT_EQ(got->uri, "https://baton.example.com/hooks/shop");
+    EXPECT_EQ(got->headers, d.headers);
+    EXPECT_EQ(got->body, d.body);
+    EXPECT_TRUE(got->body_partial);
+    EXPECT_EQ(got->events, d.events);
+    EXPECT_EQ(got->replay_of, 0);
+    EXPECT_FALSE(got->replayed_at.has_value());
+    EXPECT_EQ(got->replayed_by, 0);
+    ASSIGN_OR_FAIL(missing, in_read([&](Transaction& tx) { return tx.hook_delivery(id + 1); }));
+    EXPECT_FALSE(missing.has_value());
+}
+
+TEST_P(StoreContract, AHookDeliveryIsReplayedOnceAndMarkedByItsReplay) {
+    ASSIGN_OR_FAIL(first, in_write([](Transaction& tx) {
+                       return tx.insert_hook_delivery(make_hook_delivery("shop", "refused", 1));
+                   }));
+    // A replay refused again leaves the delivery to be replayed later.
+    HookDeliveryRecord refused_again = make_hook_delivery("shop", "refused", 6);
+    refused_again.replay_of = first;
+    ASSERT_OK(in_write([&](Transaction& tx) { return tx.insert_hook_delivery(refused_again); }));
+    ASSIGN_OR_FAIL(still, in_read([&](Transaction& tx) { return tx.hook_delivery(first); }));
+    ASSERT_TRUE(still.has_value());
+    EXPECT_FALSE(still->replayed_at.has_value());
+    HookDeliveryRecord replay = make_hook_delivery("shop", "accepted", 7);
+    replay.replay_of = first;
+    ASSIGN_OR_FAIL(second,
+                   in_write([&](Transaction& tx) { return tx.insert_hook_delivery(replay); }));
+    ASSIGN_OR_FAIL(original, in_read([&](Transaction& tx) { return tx.hook_delivery(first); }));
+    ASSERT_TRUE(original.has_value());
+    EXPECT_EQ(original->replayed_at, at(7));
+    EXPECT_EQ(original->replayed_by, second);
+    // Again: conflict, naming the replay that got through, and nothing is kept of it.
+    replay.received_at = at(9);
+    auto again = in_write([&](Transaction& tx) { return tx.insert_hook_delivery(replay); });
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::conflict);
+    EXPECT_NE(again.error().message.find("by delivery " + std::to_string(second)),
+              std::string::npos)
+        << again.error().message;
+    ASSIGN_OR_FAIL(all, in_read([](Transaction& tx) { return tx.list_hook_deliveries({}); }));
+    EXPECT_EQ(all.size(), 3u);
+    // A replay of a delivery that does not exist is not_found.
+    replay.replay_of = second + 100;
+    auto nowhere = in_write([&](Transaction& tx) { return tx.insert_hook_delivery(replay); });
+    ASSERT_FALSE(nowhere.ok());
+    EXPECT_EQ(nowhere.error().code, ErrorCode::not_found);
+}
+
+TEST_P(StoreContract, HookDeliveriesListNewestFirstByFilterWithACursor) {
+    const std::vector<std::pair<const char*, const char*>> rows = {
+        {"shop", "accepted"},  {"crm", "refused"},  {"shop", "refused"},
+        {"shop", "duplicate"}, {"crm", "accepted"}, {"shop", "refused"}};
+    std::vector<std::int64_t> ids;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        ASSIGN_OR_FAIL(id, in_write([&](Transaction& tx) {
+                           return tx.insert_hook_delivery(make_hook_delivery(
+                               rows[i].first, rows[i].second, static_cast<std::int64_t>(i)));
+                       }));
+        ids.push_back(id);
+    }
+    auto list = [&](const HookDeliveryFilter& f) {
+        return in_read([&](Transaction& tx) { return tx.list_hook_deliveries(f); });
+    };
+    auto ids_of_page = [](const std::vector<HookDeliveryRecord>& page) {
+        std::vector<std::int64_t> out;
+        for (const auto& d : page) out.push_back(d.id);
+        return out;
+    };
+    ASSIGN_OR_FAIL(all, list({}));
+    EXPECT_EQ(ids_of_page(all),
+              (std::vector<std::int64_t>{ids[5], ids[4], ids[3], ids[2], ids[1], ids[0]}));
+    EXPECT_FALSE(all.front().body.empty()) << "the default reads the content";
+    ASSIGN_OR_FAIL(refused_shop, list({.source = "shop", .outcome = "refused"}));
+    EXPECT_EQ(ids_of_page(refused_shop), (std::vector<std::int64_t>{ids[5], ids[2]}));
+    ASSIGN_OR_FAIL(page, list({.before_id = ids[4], .limit = 2, .with_content = false}));
+    EXPECT_EQ(ids_of_page(page), (std::vector<std::int64_t>{ids[3], ids[2]}));
+    EXPECT_TRUE(page.front().body.empty());
+    EXPECT_TRUE(page.front().headers.empty());
+    EXPECT_EQ(page.front().outcome, "duplicate");
+}
+
+TEST_P(StoreContract, HookDeliveriesExpireByAgeInBatches) {
+    for (int i = 0; i < 5; ++i) {
+        ASSERT_OK(in_write([&](Transaction& tx) {
+            return tx.insert_hook_delivery(make_hook_delivery("shop", "accepted", 100 * i));
+        }));
+    }
+    // Received at 0, 100, 200, 300, 400: three before 250, two a batch.
+    ASSIGN_OR_FAIL(first,
+                   in_write([](Transaction& tx) { return tx.expire_hook_deliveries(at(250), 2); }));
+    EXPECT_EQ(first, 2);
+    ASSIGN_OR_FAIL(second,
+                   in_write([](Transaction& tx) { return tx.expire_hook_deliveries(at(250), 2); }));
+    EXPECT_EQ(second, 1);
+    ASSIGN_OR_FAIL(left, in_read([](Transaction& tx) { return tx.list_hook_deliveries({}); }));
+    ASSERT_EQ(left.size(), 2u);
+    EXPECT_EQ(left.back().received_at, at(300));
+}
+
 // --- copying a whole store (export_rows, import_rows, copy_into) ---------------------------
 
 // Puts rows in every table through the Transaction methods, with ids past 1, counters
@@ -1752,7 +1905,16 @@ inline Status populate_every_table(Store& store) {
             !s) {
             return s;
         }
-        return tx.insert_session({"session-hash", "ana", at(97), at(3'600'000)});
+        if (auto s = tx.insert_session({"session-hash", "ana", at(97), at(3'600'000)}); !s) {
+            return s;
+        }
+        auto refused = tx.insert_hook_delivery(make_hook_delivery("hubspot", "refused", 98));
+        if (!refused) return refused.error();
+        HookDeliveryRecord replay = make_hook_delivery("hubspot", "accepted", 99);
+        replay.replay_of = *refused;
+        auto replayed = tx.insert_hook_delivery(replay);
+        if (!replayed) return replayed.error();
+        return ok_status();
     });
 }
 

@@ -97,6 +97,15 @@ protected:
              {"playbooks/ready-to-client.yaml", read_example("playbooks/ready-to-client.yaml")},
              {"templates/client-next-step.md", read_example("templates/client-next-step.md")},
              {"channels.yaml", kChannels}}));
+        // A call to /hooks for the delivery log: refused, since no source is configured.
+        engine::Engine::HookCall call;
+        call.source = "crm";
+        call.uri = "https://baton.example.com/hooks/crm";
+        call.headers = {{"Content-Type", "application/json"}};
+        call.body = R"({"type":"deal.won"})";
+        auto logged = engine.receive_hook(call);
+        ASSERT_RESULT(logged);
+        EXPECT_GT(logged->delivery_id, 0);
         std::vector<std::int64_t> ids;
         for (int i = 0; i < 6; ++i) {
             const std::string company = "Client " + std::to_string(i);

@@ -628,8 +628,35 @@ constexpr std::string_view migration_5 = R"sql(
 CREATE INDEX handoffs_by_owner_id ON handoffs (owner, id);
 )sql";
 
-constexpr std::array<std::string_view, 5> migrations = {migration_1, migration_2, migration_3,
-                                                        migration_4, migration_5};
+// Version 6: the delivery log of POST /hooks/{source} (every call, how it ended, and its
+// headers and body to replay a refused one); expired by age, so indexed by arrival.
+constexpr std::string_view migration_6 = R"sql(
+CREATE TABLE hook_deliveries (
+    id             BIGSERIAL PRIMARY KEY,
+    source         TEXT NOT NULL,
+    received_ms    BIGINT NOT NULL,
+    outcome        TEXT NOT NULL,
+    stage          TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    message        TEXT NOT NULL,
+    verified       INTEGER NOT NULL,
+    method         TEXT NOT NULL,
+    uri            TEXT NOT NULL,
+    headers        TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    body_partial INTEGER NOT NULL,
+    events         TEXT NOT NULL,
+    replay_of      BIGINT NOT NULL,
+    replayed_ms    BIGINT,
+    replayed_by    BIGINT NOT NULL
+);
+CREATE INDEX hook_deliveries_by_received ON hook_deliveries (received_ms);
+CREATE INDEX hook_deliveries_by_source ON hook_deliveries (source, id);
+CREATE INDEX hook_deliveries_by_outcome ON hook_deliveries (outcome, id);
+)sql";
+
+constexpr std::array<std::string_view, 6> migrations = {migration_1, migration_2, migration_3,
+                                                        migration_4, migration_5, migration_6};
 
 // `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
 std::string like_escape(const std::string& text) {
@@ -951,6 +978,7 @@ public:
     Result<std::int64_t> config_version() override;
 
     Result<std::int64_t> next_assignment(const std::string& team) override;
+    Result<std::int64_t> peek_assignment(const std::string& team) override;
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override;
     Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() override;
@@ -976,8 +1004,13 @@ public:
     Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) override;
     Status delete_session(const std::string& hash) override;
     Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override;
+    Result<std::int64_t> insert_hook_delivery(const HookDeliveryRecord& record) override;
+    Result<std::optional<HookDeliveryRecord>> hook_delivery(std::int64_t id) override;
+    Result<std::vector<HookDeliveryRecord>> list_hook_deliveries(
+        const HookDeliveryFilter& filter) override;
+    Result<std::int64_t> expire_hook_deliveries(TimePoint before, std::size_t limit) override;
 
-private:
+  private:
     Status mark_changed(std::int64_t handoff_id);
     Status require_writable(const char* method) const {
         if (writable_) return ok_status();
@@ -1627,6 +1660,13 @@ Result<std::int64_t> PgTransaction::next_assignment(const std::string& team) {
     return single_i64(*r, "assignment_counters");
 }
 
+Result<std::int64_t> PgTransaction::peek_assignment(const std::string& team) {
+    auto r = run("SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = $1), 0)",
+                 Params().text(team));
+    if (!r) return r.error();
+    return single_i64(*r, "assignment_counters");
+}
+
 Result<std::map<std::string, int>> PgTransaction::open_handoff_counts(
     const std::vector<std::string>& handles) {
     std::map<std::string, int> counts;
@@ -1892,6 +1932,124 @@ Result<std::int64_t> PgTransaction::expire_sessions(TimePoint now, std::size_t l
         "DELETE FROM sessions WHERE hash IN (SELECT hash FROM sessions WHERE expires_ms <= $1 "
         "ORDER BY expires_ms LIMIT $2 FOR UPDATE SKIP LOCKED)",
         Params().time(now).i64(page_limit(limit)));
+    if (!r) return r.error();
+    return static_cast<std::int64_t>(affected(*r));
+}
+
+// --- the delivery log of /hooks
+
+// The columns of hook_deliveries, with (for a list without content) the headers and body
+// read as empty.
+std::string hook_delivery_columns(bool with_content) {
+    return std::string(
+               "id, source, received_ms, outcome, stage, field, message, verified, method, uri, ") +
+           (with_content ? "headers, body" : "'[]', ''") +
+           ", body_partial, events, replay_of, replayed_ms, replayed_by";
+}
+
+Result<HookDeliveryRecord> read_hook_delivery(Row& r) {
+    HookDeliveryRecord d;
+    d.id = r.i64();
+    d.source = r.text();
+    d.received_at = r.time();
+    d.outcome = r.text();
+    d.stage = r.text();
+    d.field = r.text();
+    d.message = r.text();
+    d.verified = r.flag();
+    d.method = r.text();
+    d.uri = r.text();
+    d.headers = r.json();
+    d.body = r.text();
+    d.body_partial = r.flag();
+    d.events = r.json();
+    d.replay_of = r.i64();
+    d.replayed_at = r.opt_time();
+    d.replayed_by = r.i64();
+    if (auto s = r.finish(); !s) return s.error();
+    return d;
+}
+
+Result<std::int64_t> PgTransaction::insert_hook_delivery(const HookDeliveryRecord& d) {
+    if (auto s = require_writable("insert_hook_delivery"); !s) return s.error();
+    auto headers = dump_json(d.headers, "headers");
+    if (!headers) return headers.error();
+    auto events = dump_json(d.events, "events");
+    if (!events) return events.error();
+    auto r =
+        run("INSERT INTO hook_deliveries (source, received_ms, outcome, stage, field, message, "
+            "verified, method, uri, headers, body, body_partial, events, replay_of, replayed_ms, "
+            "replayed_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
+            "NULL, 0) RETURNING id",
+            Params()
+                .text(d.source)
+                .time(d.received_at)
+                .text(d.outcome)
+                .text(d.stage)
+                .text(d.field)
+                .text(d.message)
+                .flag(d.verified)
+                .text(d.method)
+                .text(d.uri)
+                .text(*headers)
+                .text(d.body)
+                .flag(d.body_partial)
+                .text(*events)
+                .i64(d.replay_of));
+    if (!r) return r.error();
+    auto id = single_i64(*r, "hook_deliveries");
+    if (!id || d.replay_of == 0 || d.outcome == "refused") return id;
+    auto mark =
+        run("UPDATE hook_deliveries SET replayed_ms = $1, replayed_by = $2 "
+            "WHERE id = $3 AND replayed_ms IS NULL",
+            Params().time(d.received_at).i64(*id).i64(d.replay_of));
+    if (!mark) return mark.error();
+    if (affected(*mark) == 1) return id;
+    auto original = hook_delivery(d.replay_of);
+    if (!original) return original.error();
+    if (!*original) {
+        return make_error(ErrorCode::not_found,
+                          "no delivery " + std::to_string(d.replay_of) + " to replay");
+    }
+    return make_error(ErrorCode::conflict, "delivery " + std::to_string(d.replay_of) +
+                                               " was replayed already, by delivery " +
+                                               std::to_string((*original)->replayed_by));
+}
+
+Result<std::optional<HookDeliveryRecord>> PgTransaction::hook_delivery(std::int64_t id) {
+    auto r = run("SELECT " + hook_delivery_columns(true) + " FROM hook_deliveries WHERE id = $1",
+                 Params().i64(id));
+    if (!r) return r.error();
+    return first_of(collect<HookDeliveryRecord>(*r, "hook_deliveries", read_hook_delivery));
+}
+
+Result<std::vector<HookDeliveryRecord>> PgTransaction::list_hook_deliveries(
+    const HookDeliveryFilter& filter) {
+    Params p;
+    std::string sql = "SELECT " + hook_delivery_columns(filter.with_content) +
+                      " FROM hook_deliveries WHERE id < " + p.next_placeholder();
+    p.i64(filter.before_id > 0 ? filter.before_id : std::numeric_limits<std::int64_t>::max());
+    if (filter.source) {
+        sql += " AND source = " + p.next_placeholder();
+        p.text(*filter.source);
+    }
+    if (filter.outcome) {
+        sql += " AND outcome = " + p.next_placeholder();
+        p.text(*filter.outcome);
+    }
+    sql += " ORDER BY id DESC LIMIT " + p.next_placeholder();
+    p.i64(page_limit(filter.limit));
+    auto r = run(sql, p);
+    if (!r) return r.error();
+    return collect<HookDeliveryRecord>(*r, "hook_deliveries", read_hook_delivery);
+}
+
+Result<std::int64_t> PgTransaction::expire_hook_deliveries(TimePoint before, std::size_t limit) {
+    if (auto s = require_writable("expire_hook_deliveries"); !s) return s.error();
+    auto r =
+        run("DELETE FROM hook_deliveries WHERE id IN (SELECT id FROM hook_deliveries "
+            "WHERE received_ms < $1 ORDER BY received_ms LIMIT $2 FOR UPDATE SKIP LOCKED)",
+            Params().time(before).i64(page_limit(limit)));
     if (!r) return r.error();
     return static_cast<std::int64_t>(affected(*r));
 }

@@ -617,8 +617,35 @@ constexpr std::string_view migration_5 = R"sql(
 CREATE INDEX handoffs_by_owner_id ON handoffs (owner, id);
 )sql";
 
-constexpr std::array<std::string_view, 5> migrations = {migration_1, migration_2, migration_3,
-                                                        migration_4, migration_5};
+// Version 6: the delivery log of POST /hooks/{source} (every call, how it ended, and its
+// headers and body to replay a refused one); expired by age, so indexed by arrival.
+constexpr std::string_view migration_6 = R"sql(
+CREATE TABLE hook_deliveries (
+    id             INTEGER PRIMARY KEY,
+    source         TEXT NOT NULL,
+    received_ms    INTEGER NOT NULL,
+    outcome        TEXT NOT NULL,
+    stage          TEXT NOT NULL,
+    field          TEXT NOT NULL,
+    message        TEXT NOT NULL,
+    verified       INTEGER NOT NULL,
+    method         TEXT NOT NULL,
+    uri            TEXT NOT NULL,
+    headers        TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    body_partial INTEGER NOT NULL,
+    events         TEXT NOT NULL,
+    replay_of      INTEGER NOT NULL,
+    replayed_ms    INTEGER,
+    replayed_by    INTEGER NOT NULL
+);
+CREATE INDEX hook_deliveries_by_received ON hook_deliveries (received_ms);
+CREATE INDEX hook_deliveries_by_source ON hook_deliveries (source, id);
+CREATE INDEX hook_deliveries_by_outcome ON hook_deliveries (outcome, id);
+)sql";
+
+constexpr std::array<std::string_view, 6> migrations = {migration_1, migration_2, migration_3,
+                                                        migration_4, migration_5, migration_6};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -904,6 +931,7 @@ public:
     Result<std::int64_t> config_version() override;
 
     Result<std::int64_t> next_assignment(const std::string& team) override;
+    Result<std::int64_t> peek_assignment(const std::string& team) override;
     Result<std::map<std::string, int>> open_handoff_counts(
         const std::vector<std::string>& handles) override;
     Result<std::map<core::HandoffState, std::int64_t>> count_handoffs_by_state() override;
@@ -923,6 +951,11 @@ public:
     Result<std::optional<SessionRecord>> session_by_hash(const std::string& hash) override;
     Status delete_session(const std::string& hash) override;
     Result<std::int64_t> expire_sessions(TimePoint now, std::size_t limit) override;
+    Result<std::int64_t> insert_hook_delivery(const HookDeliveryRecord& record) override;
+    Result<std::optional<HookDeliveryRecord>> hook_delivery(std::int64_t id) override;
+    Result<std::vector<HookDeliveryRecord>> list_hook_deliveries(
+        const HookDeliveryFilter& filter) override;
+    Result<std::int64_t> expire_hook_deliveries(TimePoint before, std::size_t limit) override;
 
     Result<std::optional<IdempotencyRecord>> idempotency(const std::string& scope,
                                                          const std::string& key) override;
@@ -1674,6 +1707,14 @@ Result<std::int64_t> SqliteTransaction::next_assignment(const std::string& team)
     return q->single_i64();
 }
 
+Result<std::int64_t> SqliteTransaction::peek_assignment(const std::string& team) {
+    auto q =
+        c_.query("SELECT COALESCE((SELECT counter FROM assignment_counters WHERE team = ?), 0)");
+    if (!q) return q.error();
+    q->bind_text(team);
+    return q->single_i64();
+}
+
 Result<std::map<std::string, int>> SqliteTransaction::open_handoff_counts(
     const std::vector<std::string>& handles) {
     std::map<std::string, int> counts;
@@ -1994,6 +2035,122 @@ Result<std::int64_t> SqliteTransaction::expire_sessions(TimePoint now, std::size
         "ORDER BY expires_ms LIMIT ?)");
     if (!q) return q.error();
     q->bind_time(now).bind_i64(page_limit(limit));
+    if (auto s = q->run(); !s) return s.error();
+    return static_cast<std::int64_t>(sqlite3_changes64(c_.db()));
+}
+
+// --- the delivery log of /hooks
+
+// The columns of hook_deliveries, with (for a list without content) the headers and body
+// read as empty.
+std::string hook_delivery_columns(bool with_content) {
+    return std::string(
+               "id, source, received_ms, outcome, stage, field, message, verified, method, uri, ") +
+           (with_content ? "headers, body" : "'[]', ''") +
+           ", body_partial, events, replay_of, replayed_ms, replayed_by";
+}
+
+Result<HookDeliveryRecord> read_hook_delivery(const Query& query) {
+    Row r(query, "hook_deliveries");
+    HookDeliveryRecord d;
+    d.id = r.i64();
+    d.source = r.text();
+    d.received_at = r.time();
+    d.outcome = r.text();
+    d.stage = r.text();
+    d.field = r.text();
+    d.message = r.text();
+    d.verified = r.flag();
+    d.method = r.text();
+    d.uri = r.text();
+    d.headers = r.json();
+    d.body = r.text();
+    d.body_partial = r.flag();
+    d.events = r.json();
+    d.replay_of = r.i64();
+    d.replayed_at = r.opt_time();
+    d.replayed_by = r.i64();
+    if (auto s = r.finish(); !s) return s.error();
+    return d;
+}
+
+Result<std::int64_t> SqliteTransaction::insert_hook_delivery(const HookDeliveryRecord& d) {
+    if (auto s = require_writable("insert_hook_delivery"); !s) return s.error();
+    auto headers = dump_json(d.headers, "headers");
+    if (!headers) return headers.error();
+    auto events = dump_json(d.events, "events");
+    if (!events) return events.error();
+    auto q = c_.query(
+        "INSERT INTO hook_deliveries (source, received_ms, outcome, stage, field, message, "
+        "verified, method, uri, headers, body, body_partial, events, replay_of, replayed_ms, "
+        "replayed_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, 0)");
+    if (!q) return q.error();
+    q->bind_text(d.source).bind_time(d.received_at).bind_text(d.outcome).bind_text(d.stage);
+    q->bind_text(d.field).bind_text(d.message).bind_flag(d.verified).bind_text(d.method);
+    q->bind_text(d.uri).bind_text(*headers).bind_text(d.body).bind_flag(d.body_partial);
+    q->bind_text(*events).bind_i64(d.replay_of);
+    if (auto s = q->run(); !s) return s.error();
+    const std::int64_t id = sqlite3_last_insert_rowid(c_.db());
+    if (d.replay_of == 0 || d.outcome == "refused") return id;
+    auto mark = c_.query(
+        "UPDATE hook_deliveries SET replayed_ms = ?, replayed_by = ? "
+        "WHERE id = ? AND replayed_ms IS NULL");
+    if (!mark) return mark.error();
+    mark->bind_time(d.received_at).bind_i64(id).bind_i64(d.replay_of);
+    if (auto s = mark->run(); !s) return s.error();
+    if (sqlite3_changes64(c_.db()) == 1) return id;
+    auto original = hook_delivery(d.replay_of);
+    if (!original) return original.error();
+    if (!*original) {
+        return make_error(ErrorCode::not_found,
+                          "no delivery " + std::to_string(d.replay_of) + " to replay");
+    }
+    return make_error(ErrorCode::conflict, "delivery " + std::to_string(d.replay_of) +
+                                               " was replayed already, by delivery " +
+                                               std::to_string((*original)->replayed_by));
+}
+
+Result<std::optional<HookDeliveryRecord>> SqliteTransaction::hook_delivery(std::int64_t id) {
+    auto q =
+        c_.query("SELECT " + hook_delivery_columns(true) + " FROM hook_deliveries WHERE id = ?");
+    if (!q) return q.error();
+    q->bind_i64(id);
+    auto rows = collect<HookDeliveryRecord>(*q, read_hook_delivery);
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::optional<HookDeliveryRecord>();
+    return std::optional<HookDeliveryRecord>(std::move(rows->front()));
+}
+
+Result<std::vector<HookDeliveryRecord>> SqliteTransaction::list_hook_deliveries(
+    const HookDeliveryFilter& filter) {
+    std::string sql = "SELECT " + hook_delivery_columns(filter.with_content) +
+                      " FROM hook_deliveries WHERE id < ?";
+    std::vector<Param> params{filter.before_id > 0 ? filter.before_id
+                                                   : std::numeric_limits<std::int64_t>::max()};
+    if (filter.source) {
+        sql += " AND source = ?";
+        params.emplace_back(*filter.source);
+    }
+    if (filter.outcome) {
+        sql += " AND outcome = ?";
+        params.emplace_back(*filter.outcome);
+    }
+    sql += " ORDER BY id DESC LIMIT ?";
+    params.emplace_back(page_limit(filter.limit));
+    auto q = c_.query(sql);
+    if (!q) return q.error();
+    bind_params(*q, params);
+    return collect<HookDeliveryRecord>(*q, read_hook_delivery);
+}
+
+Result<std::int64_t> SqliteTransaction::expire_hook_deliveries(TimePoint before,
+                                                               std::size_t limit) {
+    if (auto s = require_writable("expire_hook_deliveries"); !s) return s.error();
+    auto q = c_.query(
+        "DELETE FROM hook_deliveries WHERE id IN (SELECT id FROM hook_deliveries "
+        "WHERE received_ms < ? ORDER BY received_ms LIMIT ?)");
+    if (!q) return q.error();
+    q->bind_time(before).bind_i64(page_limit(limit));
     if (auto s = q->run(); !s) return s.error();
     return static_cast<std::int64_t>(sqlite3_changes64(c_.db()));
 }
