@@ -33,6 +33,9 @@ test('an accepted delivery names the handoffs it started and ticked, each a piec
                                    event({ id: 'e2', ticked: [9] })] });
   assert.deepEqual(deliveryWords(more), ['Accepted: ', 'started handoffs ', { handoff: 3 }, ', ',
                                          { handoff: 4 }, '; ', 'ticked handoff ', { handoff: 9 }]);
+  // Events that started nothing listed (an older entry): the server's own message.
+  assert.deepEqual(deliveryWords(delivery({ message: '1 event, started 1 handoff (#7)' })),
+                   ['Accepted: ', '1 event, started 1 handoff (#7)']);
 });
 
 test('unmatched, duplicate and challenge read in words', () => {

@@ -23,7 +23,8 @@ export function deliveryWords(d: InboundDelivery): Piece[] {
     const types = [...new Set(d.events.map((e) => e.type))].join(', ');
     return [`Unmatched: no playbook starts on ${types || 'this event'}`];
   }
-  return ['Accepted: ', ...effects(d.events)];
+  const done = effects(d.events);
+  return ['Accepted: ', ...(done.length ? done : [d.message || 'stored'])];
 }
 
 // "Replayed: accepted, started handoff #15", "Replayed, refused again: the signature — …".
@@ -40,7 +41,7 @@ function refusal(d: InboundDelivery): string {
   return stage ? `the ${stage} — ${what}` : what;
 }
 
-// What the events did: the handoffs they started and ticked.
+// What the events did: the handoffs they started and ticked (none: an empty list).
 function effects(events: InboundDeliveryEvent[]): Piece[] {
   const out: Piece[] = [];
   const list = (verb: string, ids: number[]) => {
@@ -51,6 +52,5 @@ function effects(events: InboundDeliveryEvent[]): Piece[] {
   };
   list('started', events.flatMap((e) => e.handoffs));
   list('ticked', events.flatMap((e) => e.ticked));
-  if (!out.length) out.push(`${events.length} event${events.length === 1 ? '' : 's'} stored`);
   return out;
 }

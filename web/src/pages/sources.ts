@@ -55,9 +55,9 @@ export function renderSources(root: HTMLElement): void {
     h('section', { class: 'panel', 'aria-labelledby': 'add-source-h' },
       h('h2', { id: 'add-source-h' }, 'Add a source'), once, form.el),
     log.el);
-  get<SourcePreset[]>('/v1/sources/presets').then((p) => {
-    presets = p;
-    form.setPresets(p);
+  get<{ items: SourcePreset[] }>('/v1/sources/presets').then((p) => {
+    presets = p.items;
+    form.setPresets(p.items);
   }).catch((error) => form.presetsFailed(messageOf(error)))
     .finally(() => void reload());
   void log.reload();
