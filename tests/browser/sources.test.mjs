@@ -139,8 +139,8 @@ test('a refused delivery is marked refused, and after the secret is fixed Replay
   // The log afterwards: the refused row says it was replayed, and the replay is a row.
   await page.getByLabel('Outcome').selectOption('');
   await page.locator('.deliveries .delivery', { hasText: /A replay of delivery/ }).waitFor();
-  await page.locator('.deliveries .delivery.outcome-refused', { hasText: /Replayed .* by/ })
-    .waitFor();
+  await page.locator('.deliveries .delivery.outcome-refused',
+                     { hasText: /Replayed .* as delivery \d+/ }).waitFor();
   assert.deepEqual(await axeViolations(page), []);
   await screenshot(page, 'sources');
   assert.deepEqual(seen.errors, []);

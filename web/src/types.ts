@@ -241,7 +241,7 @@ export interface InboundDelivery {
   events: InboundDeliveryEvent[];
   replay_of: number | string | null;
   replayed_at: string | null;
-  replayed_by: string | null;
+  replayed_by: number | string | null;  // the delivery that replayed it
   replayable: boolean;
   body_partial: boolean;
 }

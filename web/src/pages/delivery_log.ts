@@ -127,7 +127,9 @@ function history(d: InboundDelivery): HTMLElement | null {
   const parts: string[] = [];
   if (d.replay_of !== null) parts.push(`A replay of delivery ${d.replay_of}.`);
   if (d.replayed_at) {
-    parts.push(`Replayed ${when(d.replayed_at)}${d.replayed_by ? ` by ${d.replayed_by}` : ''}.`);
+    // replayed_by is the delivery that replayed it (the log's own id), not a person.
+    const by = d.replayed_by !== null ? ` as delivery ${d.replayed_by}` : '';
+    parts.push(`Replayed ${when(d.replayed_at)}${by}.`);
   }
   if (d.body_partial) parts.push('The body was too long to keep whole: only its start is logged.');
   return parts.length ? h('p', { class: 'meta' }, parts.join(' ')) : null;
