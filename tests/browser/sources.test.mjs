@@ -144,6 +144,7 @@ test('a refused delivery is marked refused, and after the secret is fixed Replay
   await page.locator('.deliveries .delivery.outcome-refused',
                      { hasText: /Replayed .* as delivery \d+/ }).waitFor();
   assert.deepEqual(await axeViolations(page), []);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await screenshot(page, 'sources');
   assert.deepEqual(seen.errors, []);
   await page.close();
