@@ -17,8 +17,8 @@ namespace baton::http {
 namespace {
 
 // The first path segments the board's own router handles (web/src/router.ts).
-constexpr std::array<std::string_view, 6> board_sections = {"signin",    "handoffs", "relays",
-                                                            "playbooks", "reports",  "people"};
+constexpr std::array<std::string_view, 7> board_sections = {
+    "signin", "handoffs", "relays", "playbooks", "reports", "people", "sources"};
 
 constexpr const char* content_security_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

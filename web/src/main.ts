@@ -10,16 +10,19 @@ import { renderCard } from './pages/card';
 import { renderRelay } from './pages/relay';
 import { renderPlaybookList, renderPlaybookEditor } from './pages/playbooks';
 import { renderPeople } from './pages/people';
+import { renderSources } from './pages/sources';
 import { pageHeader, link, safeNext } from './ui';
 
 const header = document.getElementById('top') as HTMLElement;
 const main = document.getElementById('main') as HTMLElement;
 
-const sections: [string, string][] = [
+// The sections in the header; an admin-only one is not shown to anyone else.
+const sections: [string, string, 'admin'?][] = [
   ['/', 'Board'],
   ['/playbooks', 'Playbooks'],
   ['/reports', 'Reports'],
   ['/people', 'People'],
+  ['/sources', 'Sources', 'admin'],
 ];
 
 function drawHeader(): void {
@@ -30,8 +33,9 @@ function drawHeader(): void {
     replace(header, h('div', { class: 'bar' }, brand));
     return;
   }
+  const shown = sections.filter(([, , only]) => !only || session.isAdmin());
   const nav = h('nav', { 'aria-label': 'Main' },
-    h('ul', null, sections.map(([href, text]) => {
+    h('ul', null, shown.map(([href, text]) => {
       const here = href === '/' ? path === '/' : path.startsWith(href);
       return h('li', null, h('a', { href, 'aria-current': here ? 'page' : null }, text));
     })));
@@ -73,6 +77,7 @@ route('/reports', 'Reports', (root, ctx) => {
   return { dispose: () => { disposed = true; page?.dispose?.(); } };
 });
 route('/people', 'People', renderPeople);
+route('/sources', 'Sources', renderSources);
 
 setNotFound(() => {
   replace(main, pageHeader('Not found'),

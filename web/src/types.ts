@@ -183,3 +183,79 @@ export interface Series {
   since: string;
   days: SeriesDay[];
 }
+
+// Inbound webhook sources (GET /v1/sources): the secrets are a count, never shown.
+export interface Source {
+  name: string;
+  preset: string;
+  scheme: string;
+  secrets: number;
+  type: string;
+  id: string;
+  subject: string;
+  url: string;  // a path: /hooks/NAME
+}
+
+export interface SourceList {
+  version: number;
+  items: Source[];
+}
+
+export interface SourcePreset {
+  name: string;
+  vendor: string;
+  scheme: string;
+  sample: boolean;
+}
+
+// POST /v1/sources: the only answer that ever holds the secret.
+export interface AddedSource {
+  name: string;
+  preset: string;
+  url: string;
+  secret: string;
+}
+
+export type InboundDeliveryOutcome =
+  'accepted' | 'unmatched' | 'duplicate' | 'challenge' | 'refused';
+
+export interface InboundDeliveryEvent {
+  source: string;
+  id: string;
+  type: string;
+  duplicate: boolean;
+  handoffs: number[];
+  ticked: number[];
+}
+
+// One inbound delivery as the delivery log has it (GET /v1/deliveries).
+export interface InboundDelivery {
+  id: number | string;
+  source: string;
+  received_at: string;
+  outcome: InboundDeliveryOutcome;
+  stage: string;
+  field: string;
+  message: string;
+  verified: boolean;
+  events: InboundDeliveryEvent[];
+  replay_of: number | string | null;
+  replayed_at: string | null;
+  replayed_by: number | string | null;  // the delivery that replayed it
+  replayable: boolean;
+  body_partial: boolean;
+}
+
+export interface InboundDeliveryPage {
+  items: InboundDelivery[];
+  next_cursor: string | null;
+  unlogged: number;
+}
+
+// GET /v1/deliveries/{id}: the request as received, credentials shown as •••.
+export interface InboundDeliveryDetail extends InboundDelivery {
+  method: string;
+  uri: string;
+  headers: [string, string][];
+  body: string;
+}
