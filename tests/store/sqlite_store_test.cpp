@@ -321,12 +321,12 @@ void make_v1_database(const std::string& path) {
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
     ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
-    ASSERT_EQ(sqlite_schema_version(), 5);
+    ASSERT_EQ(sqlite_schema_version(), 6);
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
     {
         RawDb raw(path());
-        EXPECT_EQ(raw.text("PRAGMA user_version"), "5");
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "6");
         // Version 4: change numbers (existing handoffs numbered in id order), passwords,
         // sessions.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('handoffs') "
@@ -345,6 +345,10 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
         // Version 5: a person's handoffs in id order.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' "
                            "AND name = 'handoffs_by_owner_id'"),
+                  "1");
+        // Version 6: the handoffs a previous owner stays accountable for.
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' "
+                           "AND name = 'handoffs_by_pending_from'"),
                   "1");
     }
     std::int64_t config = 0;
