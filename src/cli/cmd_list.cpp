@@ -28,7 +28,10 @@ Result<std::string> run_list(Context& ctx, const Args& args) {
                               "state");
         }
     }
+    // --owner names whoever is accountable: the owner, or the previous owner of a
+    // reassigned handoff until the new owner accepts.
     q.owner = args.get("--owner");
+    q.accountable = q.owner.has_value();
     q.playbook = args.get("--playbook");
     q.subject = args.get("--subject");
     q.overdue = args.flag("--overdue");
@@ -64,7 +67,9 @@ CommandSpec list_command() {
     return {"list",
             "the handoffs still open (or as filtered)",
             {{"--state", OptionKind::value, "waiting, accepted, done, declined or cancelled"},
-             {"--owner", OptionKind::value, "only this owner's"},
+             {"--owner", OptionKind::value,
+              "only those this person is accountable for (owned, or reassigned away and not "
+              "yet accepted)"},
              {"--playbook", OptionKind::value, "only this playbook's"},
              {"--subject", OptionKind::value, "only this subject's"},
              {"--overdue", OptionKind::flag, "only those past a deadline"},

@@ -1,4 +1,4 @@
-// baton report [--since 30d] [--by playbook|owner]: where do handoffs leak?
+// baton report [--since 30d] [--by playbook|owner|giver|edge]: where do handoffs leak?
 #include "cli/command.h"
 #include "core/utf8.h"
 #include "cli/format.h"
@@ -16,14 +16,15 @@ Result<std::string> run_report(Context& ctx, const Args& args) {
                           "--since: " + since.error().message, "since");
     }
     const std::string by = args.get_or("--by", "playbook");
-    if (by != "playbook" && by != "owner") {
-        return make_error(ErrorCode::invalid_argument, "--by must be playbook or owner", "by");
+    const auto report_by = core::parse_report_by(by);
+    if (!report_by) {
+        return make_error(ErrorCode::invalid_argument,
+                          "--by must be playbook, owner, giver or edge", "by");
     }
     auto engine = ctx.engine();
     if (!engine) return engine.error();
-    auto rows = (*engine)->report(
-        std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
-        by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
+    auto rows = (*engine)->report(std::chrono::duration_cast<Milliseconds>(since->total_24x7()),
+                                  *report_by);
     if (!rows) return rows.error();
     if (ctx.json) {
         return core::dump_json(
@@ -37,11 +38,12 @@ Result<std::string> run_report(Context& ctx, const Args& args) {
 }  // namespace
 
 CommandSpec report_command() {
-    return {"report",
-            "where handoffs leak: time to accept and to done, overdue, silent delay",
-            {{"--since", OptionKind::value, "how far back, such as 30d (default) or 1w"},
-             {"--by", OptionKind::value, "playbook (default) or owner"}},
-            run_report};
+    return {
+        "report",
+        "where handoffs leak: time to accept and to done, overdue, silent delay",
+        {{"--since", OptionKind::value, "how far back, such as 30d (default) or 1w"},
+         {"--by", OptionKind::value, "playbook (default), owner, giver, or edge (giver → owner)"}},
+        run_report};
 }
 
 }  // namespace baton::cli

@@ -1,6 +1,7 @@
 #include "cli/format.h"
 
 #include <algorithm>
+#include <cctype>
 
 namespace baton::cli {
 
@@ -171,7 +172,8 @@ std::string report_text(const std::vector<core::ReportRow>& rows, const std::str
                          optional_span(r.done_p50), optional_span(r.done_p90),
                          format_span(r.silent_delay)});
     }
-    std::string key = by == "owner" ? "OWNER" : "PLAYBOOK";
+    std::string key = by;  // PLAYBOOK, OWNER, GIVER or EDGE
+    for (char& c : key) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
     return table({key, "COUNT", "OPEN", "DONE", "OVERDUE", "DECLINED", "CANCELLED",
                   "ACCEPT P50", "ACCEPT P90", "DONE P50", "DONE P90", "SILENT DELAY"},
                  cells);

@@ -73,12 +73,17 @@ void escalate(const Handoff& h, const Playbook& pb, TimePoint now, const DueTime
         f.next.state = HandoffState::waiting;
         f.next.accepted_at.reset();
         f.changed = true;
-        f.appended.push_back(system_entry(
-            now, "reassigned",
-            "Reassigned to " + t.target + " by escalation level " + std::to_string(t.level) +
-                "; " + f.next.pending_from + " stays accountable until " + t.target +
-                " accepts",
-            {{"from", h.owner}, {"to", t.target}, {"level", t.level}}));
+        nlohmann::json data = {{"from", h.owner}, {"to", t.target}, {"level", t.level}};
+        // While waiting, the accept deadline that ends (the report charges the silent delay
+        // past it to `from`).
+        if (h.state == HandoffState::waiting && h.deadlines.accept_by) {
+            data["from_accept_by"] = format_rfc3339(*h.deadlines.accept_by);
+        }
+        f.appended.push_back(system_entry(now, "reassigned",
+                                          "Reassigned to " + t.target + " by escalation level " +
+                                              std::to_string(t.level) + "; " + f.next.pending_from +
+                                              " stays accountable until " + t.target + " accepts",
+                                          std::move(data)));
         tell(f, h.giver, "reassigned");
     }
 }

@@ -211,11 +211,16 @@ Result<Transition> reassign(Step s, const Reassign& r) {
     s.t.next.unowned = false;
     s.t.next.state = HandoffState::waiting;
     s.t.next.accepted_at.reset();
+    nlohmann::json data = {{"from", s.h.owner}, {"to", r.to}, {"reason", r.reason}};
+    // The new owner gets a fresh accept deadline. While waiting, the one that ends is kept
+    // here, so that the report charges the silent delay past it to the previous owner.
+    if (s.h.state == HandoffState::waiting && s.h.deadlines.accept_by) {
+        data["from_accept_by"] = format_rfc3339(*s.h.deadlines.accept_by);
+    }
     s.append(entry(s.a, s.now, "reassigned",
                    s.a.handle + " handed it from " + s.h.owner + " to " + r.to +
-                       (r.reason.empty() ? "" : ": " + r.reason) + "; " + r.to +
-                       " must accept",
-                   {{"from", s.h.owner}, {"to", r.to}, {"reason", r.reason}}));
+                       (r.reason.empty() ? "" : ": " + r.reason) + "; " + r.to + " must accept",
+                   std::move(data)));
     s.t.timers = TimerEffect::restart_accept_side;
     s.notify(r.to, "reassigned");
     return std::move(s.t);

@@ -23,6 +23,7 @@ struct Samples {
     std::vector<Milliseconds> to_done;
 };
 
+// Counts and times: everything but silent delay, which goes by hold.
 void add(Samples& s, const Handoff& h, TimePoint now) {
     ReportRow& r = s.row;
     ++r.count;
@@ -36,13 +37,21 @@ void add(Samples& s, const Handoff& h, TimePoint now) {
         s.to_accept.push_back(*h.accepted_at - h.created_at);
     }
     if (h.state == HandoffState::done && h.closed_at) s.to_done.push_back(*h.closed_at - h.created_at);
-    if (h.deadlines.accept_by) {
-        // Silent delay ends when someone accepts, when the handoff closes, or now.
-        TimePoint end = now;
-        if (h.accepted_at) end = *h.accepted_at;
-        else if (h.closed_at) end = *h.closed_at;
-        if (end > *h.deadlines.accept_by) r.silent_delay += end - *h.deadlines.accept_by;
-    }
+}
+
+std::optional<TimePoint> time_field(const nlohmann::json& data, const char* key) {
+    if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return std::nullopt;
+    return parse_rfc3339(data[key].get<std::string>());
+}
+
+std::string text_field(const nlohmann::json& data, const char* key) {
+    if (!data.is_object() || !data.contains(key) || !data[key].is_string()) return "";
+    return data[key].get<std::string>();
+}
+
+Milliseconds silent(const Hold& hold, TimePoint end) {
+    if (!hold.accept_by || end <= *hold.accept_by) return Milliseconds(0);
+    return end - *hold.accept_by;
 }
 
 ReportRow finish(Samples& s) {
@@ -53,19 +62,96 @@ ReportRow finish(Samples& s) {
     return s.row;
 }
 
+std::string group_key(const Handoff& h, const std::string& holder, ReportBy by) {
+    switch (by) {
+        case ReportBy::playbook:
+            return h.playbook_id;
+        case ReportBy::owner:
+            return holder;
+        case ReportBy::giver:
+            return h.giver;
+        case ReportBy::edge:
+            return h.giver + " → " + holder;
+    }
+    return h.playbook_id;
+}
+
 }  // namespace
+
+const char* to_string(ReportBy by) {
+    switch (by) {
+        case ReportBy::playbook:
+            return "playbook";
+        case ReportBy::owner:
+            return "owner";
+        case ReportBy::giver:
+            return "giver";
+        case ReportBy::edge:
+            return "edge";
+    }
+    return "playbook";
+}
+
+std::optional<ReportBy> parse_report_by(std::string_view text) {
+    for (ReportBy by : {ReportBy::playbook, ReportBy::owner, ReportBy::giver, ReportBy::edge}) {
+        if (text == to_string(by)) return by;
+    }
+    return std::nullopt;
+}
+
+std::vector<Hold> holds_of(const Handoff& h, TimePoint now) {
+    std::vector<Hold> holds;
+    holds.push_back(Hold{.holder = h.owner, .from = h.created_at});
+    bool first_holder_known = false;
+    for (const TimelineEntry& e : h.timeline) {
+        Hold& current = holds.back();
+        if (e.kind == "reassigned") {
+            const std::string from = text_field(e.data, "from");
+            // Before the first reassignment the holder is its `from`, not today's owner.
+            if (!first_holder_known && !from.empty()) current.holder = from;
+            first_holder_known = true;
+            if (auto by = time_field(e.data, "from_accept_by")) current.accept_by = by;
+            current.until = e.at;
+            current.silent_delay = silent(current, current.accepted_at.value_or(e.at));
+            holds.push_back(Hold{.holder = text_field(e.data, "to"), .from = e.at});
+        } else if (e.kind == "accepted" && !current.accepted_at) {
+            current.accepted_at = e.at;
+        } else if (e.kind == "overdue" && !current.accept_by &&
+                   text_field(e.data, "deadline") == "accept") {
+            current.accept_by = e.at;
+        }
+    }
+    // The last hold is the current owner's: its deadline, acceptance and end are the
+    // handoff's own. Silence ends when someone accepts, when the handoff closes, or now.
+    Hold& last = holds.back();
+    last.holder = h.owner;
+    last.accept_by = h.deadlines.accept_by;
+    last.accepted_at = h.accepted_at;
+    last.until = h.closed_at.value_or(now);
+    last.silent_delay = silent(last, h.accepted_at.value_or(h.closed_at.value_or(now)));
+    return holds;
+}
 
 std::vector<ReportRow> build_report(const std::vector<Handoff>& handoffs, ReportBy by,
                                     TimePoint now) {
     std::map<std::string, Samples> groups;
     Samples all;
     all.row.key = "all";
-    for (const auto& h : handoffs) {
-        const std::string& key = by == ReportBy::playbook ? h.playbook_id : h.owner;
+    const auto group = [&](const std::string& key) -> Samples& {
         Samples& s = groups[key];
         s.row.key = key;
-        add(s, h, now);
+        return s;
+    };
+    for (const auto& h : handoffs) {
+        add(group(group_key(h, h.owner, by)), h, now);
         add(all, h, now);
+        for (const Hold& hold : holds_of(h, now)) {
+            // A hold without silence makes no row: a previous owner who passed it on in time
+            // is not part of the answer.
+            if (hold.silent_delay == Milliseconds(0)) continue;
+            group(group_key(h, hold.holder, by)).row.silent_delay += hold.silent_delay;
+            all.row.silent_delay += hold.silent_delay;
+        }
     }
     std::vector<ReportRow> rows;
     for (auto& [key, samples] : groups) rows.push_back(finish(samples));

@@ -1,7 +1,8 @@
-// Report arithmetic: where do handoffs leak? Per playbook or per owner: how many, how fast
-// they were accepted and finished (median and p90), how many are overdue, declined or
-// cancelled, and the hours of silent delay — time handoffs sat past their accept deadline
-// without being accepted. Pure: the shell passes the handoffs and `now`.
+// Report arithmetic: where do handoffs leak? Per playbook, owner, giver or edge (giver →
+// owner): how many, how fast they were accepted and finished (median and p90), how many are
+// overdue, declined or cancelled, and the hours of silent delay — time handoffs sat past
+// their accept deadline without being accepted, charged to whoever held them then. Pure:
+// the shell passes the handoffs (with their timelines, for who held them when) and `now`.
 #pragma once
 
 #include <optional>
@@ -12,10 +13,12 @@
 
 namespace baton::core {
 
-enum class ReportBy { playbook, owner };
+enum class ReportBy { playbook, owner, giver, edge };
+const char* to_string(ReportBy by);
+std::optional<ReportBy> parse_report_by(std::string_view text);
 
 struct ReportRow {
-    std::string key;  // the playbook id or the owner handle
+    std::string key;  // the playbook id, the owner or giver handle, or "giver → owner"
     int count = 0;
     int open = 0;  // waiting or accepted
     int accepted = 0;  // ever accepted
@@ -28,7 +31,29 @@ struct ReportRow {
     Milliseconds silent_delay{0};
 };
 
-// Rows sorted by key, then a last row with key "all" for the totals.
+// One person's hold of a handoff: from when it was handed to them until it was handed on
+// (reassigned), or until `now` for the one who holds it now.
+struct Hold {
+    std::string holder;
+    TimePoint from{};
+    TimePoint until{};
+    // The accept deadline of this hold, and when its holder accepted, if they did.
+    std::optional<TimePoint> accept_by{};
+    std::optional<TimePoint> accepted_at{};
+    Milliseconds silent_delay{0};  // past accept_by, not accepted, while they held it
+};
+
+// The holds of a handoff, oldest first, from its timeline's `reassigned` entries (their
+// `from`, `to` and `from_accept_by`; an entry without `from_accept_by` uses the hold's
+// `overdue` entry for the accept deadline, as the scheduler wrote it when that passed). A
+// handoff without a timeline (not loaded) has one hold, its owner's. The last hold ends
+// its silence when the handoff is accepted or closed, as the handoff's own fields say.
+std::vector<Hold> holds_of(const Handoff& handoff, TimePoint now);
+
+// Rows sorted by key, then a last row with key "all" for the totals. Counts and times go to
+// the handoff's group (its current owner, for owner and edge); silent delay goes to each
+// hold's group (the holder, or giver → holder), so a previous owner who sat on a handoff
+// has a row even when they own none of them now.
 std::vector<ReportRow> build_report(const std::vector<Handoff>& handoffs, ReportBy by,
                                     TimePoint now);
 

@@ -1174,6 +1174,7 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     store::HandoffFilter f;
     f.state = q.state;
     f.owner = q.owner;
+    f.accountable = q.accountable;
     f.playbook = q.playbook;
     f.subject = q.subject;
     if (q.overdue) f.overdue_at = clock_.now();
@@ -1250,7 +1251,7 @@ Result<Relay> Engine::relay(const std::string& subject) {
     return out;
 }
 
-Result<std::vector<core::Handoff>> Engine::created_since(TimePoint since) {
+Result<std::vector<core::Handoff>> Engine::created_since(TimePoint since, bool with_timelines) {
     std::vector<core::Handoff> handoffs;
     Status st = store_.read([&](store::Transaction& tx) -> Status {
         store::HandoffFilter f;
@@ -1263,6 +1264,14 @@ Result<std::vector<core::Handoff>> Engine::created_since(TimePoint since) {
             f.after_id = page->back().id;
             for (auto& h : *page) handoffs.push_back(std::move(h));
         }
+        if (!with_timelines) return ok_status();
+        // One read per handoff, in the same transaction: the store has no batch read of
+        // timelines yet.
+        for (auto& h : handoffs) {
+            auto full = tx.handoff(h.id, true);
+            if (!full) return full.error();
+            if (*full) h.timeline = std::move((*full)->timeline);
+        }
         return ok_status();
     });
     if (!st) return st.error();
@@ -1271,14 +1280,14 @@ Result<std::vector<core::Handoff>> Engine::created_since(TimePoint since) {
 
 Result<std::vector<core::ReportRow>> Engine::report(Milliseconds since, core::ReportBy by) {
     const TimePoint now = clock_.now();
-    auto handoffs = created_since(now - since);
+    auto handoffs = created_since(now - since, true);
     if (!handoffs) return handoffs.error();
     return core::build_report(*handoffs, by, now);
 }
 
 Result<std::vector<core::SeriesDay>> Engine::series(Milliseconds since) {
     const TimePoint now = clock_.now();
-    auto handoffs = created_since(now - since);
+    auto handoffs = created_since(now - since, false);
     if (!handoffs) return handoffs.error();
     return core::build_series(*handoffs, now - since, now);
 }

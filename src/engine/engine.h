@@ -418,7 +418,8 @@ private:
                           const store::TimerRecord& timer, TimePoint now);
     Result<LintReport> lint_in(store::Transaction& tx, const std::vector<SourceFile>& files);
     // Every handoff started at or after `since`, page by page (reports).
-    Result<std::vector<core::Handoff>> created_since(TimePoint since);
+    // with_timelines: each handoff's timeline too (the report's holds: who held it when).
+    Result<std::vector<core::Handoff>> created_since(TimePoint since, bool with_timelines);
     Status apply_in(store::Transaction& tx, const std::vector<SourceFile>& files,
                     TimePoint now, std::vector<AppliedFile>& applied);
     Status act_in(store::Transaction& tx, std::int64_t id, const core::Action& action,

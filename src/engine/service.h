@@ -82,6 +82,9 @@ struct ListQuery {
     bool overdue = false;
     bool open_only = false;  // waiting, accepted or declined
     std::optional<std::string> team{};              // owned by one of the team's members
+    // owner and team match the previous owner of a reassigned handoff too, who stays
+    // accountable until the new owner accepts (store::HandoffFilter::accountable).
+    bool accountable = false;
     std::optional<std::string> subject_contains{};  // board search, ignoring ASCII case
     std::optional<TimePoint> closed_since{};        // closed at or after this instant
     bool unowned_only = false;  // only handoffs nobody the playbook named could own

@@ -64,14 +64,18 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
             q.unowned_only = value == "true" || value == "1";
         } else if (key == "team") {
             q.team = value;
+        } else if (key == "accountable") {
+            q.accountable = value == "true" || value == "1";
         } else if (key == "mine") {
-            // The caller's own handoffs; with owner= as well, the two must agree.
+            // The handoffs the caller is accountable for: owned, or reassigned away and not
+            // yet accepted. With owner= as well, the two must agree.
             if (value == "true" || value == "1") {
                 if (q.owner && *q.owner != caller.actor.handle) {
                     return make_error(ErrorCode::invalid_argument,
                                       "mine=true and owner= name different people", "mine");
                 }
                 q.owner = caller.actor.handle;
+                q.accountable = true;
             }
         } else if (key == "q") {
             if (value.size() > limits::event_subject_bytes_max) {

@@ -69,18 +69,18 @@ void Api::add_ops_routes() {
                      return json_response(200, engine::relay_json(*relay, engine_.now()));
                  }});
     router_.add({"GET", "/v1/reports", Access::read,
-                 "Where handoffs leak, per playbook or owner",
+                 "Where handoffs leak, per playbook, owner, giver or edge",
                  [this](const Request& r, const Params&, const Principal&) {
                      auto since = report_since(r, {"since", "by", "format"});
                      if (!since) return problem_from(since.error());
                      const std::string& since_text = since->first;
                      const std::string by = r.query.count("by") ? r.query.at("by") : "playbook";
-                     if (by != "playbook" && by != "owner") {
-                         return problem(400, "Bad Request", "by must be playbook or owner", "by");
+                     const auto report_by = core::parse_report_by(by);
+                     if (!report_by) {
+                         return problem(400, "Bad Request",
+                                        "by must be playbook, owner, giver or edge", "by");
                      }
-                     auto rows = engine_.report(
-                         since->second,
-                         by == "owner" ? core::ReportBy::owner : core::ReportBy::playbook);
+                     auto rows = engine_.report(since->second, *report_by);
                      if (!rows) return problem_from(rows.error());
                      const std::string format =
                          r.query.count("format") ? r.query.at("format") : "json";

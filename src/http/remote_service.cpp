@@ -388,6 +388,7 @@ Result<std::vector<core::Handoff>> RemoteService::list(const engine::ListQuery& 
     if (q.open_only) params.emplace_back("open", "true");
     if (q.unowned_only) params.emplace_back("unowned", "true");
     if (q.team) params.emplace_back("team", *q.team);
+    if (q.accountable) params.emplace_back("accountable", "true");
     if (q.subject_contains) params.emplace_back("q", *q.subject_contains);
     if (q.closed_since) params.emplace_back("closed_since", format_rfc3339(*q.closed_since));
     if (q.after_id > 0) params.emplace_back("cursor", std::to_string(q.after_id));
@@ -415,9 +416,8 @@ Result<std::vector<core::ReportRow>> RemoteService::report(Milliseconds since,
                                                            core::ReportBy by) {
     // The CLI has already read the span; whole seconds say it exactly.
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(since).count();
-    auto answer = get("/v1/reports" +
-                      query_string({{"since", std::to_string(seconds) + "s"},
-                                    {"by", by == core::ReportBy::owner ? "owner" : "playbook"}}));
+    auto answer = get("/v1/reports" + query_string({{"since", std::to_string(seconds) + "s"},
+                                                    {"by", core::to_string(by)}}));
     if (!answer) return answer.error();
     return engine::report_rows_from_json(answer->value("rows", json()));
 }

@@ -111,6 +111,9 @@ struct HandoffFilter {
     std::optional<TimePoint> overdue_at{};
     // Only handoffs owned by one of these (a team's members); empty: any owner.
     std::vector<std::string> owner_in{};
+    // Accountable, not only owned: `owner` and `owner_in` also match the previous owner of
+    // a reassigned handoff (pending_from), who stays accountable until the new owner accepts.
+    bool accountable = false;
     // Only handoffs whose subject contains this text, ignoring ASCII case (board search).
     std::optional<std::string> subject_contains{};
     // Only handoffs closed (done, declined, cancelled) at or after this instant.

@@ -549,6 +549,14 @@ TEST_F(Cli, ListFilters) {
     EXPECT_EQ(ids_of(list({"--overdue"})), Ids{});
     EXPECT_EQ(ok({"list", "--owner", "nobody"}), "No handoffs match.\n");
 
+    // Reassigned away, lee stays accountable for 2 until dana accepts: --owner finds it
+    // under both.
+    ok({"reassign", "2", "dana"});
+    EXPECT_EQ(ids_of(list({"--owner", "lee"})), (Ids{2, 3}));
+    EXPECT_EQ(ids_of(list({"--owner", "dana"})), (Ids{1, 2}));
+    ok({"accept", "2", "--as", "dana"});
+    EXPECT_EQ(ids_of(list({"--owner", "lee"})), (Ids{3}));
+
     const auto bad = baton({"list", "--state", "sleeping"});
     EXPECT_EQ(bad.exit_code, exit_invalid) << describe(bad);
     expect_one_line(bad);
@@ -921,6 +929,36 @@ TEST_F(Cli, ReportCountsByPlaybookAndByOwner) {
         EXPECT_EQ(r.exit_code, exit_invalid) << bad.back() << "\n" << describe(r);
         expect_one_line(r);
     }
+}
+
+TEST_F(Cli, ReportByGiverAndByEdge) {
+    init_and_emit_examples();
+    const json givers = ok_json({"report", "--by", "giver"});
+    EXPECT_EQ(givers.at("by"), "giver");
+    int given = 0;
+    for (const auto& r : givers.at("rows")) {
+        const std::string key = r.at("key");
+        EXPECT_EQ(key.find("→"), std::string::npos) << key;
+        if (key != "all") given += r.at("count").get<int>();
+    }
+    EXPECT_EQ(given, 4);
+    const json edges = ok_json({"report", "--by", "edge"});
+    std::map<std::string, int> owned;  // by the owner each edge ends at
+    for (const auto& r : edges.at("rows")) {
+        const std::string key = r.at("key");
+        if (key == "all") continue;
+        const auto arrow = key.find(" → ");
+        ASSERT_NE(arrow, std::string::npos) << key;
+        owned[key.substr(arrow + std::string(" → ").size())] += r.at("count").get<int>();
+    }
+    EXPECT_EQ(owned, (std::map<std::string, int>{{"dana", 2}, {"lee", 2}}));
+    const std::string text = ok({"report", "--by", "edge"});
+    EXPECT_NE(text.find("Handoffs started in the last 30d, by edge:\nEDGE "), std::string::npos)
+        << text;
+    const auto bad = baton({"report", "--by", "team"});
+    EXPECT_EQ(bad.exit_code, exit_invalid) << describe(bad);
+    EXPECT_NE(bad.err.find("--by must be playbook, owner, giver or edge"), std::string::npos)
+        << bad.err;
 }
 
 // --- lint, apply, export ---------------------------------------------------------------

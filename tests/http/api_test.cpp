@@ -868,6 +868,56 @@ TEST_F(HttpApi, ReportsBySinceAndBy) {
     expect_problem(get("/v1/reports?colour=red"), 400, "colour");
 }
 
+TEST_F(HttpApi, ReportsByGiverAndByEdge) {
+    new_handoff("dana", "Edge A");
+    new_handoff("lee", "Edge B");
+    const auto rows_of = [&](const std::string& target) {
+        const auto r = get(target);
+        EXPECT_EQ(r.status, 200) << describe(r);
+        std::map<std::string, int> counts;
+        const json j = body_json(r);  // kept: a loop over a temporary's member would dangle
+        for (const auto& row : j["rows"]) counts[row.at("key")] = row.at("count");
+        return counts;
+    };
+    const std::string giver = "office";  // kickoff-prep's `from`
+    EXPECT_EQ(rows_of("/v1/reports?by=giver"),
+              (std::map<std::string, int>{{giver, 2}, {"all", 2}}));
+    const auto edges = rows_of("/v1/reports?by=edge");
+    EXPECT_EQ(edges, (std::map<std::string, int>{
+                         {giver + " → dana", 1}, {giver + " → lee", 1}, {"all", 2}}));
+    EXPECT_EQ(body_json(get("/v1/reports?by=edge")).value("by", ""), "edge");
+    const auto csv = get("/v1/reports?by=edge&format=csv");
+    ASSERT_EQ(csv.status, 200) << describe(csv);
+    EXPECT_NE(csv.body.find(giver + " → lee,1,"), std::string::npos) << csv.body;
+    const auto bad = get("/v1/reports?by=colour");
+    expect_problem(bad, 400, "by");
+    EXPECT_NE(bad.body.find("playbook, owner, giver or edge"), std::string::npos) << bad.body;
+}
+
+// After a reassignment the previous owner stays accountable until the new owner accepts:
+// Mine (and accountable=true) finds it under them; owner= keeps meaning the owner.
+TEST_F(HttpApi, MineFindsAHandoffUnderThePreviousOwnerUntilTheNewOneAccepts) {
+    const auto moved = new_handoff("dana", "Handed On");
+    const auto kept = new_handoff("dana", "Kept");
+    ASSERT_EQ(post(action(moved, "reassign"), {{"to", "lee"}}, "ari").status, 200);
+    auto ids = [&](const std::string& query, const std::string& who) {
+        const auto r = get("/v1/handoffs" + query, who);
+        EXPECT_EQ(r.status, 200) << query << "\n" << describe(r);
+        std::set<std::int64_t> out;
+        const json j = body_json(r);
+        for (const auto& h : j["items"]) out.insert(h.at("id").get<std::int64_t>());
+        return out;
+    };
+    using Ids = std::set<std::int64_t>;
+    EXPECT_EQ(ids("?mine=true", "dana"), (Ids{moved, kept}));
+    EXPECT_EQ(ids("?mine=true", "lee"), (Ids{moved}));
+    EXPECT_EQ(ids("?owner=dana", "val"), (Ids{kept}));
+    EXPECT_EQ(ids("?owner=dana&accountable=true", "val"), (Ids{moved, kept}));
+    ASSERT_EQ(post(action(moved, "accept"), json::object(), "lee").status, 200);
+    EXPECT_EQ(ids("?mine=true", "dana"), (Ids{kept}));
+    EXPECT_EQ(ids("?owner=dana&accountable=true", "val"), (Ids{kept}));
+}
+
 TEST_F(HttpApi, SourcesAreListedToAdminsWithoutSecretsAndHooksNeedASignature) {
     const auto r = get("/v1/sources", "ari");
     ASSERT_EQ(r.status, 200) << describe(r);

@@ -321,12 +321,12 @@ void make_v1_database(const std::string& path) {
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
     ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
-    ASSERT_EQ(sqlite_schema_version(), 6);
+    ASSERT_EQ(sqlite_schema_version(), 7);
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
     {
         RawDb raw(path());
-        EXPECT_EQ(raw.text("PRAGMA user_version"), "6");
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "7");
         // Version 4: change numbers (existing handoffs numbered in id order), passwords,
         // sessions.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('handoffs') "
@@ -348,6 +348,10 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
                   "1");
         // Version 6: the delivery log of /hooks, empty.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM hook_deliveries"), "0");
+        // Version 7: the handoffs a previous owner stays accountable for.
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' "
+                           "AND name = 'handoffs_by_pending_from'"),
+                  "1");
     }
     std::int64_t config = 0;
     std::map<core::HandoffState, std::int64_t> counts;

@@ -1596,6 +1596,47 @@ TEST_P(StoreContract, ListFiltersByOwnersSubjectTextAndClosedSince) {
     EXPECT_TRUE(later.empty());
 }
 
+// After a reassignment the previous owner stays accountable until the new owner accepts:
+// `accountable` finds those handoffs under the previous owner too, once each, in id order,
+// with every other filter and the cursor still applied. Without it, owner means the owner.
+TEST_P(StoreContract, ListFindsAccountableHandoffsUnderThePreviousOwner) {
+    auto make = [&](std::string owner, std::string pending_from,
+                    core::HandoffState state = core::HandoffState::waiting) {
+        core::Handoff h = bare_handoff(std::move(owner));
+        h.pending_from = std::move(pending_from);
+        h.state = state;
+        return insert(h);
+    };
+    ASSIGN_OR_FAIL(a, make("ana", ""));
+    ASSIGN_OR_FAIL(b, make("lee", "dana"));  // dana reassigned it to lee, not yet accepted
+    ASSIGN_OR_FAIL(c, make("dana", "", core::HandoffState::accepted));
+    ASSIGN_OR_FAIL(d, make("bo", "ana"));
+    ASSIGN_OR_FAIL(e, make("dana", "ana"));  // both in one team: listed once
+    using Ids = std::vector<std::int64_t>;
+
+    ASSIGN_OR_FAIL(owned, list({.owner = "dana"}));
+    EXPECT_EQ(ids_of(owned), (Ids{c, e}));
+    ASSIGN_OR_FAIL(dana, list({.owner = "dana", .accountable = true}));
+    EXPECT_EQ(ids_of(dana), (Ids{b, c, e}));
+    ASSIGN_OR_FAIL(newest, list({.owner = "dana", .accountable = true, .newest_first = true}));
+    EXPECT_EQ(ids_of(newest), (Ids{e, c, b}));
+    ASSIGN_OR_FAIL(first, list({.owner = "dana", .accountable = true, .limit = 2}));
+    EXPECT_EQ(ids_of(first), (Ids{b, c}));
+    ASSIGN_OR_FAIL(rest, list({.owner = "dana", .accountable = true, .after_id = c}));
+    EXPECT_EQ(ids_of(rest), (Ids{e}));
+    ASSIGN_OR_FAIL(
+        waiting,
+        list({.state = core::HandoffState::waiting, .owner = "dana", .accountable = true}));
+    EXPECT_EQ(ids_of(waiting), (Ids{b, e}));
+    ASSIGN_OR_FAIL(team, list({.owner_in = {"ana", "dana"}, .accountable = true}));
+    EXPECT_EQ(ids_of(team), (Ids{a, b, c, d, e}));
+    ASSIGN_OR_FAIL(lee, list({.owner_in = {"lee"}, .accountable = true}));
+    EXPECT_EQ(ids_of(lee), (Ids{b}));
+    // Nobody is accountable for what has no previous owner: "" never matches it.
+    ASSIGN_OR_FAIL(nobody, list({.owner = "", .accountable = true}));
+    EXPECT_TRUE(nobody.empty());
+}
+
 TEST_P(StoreContract, ChangesComeInCommitOrderOncePerHandoffAtItsLatest) {
     ASSIGN_OR_FAIL(start, in_read([](Transaction& tx) { return tx.last_change_seq(); }));
     ASSIGN_OR_FAIL(a, insert(bare_handoff("ana", "A")));

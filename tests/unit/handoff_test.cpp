@@ -487,6 +487,12 @@ TEST(HandoffActions, ReassignKeepsThePreviousOwnerAccountableUntilAccepted) {
     EXPECT_EQ(moved.appended[0].data,
               (nlohmann::json{{"from", "dana"}, {"to", "kim"}, {"reason", ""}}));
 
+    // Reassigned while waiting: the entry keeps the accept deadline that ends (the report
+    // charges the silent delay past it to the previous owner).
+    const Transition from_waiting = apply_ok(handoff_in(S::waiting), Reassign{"kim", ""}, giver);
+    EXPECT_EQ(from_waiting.appended[0].data.at("from_accept_by"),
+              format_rfc3339(*handoff_in(S::waiting).deadlines.accept_by));
+
     // The new owner accepts: the previous one is released, and the timeline says so.
     const Actor kim{"kim", Role::member, {}};
     const Transition accepted = apply_ok(moved.next, Accept{}, kim);

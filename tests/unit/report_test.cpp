@@ -208,6 +208,119 @@ TEST(BuildReport, SilentDelayAndOverdueAtTheBoundaries) {
 }
 
 // ---------------------------------------------------------------------------------------
+// Holds: who held the baton when, and whose silent delay it was
+
+TimelineEntry reassigned(Ms at, const char* from, const char* to,
+                         std::optional<Ms> from_accept_by) {
+    nlohmann::json data = {{"from", from}, {"to", to}};
+    if (from_accept_by) data["from_accept_by"] = format_rfc3339(t0 + *from_accept_by);
+    return TimelineEntry{t0 + at, "baton", "reassigned", "", data};
+}
+
+TimelineEntry accepted(Ms at) {
+    return TimelineEntry{t0 + at, "lee", "accepted", "", {}};
+}
+
+// Handoff 17 of the issue: dana sat on it 6h past her 2h deadline, the escalation handed it
+// to lee at 8h with a fresh 2h window, and lee accepted at 9h, in time.
+Handoff handoff_17() {
+    Handoff h = make({"a", "lee", S::accepted, Ms(0), hours(9), {}, hours(10), {}});
+    h.timeline = {
+        TimelineEntry{t0, "baton", "created", "", {}},
+        reassigned(hours(8), "dana", "lee", hours(2)),
+        accepted(hours(9)),
+    };
+    return h;
+}
+
+TEST(Holds, EachPersonHoldsTheBatonFromHandedToHandedOn) {
+    const auto holds = holds_of(handoff_17(), now);
+    ASSERT_EQ(holds.size(), 2u);
+    EXPECT_EQ(holds[0].holder, "dana");
+    EXPECT_EQ(holds[0].from, t0);
+    EXPECT_EQ(holds[0].until, t0 + hours(8));
+    EXPECT_EQ(holds[0].silent_delay, hours(6));
+    EXPECT_EQ(holds[1].holder, "lee");
+    EXPECT_EQ(holds[1].from, t0 + hours(8));
+    EXPECT_EQ(holds[1].accepted_at, t0 + hours(9));
+    EXPECT_EQ(holds[1].until, now);
+    EXPECT_EQ(holds[1].silent_delay, Ms(0));
+}
+
+TEST(Holds, WithoutATimelineTheOwnerHoldsItAll) {
+    const auto holds = holds_of(make({"a", "dana", S::waiting, Ms(0), {}, {}, hours(4), {}}), now);
+    ASSERT_EQ(holds.size(), 1u);
+    EXPECT_EQ(holds[0].holder, "dana");
+    EXPECT_EQ(holds[0].silent_delay, hours(96));
+}
+
+TEST(Holds, AnAcceptedHoldIsSilentOnlyUntilItsAcceptanceAndOldEntriesUseTheOverdueMark) {
+    Handoff h = make({"a", "kim", S::waiting, Ms(0), {}, {}, hours(20), {}});
+    h.timeline = {
+        // dana accepted 1h late, then handed it on: 1h is hers.
+        accepted(hours(3)),
+        reassigned(hours(5), "dana", "lee", hours(2)),
+        // lee's entry predates from_accept_by: the overdue mark at 7h is his deadline.
+        TimelineEntry{t0 + hours(7), "baton", "overdue", "", {{"deadline", "accept"}}},
+        reassigned(hours(10), "lee", "kim", std::nullopt),
+    };
+    const auto holds = holds_of(h, now);
+    ASSERT_EQ(holds.size(), 3u);
+    EXPECT_EQ(holds[0].silent_delay, hours(1));
+    EXPECT_EQ(holds[1].holder, "lee");
+    EXPECT_EQ(holds[1].silent_delay, hours(3));
+    EXPECT_EQ(holds[2].holder, "kim");
+    EXPECT_EQ(holds[2].silent_delay, hours(80));
+}
+
+TEST(BuildReport, SilentDelayIsChargedToWhoeverHeldTheHandoff) {
+    const auto rows = build_report({handoff_17()}, ReportBy::owner, now);
+    ASSERT_EQ(rows.size(), 3u);
+    // dana owns nothing now but sat on it: her row has the delay and no handoffs.
+    EXPECT_EQ(rows[0].key, "dana");
+    EXPECT_EQ(rows[0].count, 0);
+    EXPECT_EQ(rows[0].silent_delay, hours(6));
+    EXPECT_EQ(rows[1].key, "lee");
+    EXPECT_EQ(rows[1].count, 1);
+    EXPECT_EQ(rows[1].silent_delay, Ms(0));
+    EXPECT_EQ(rows[2].key, "all");
+    EXPECT_EQ(rows[2].silent_delay, hours(6));
+    // By playbook the handoff's delay is the sum of its holds'.
+    const auto by_playbook = build_report({handoff_17()}, ReportBy::playbook, now);
+    EXPECT_EQ(by_playbook[0].silent_delay, hours(6));
+}
+
+TEST(BuildReport, ByGiverAndByEdge) {
+    std::vector<Handoff> handoffs = sample();
+    handoffs[0].giver = "ops";  // 7: b/sam, given by ops
+    handoffs.push_back(handoff_17());
+    expect_rows(
+        build_report(handoffs, ReportBy::giver, now),
+        {
+            {"ops", 1, 1, 1, 0, 0, 0, 1, hours(20), hours(20), none, none, Ms(0)},
+            {"sam", 7, 3, 4, 2, 1, 1, 1, hours(1), hours(9), hours(2), hours(5), hours(197 + 6)},
+            {"all", 8, 4, 5, 2, 1, 1, 2, hours(3), hours(20), hours(2), hours(5), hours(197 + 6)},
+        });
+    const auto edges = build_report(handoffs, ReportBy::edge, now);
+    std::vector<std::string> keys;
+    for (const auto& r : edges) keys.push_back(r.key);
+    EXPECT_EQ(keys, (std::vector<std::string>{"ops → sam", "sam → dana", "sam → lee", "sam → sam",
+                                              "all"}));
+    EXPECT_EQ(edges[1].count, 3);                          // dana owns 1, 2 and 5
+    EXPECT_EQ(edges[1].silent_delay, hours(96 + 98 + 6));  // and sat on 17
+    EXPECT_EQ(edges[2].count, 3);                          // lee owns 3, 4 and 17
+    EXPECT_EQ(edges[2].silent_delay, hours(1 + 2));
+}
+
+TEST(ReportBy, NamesRoundTripAndOthersAreRefused) {
+    for (ReportBy by : {ReportBy::playbook, ReportBy::owner, ReportBy::giver, ReportBy::edge}) {
+        EXPECT_EQ(parse_report_by(to_string(by)), by);
+    }
+    EXPECT_FALSE(parse_report_by("colour").has_value());
+    EXPECT_FALSE(parse_report_by("").has_value());
+}
+
+// ---------------------------------------------------------------------------------------
 // Series: day by day
 
 TEST(Series, CountsEachEventOnItsUtcDay) {

@@ -644,7 +644,7 @@ CREATE TABLE hook_deliveries (
     uri            TEXT NOT NULL,
     headers        TEXT NOT NULL,
     body           TEXT NOT NULL,
-    body_partial INTEGER NOT NULL,
+    body_partial   INTEGER NOT NULL,
     events         TEXT NOT NULL,
     replay_of      BIGINT NOT NULL,
     replayed_ms    BIGINT,
@@ -655,8 +655,14 @@ CREATE INDEX hook_deliveries_by_source ON hook_deliveries (source, id);
 CREATE INDEX hook_deliveries_by_outcome ON hook_deliveries (outcome, id);
 )sql";
 
-constexpr std::array<std::string_view, 6> migrations = {migration_1, migration_2, migration_3,
-                                                        migration_4, migration_5, migration_6};
+// Version 7: the handoffs a previous owner stays accountable for until the new owner
+// accepts (the same partial index as SQLite's migration 7).
+constexpr std::string_view migration_7 = R"sql(
+CREATE INDEX handoffs_by_pending_from ON handoffs (pending_from, id) WHERE pending_from <> '';
+)sql";
+
+constexpr std::array<std::string_view, 7> migrations = {
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
 
 // `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
 std::string like_escape(const std::string& text) {
@@ -1433,7 +1439,6 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
         bind();
     };
     if (f.state) add(" AND state = ", [&] { p.text(core::to_string(*f.state)); });
-    if (f.owner) add(" AND owner = ", [&] { p.text(*f.owner); });
     if (f.playbook) add(" AND playbook_id = ", [&] { p.text(*f.playbook); });
     if (f.subject) add(" AND subject = ", [&] { p.text(*f.subject); });
     if (f.created_since) add(" AND created_ms >= ", [&] { p.time(*f.created_since); });
@@ -1445,12 +1450,33 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
         sql += " AND state IN ('waiting', 'accepted') AND ((state = 'waiting' AND accept_by_ms < " +
                at + ") OR done_by_ms < " + at + ")";
     }
-    if (!f.owner_in.empty()) {
-        auto list = dump_json(nlohmann::json(f.owner_in), "owner_in");
-        if (!list) return list.error();
-        sql += " AND owner IN (SELECT json_array_elements_text(" + p.next_placeholder() +
-               "::json))";
-        p.text(*list);
+    if (f.owner || !f.owner_in.empty()) {
+        std::string owner_at, in_at;
+        if (f.owner) {
+            owner_at = p.next_placeholder();
+            p.text(*f.owner);
+        }
+        if (!f.owner_in.empty()) {
+            auto list = dump_json(nlohmann::json(f.owner_in), "owner_in");
+            if (!list) return list.error();
+            in_at = p.next_placeholder();
+            p.text(*list);
+        }
+        // One column passes both owner tests.
+        const auto owner_is = [&](const std::string& column) {
+            std::string test = "TRUE";
+            if (!owner_at.empty()) test += " AND " + column + " = " + owner_at;
+            if (!in_at.empty()) {
+                test +=
+                    " AND " + column + " IN (SELECT json_array_elements_text(" + in_at + "::json))";
+            }
+            return test;
+        };
+        // With `accountable` the previous owner passes too. PostgreSQL reads the two indexes
+        // as a bitmap OR (handoffs_by_owner_id, handoffs_by_pending_from).
+        sql += f.accountable ? " AND ((" + owner_is("owner") + ") OR (pending_from <> '' AND " +
+                                   owner_is("pending_from") + "))"
+                             : " AND " + owner_is("owner");
     }
     if (f.subject_contains) {
         add(" AND subject ILIKE ", [&] { p.text("%" + like_escape(*f.subject_contains) + "%"); });

@@ -633,7 +633,7 @@ CREATE TABLE hook_deliveries (
     uri            TEXT NOT NULL,
     headers        TEXT NOT NULL,
     body           TEXT NOT NULL,
-    body_partial INTEGER NOT NULL,
+    body_partial   INTEGER NOT NULL,
     events         TEXT NOT NULL,
     replay_of      INTEGER NOT NULL,
     replayed_ms    INTEGER,
@@ -644,8 +644,15 @@ CREATE INDEX hook_deliveries_by_source ON hook_deliveries (source, id);
 CREATE INDEX hook_deliveries_by_outcome ON hook_deliveries (outcome, id);
 )sql";
 
-constexpr std::array<std::string_view, 6> migrations = {migration_1, migration_2, migration_3,
-                                                        migration_4, migration_5, migration_6};
+// Version 7: the handoffs a previous owner stays accountable for until the new owner
+// accepts, in id order, for the accountable list filter (`list --owner`, the board's Mine).
+// Partial: most handoffs have no previous owner.
+constexpr std::string_view migration_7 = R"sql(
+CREATE INDEX handoffs_by_pending_from ON handoffs (pending_from, id) WHERE pending_from <> '';
+)sql";
+
+constexpr std::array<std::string_view, 7> migrations = {
+    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -1443,52 +1450,73 @@ Result<std::optional<core::Handoff>> SqliteTransaction::handoff(std::int64_t id,
 }
 
 Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const HandoffFilter& f) {
-    std::string sql = "SELECT " + handoff_columns_for(f.with_data) + " FROM handoffs WHERE id " +
-                      (f.newest_first ? "< ?" : "> ?");
-    std::vector<Param> params{f.cursor_bound()};
+    // Every filter but the owner's, as one WHERE clause with its parameters.
+    std::string where = std::string(" FROM handoffs WHERE id ") + (f.newest_first ? "< ?" : "> ?");
+    std::vector<Param> where_params{f.cursor_bound()};
     if (f.state) {
-        sql += " AND state = ?";
-        params.emplace_back(std::string(core::to_string(*f.state)));
-    }
-    if (f.owner) {
-        sql += " AND owner = ?";
-        params.emplace_back(*f.owner);
+        where += " AND state = ?";
+        where_params.emplace_back(std::string(core::to_string(*f.state)));
     }
     if (f.playbook) {
-        sql += " AND playbook_id = ?";
-        params.emplace_back(*f.playbook);
+        where += " AND playbook_id = ?";
+        where_params.emplace_back(*f.playbook);
     }
     if (f.subject) {
-        sql += " AND subject = ?";
-        params.emplace_back(*f.subject);
+        where += " AND subject = ?";
+        where_params.emplace_back(*f.subject);
     }
     if (f.created_since) {
-        sql += " AND created_ms >= ?";
-        params.emplace_back(to_unix_ms(*f.created_since));
+        where += " AND created_ms >= ?";
+        where_params.emplace_back(to_unix_ms(*f.created_since));
     }
     if (f.overdue_at) {
-        sql += overdue_clause;
-        params.emplace_back(to_unix_ms(*f.overdue_at));
-        params.emplace_back(to_unix_ms(*f.overdue_at));
-    }
-    if (!f.owner_in.empty()) {
-        sql += " AND owner IN (";
-        for (std::size_t i = 0; i < f.owner_in.size(); ++i) {
-            sql += i == 0 ? "?" : ", ?";
-            params.emplace_back(f.owner_in[i]);
-        }
-        sql += ")";
+        where += overdue_clause;
+        where_params.emplace_back(to_unix_ms(*f.overdue_at));
+        where_params.emplace_back(to_unix_ms(*f.overdue_at));
     }
     if (f.subject_contains) {
         // LIKE ignores ASCII case; the pattern's own % and _ are escaped.
-        sql += " AND subject LIKE ? ESCAPE '\\'";
-        params.emplace_back("%" + like_escape(*f.subject_contains) + "%");
+        where += " AND subject LIKE ? ESCAPE '\\'";
+        where_params.emplace_back("%" + like_escape(*f.subject_contains) + "%");
     }
     if (f.closed_since) {
-        sql += " AND closed_ms >= ?";
-        params.emplace_back(to_unix_ms(*f.closed_since));
+        where += " AND closed_ms >= ?";
+        where_params.emplace_back(to_unix_ms(*f.closed_since));
     }
-    if (f.unowned_only) sql += " AND unowned = 1";
+    if (f.unowned_only) where += " AND unowned = 1";
+
+    // The owner filter on one column: the one handle, and one of owner_in.
+    const auto owner_clause = [&](const char* column, std::vector<Param>& params) {
+        std::string clause;
+        if (f.owner) {
+            clause += std::string(" AND ") + column + " = ?";
+            params.emplace_back(*f.owner);
+        }
+        if (!f.owner_in.empty()) {
+            clause += std::string(" AND ") + column + " IN (";
+            for (std::size_t i = 0; i < f.owner_in.size(); ++i) {
+                clause += i == 0 ? "?" : ", ?";
+                params.emplace_back(f.owner_in[i]);
+            }
+            clause += ")";
+        }
+        return clause;
+    };
+    const std::string select = "SELECT " + handoff_columns_for(f.with_data);
+    std::vector<Param> params = where_params;
+    std::string sql = select + where + owner_clause("owner", params);
+    if (f.accountable && (f.owner || !f.owner_in.empty())) {
+        // The previous owners' handoffs as a second arm, each read in id order from its own
+        // index (handoffs_by_owner_id, handoffs_by_pending_from) and merged: an OR of the two
+        // columns would sort every handoff of the person for one page. A handoff the first
+        // arm has (its owner matches too) is left out of the second.
+        params.insert(params.end(), where_params.begin(), where_params.end());
+        std::vector<Param> owner_params;
+        const std::string owned = owner_clause("owner", owner_params);
+        sql += " UNION ALL " + select + where + " AND pending_from <> ''" +
+               owner_clause("pending_from", params) + " AND NOT (1" + owned + ")";
+        params.insert(params.end(), owner_params.begin(), owner_params.end());
+    }
     sql += f.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
     params.emplace_back(handoff_page_limit(f.limit));
     std::vector<core::Handoff> out;
