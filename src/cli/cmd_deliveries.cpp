@@ -25,7 +25,7 @@ Result<std::int64_t> delivery_id(const Args& args, const std::string& action) {
 std::string how_it_ended(const store::HookDeliveryRecord& d) {
     std::string out = d.outcome;
     if (!d.stage.empty()) out += " at " + d.stage;
-    if (!d.field.empty()) out += " (" + d.field + ")";
+    if (!d.field.empty() && d.field != d.stage) out += " (" + d.field + ")";
     if (!d.message.empty()) out += ": " + d.message;
     return out;
 }
