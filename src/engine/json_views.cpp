@@ -186,13 +186,13 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
     out += flag(core::is_overdue_to_finish(h, now));
     out += ",\"owner\":";
     append_string(out, h.owner);
-    if (full) {
-        out += ",\"pending_from\":";
-        if (h.pending_from.empty()) {
-            out += "null";
-        } else {
-            append_string(out, h.pending_from);
-        }
+    // The card view has it too: the board's Mine keeps the previous owner's handoffs, who
+    // stays accountable until the new owner accepts, as live updates arrive.
+    out += ",\"pending_from\":";
+    if (h.pending_from.empty()) {
+        out += "null";
+    } else {
+        append_string(out, h.pending_from);
     }
     out += ",\"playbook\":";
     append_string(out, h.playbook_id);

@@ -16,7 +16,7 @@ namespace baton::engine {
 
 nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_timeline);
 // What a list item holds. full: handoff_json(h, now, false). card: what the board's card
-// shows — the same keys less data, done_definition, event, giver, pending_from,
+// shows — the same keys less data, done_definition, event, giver,
 // playbook_version, and of each checklist item only `checked` and `n` (GET /v1/handoffs
 // ?view=card, docs/api.md).
 enum class HandoffView { full, card };

@@ -197,3 +197,26 @@ test('filters live in the URL, and back and forward restore them', async () => {
   assert.equal(await page.getByLabel('Search subjects').inputValue(), 'Filterable');
   await page.close();
 });
+
+test('Mine keeps a handoff reassigned away from me, live, until the new owner accepts', async () => {
+  const { handoffs } = await server.emit(booking('mine-keep-1', 'Handed On Co', 'dana'));
+  const id = handoffs[0];
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(server.url + '/?mine=true');
+  const card = page.locator(`.card[data-id="${id}"]`);
+  await card.waitFor();
+  // ari hands it to lee: dana stays accountable until lee accepts (pending_from).
+  const reassigned = await fetch(`${server.url}/v1/handoffs/${id}/reassign`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ to: 'lee', reason: 'covering' }),
+  });
+  assert.equal(reassigned.status, 200, await reassigned.text());
+  await page.waitForFunction((sel) => /lee/.test(document.querySelector(sel)?.textContent ?? ''),
+    `.card[data-id="${id}"]`);
+  assert.equal(await card.count(), 1, 'the live update kept it in Mine');
+  await page.reload();
+  await card.waitFor();  // and the list the server answers agrees
+  await page.close();
+});

@@ -25,6 +25,8 @@ export interface CardHandoff {
   subject: string;
   state: State;
   owner: string;
+  // The previous owner, accountable until the new owner accepts (Mine keeps it).
+  pending_from: string|null;
   unowned: boolean;
   checklist: Pick<ChecklistItem, 'n' | 'checked'>[];
   created_at: string;
@@ -41,7 +43,6 @@ export interface CardHandoff {
 export interface Handoff extends CardHandoff {
   playbook_version: number;
   giver: string;
-  pending_from: string | null;
   done_definition: string;
   checklist: ChecklistItem[];
   event: { source: string; id: string };

@@ -369,7 +369,11 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   function matches(item: CardHandoff): boolean {
     if (filters.playbook && item.playbook !== filters.playbook) return false;
     if (filters.owner && item.owner !== filters.owner) return false;
-    if (filters.mine && item.owner !== session.current()?.handle) return false;
+    if (filters.mine) {
+        // Mine is what I am accountable for: mine, or handed on and not yet accepted.
+        const me = session.current()?.handle;
+        if (item.owner !== me && item.pending_from !== me) return false;
+    }
     if (filters.overdue && !item.overdue_to_accept && !item.overdue_to_finish) return false;
     if (filters.team) {
       const team = people?.teams.find((t) => teamName(t) === filters.team);
