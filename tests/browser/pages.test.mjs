@@ -137,3 +137,19 @@ test('people and teams are listed', async () => {
   assert.ok(await page.locator('table').nth(1).locator('tbody tr').count() >= 1);
   await page.close();
 });
+
+test('the People page shows each person\'s time zone from people.yaml', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(server.url + '/people');
+  // lee has a time zone of their own; dana takes the defaults' (examples/people.yaml).
+  const row = (name) => page.getByRole('row')
+    .filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await row('lee').waitFor();
+  const zoneColumn = await page.locator('table').first().locator('thead th')
+    .evaluateAll((ths) => ths.findIndex((th) => th.textContent.trim() === 'Time zone'));
+  assert.ok(zoneColumn >= 0, 'the people table has a Time zone column');
+  assert.equal((await row('lee').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/Berlin');
+  assert.equal((await row('dana').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/London');
+  await page.close();
+});
