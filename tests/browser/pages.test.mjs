@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Server, binary, booking, browser, screenshot, signIn, watch, writeFile } from './harness.mjs';
+import {
+  Server, axeViolations, binary, booking, browser, screenshot, signIn, watch, writeFile,
+} from './harness.mjs';
 
 let server;
 let context;
@@ -151,5 +153,24 @@ test('the People page shows each person\'s time zone from people.yaml', async ()
   assert.ok(zoneColumn >= 0, 'the people table has a Time zone column');
   assert.equal((await row('lee').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/Berlin');
   assert.equal((await row('dana').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/London');
+  await page.close();
+});
+
+test('an unknown path is the board\'s Not found page (a 404), with a way back', async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'dana');
+  const response = await page.goto(server.url + '/nope');
+  assert.equal(response.status(), 404);
+  assert.match(response.headers()['content-type'], /^text\/html/);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  assert.equal(await page.title(), 'Not found · Baton');
+  assert.deepEqual(await axeViolations(page), []);
+  const back = page.getByRole('link', { name: 'Go to the board' });
+  assert.equal(await back.getAttribute('href'), '/');
+  await back.click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.getByRole('heading', { name: 'Not found' }).waitFor({ state: 'detached' });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
   await page.close();
 });

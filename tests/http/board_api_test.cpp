@@ -550,6 +550,31 @@ TEST_F(Board, EveryBoardPathIsThePageUnderAStrictPolicy) {
     expect_problem(call("GET", "/v1/handoffs"), 401);
 }
 
+TEST_F(Board, AnUnknownPathIsTheBoardsNotFoundPageForABrowserAndProblemJsonForTheApi) {
+    const auto root = call("GET", "/");
+    const char* html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for (const char* path : {"/nope", "/handoffsx", "/nope/deeper"}) {
+        const auto page = call("GET", path, {{"Accept", html}});
+        EXPECT_EQ(page.status, 404) << path;
+        EXPECT_EQ(page.header("Content-Type").value_or(""), "text/html; charset=utf-8") << path;
+        EXPECT_EQ(page.body, root.body) << path;
+        EXPECT_TRUE(
+            contains(page.header("Content-Security-Policy").value_or(""), "script-src 'self'"))
+            << path;
+        EXPECT_FALSE(page.header("ETag").has_value()) << path;
+    }
+    // API clients, and every path of the API, keep problem+json.
+    expect_problem(call("GET", "/nope", {{"Accept", "application/json"}}), 404);
+    expect_problem(call("GET", "/nope"), 404);
+    for (const char* path :
+         {"/v1/nope", "/hooks/nope/x", "/l", "/slack/nope", "/assets/nothing-here.js"}) {
+        SCOPED_TRACE(path);
+        expect_problem(call("GET", path, {{"Accept", html}}), 404);
+    }
+    // Only GET and HEAD: a POST there is still the API's.
+    expect_problem(call("POST", "/nope", {{"Accept", html}}), 404);
+}
+
 TEST_F(Board, AssetsAreHashedCachedAndRevalidated) {
     const auto root = call("GET", "/");
     std::smatch m;

@@ -88,7 +88,9 @@ export function render(): void {
   }
   current?.page.dispose?.();
   current = null;
+  document.title = 'Not found · Baton';
   notFound();
+  focusMain();
 }
 
 function focusMain(): void {
