@@ -174,3 +174,19 @@ test('an unknown path is the board\'s Not found page (a 404), with a way back', 
   assert.deepEqual(seen, { dialogs: [], errors: [] });
   await page.close();
 });
+
+test('the sign-in page puts the focus on the login field', async () => {
+  const page = await context.newPage();
+  await page.context().clearCookies();
+  // Straight to /signin, and by way of a page that needs signing in (/people → /signin?next=).
+  for (const start of ['/signin', '/people']) {
+    await page.goto(server.url + start);
+    await page.waitForURL((u) => u.pathname === '/signin');
+    await page.getByLabel('Email or handle').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login', start);
+  }
+  // The field takes typing at once.
+  await page.keyboard.type('dana');
+  assert.equal(await page.getByLabel('Email or handle').inputValue(), 'dana');
+  await page.close();
+});
