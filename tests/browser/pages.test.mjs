@@ -190,3 +190,27 @@ test('the sign-in page puts the focus on the login field', async () => {
   assert.equal(await page.getByLabel('Email or handle').inputValue(), 'dana');
   await page.close();
 });
+
+test('a link to a card from another site (Slack, email) opens it signed in', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  const [first] = JSON.parse(server.run(['--json', 'list']));
+  const id = first.id ?? first;
+  const shown = JSON.parse(server.run(['--json', 'show', String(id)]));
+  const subject = shown.subject || shown.title;
+  // A page of another site (as a chat message or a webmail is), with a plain link to the card:
+  // a top-level, cross-site GET navigation, which a SameSite=Strict cookie is left off. The
+  // board's page needs none; its own requests after it are same-site and carry it.
+  const elsewhere = 'http://chat.example/message';
+  await page.route(elsewhere, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><title>Chat</title><a href="${server.url}/handoffs/${id}">card</a>`,
+  }));
+  await page.goto(elsewhere);
+  await page.getByRole('link', { name: 'card' }).click();
+  await page.waitForURL((u) => u.origin === server.url);
+  await page.getByRole('heading', { level: 1, name: subject }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/handoffs/${id}`);
+  assert.equal(await page.getByLabel('Email or handle').count(), 0);
+  await page.close();
+});
