@@ -253,6 +253,10 @@ Response Api::handle(Request& request) {
             r.headers.set("Allow", allow);
             return r;
         }
+        if (auto page = serve_board_not_found(request)) {
+            request.route = "/ (board, not found)";
+            return std::move(*page);
+        }
         return problem(404, "Not Found", "no route " + request.path);
     }
     const Route& route = *match.route;

@@ -150,6 +150,11 @@ private:
 // /assets/...; nullopt for every other request (the API's).
 std::optional<Response> serve_board(const Request& request);
 
+// The board's page with status 404 (the board shows "Not found") for a browser's GET of a
+// path that is neither the board's nor the API's (Accept names text/html; not /v1/, /hooks/,
+// /l/, /slack/, /assets/ or an operators' endpoint); nullopt otherwise, for the API's 404.
+std::optional<Response> serve_board_not_found(const Request& request);
+
 // The `since` of a report query (default 30d) as written and as a span, after refusing any
 // query parameter not in `known` (invalid_argument naming it).
 Result<std::pair<std::string, Milliseconds>> report_since(const Request& r,

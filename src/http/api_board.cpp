@@ -38,6 +38,46 @@ bool is_board_page(const std::string& path) {
     return false;
 }
 
+// Paths that belong to the API, its hooks and the operators' endpoints, not to the board:
+// an unknown one is the API's 404 even for a browser.
+constexpr std::array<std::string_view, 9> api_prefixes = {
+    "/v1/", "/hooks/", "/l/", "/slack/", "/assets/", "/livez", "/readyz", "/healthz", "/metrics"};
+
+bool is_api_path(const std::string& path) {
+    for (const std::string_view prefix : api_prefixes) {
+        if (std::string_view(path).substr(0, prefix.size()) == prefix) return true;
+    }
+    return path == "/v1" || path == "/hooks" || path == "/l" || path == "/slack";
+}
+
+Response asset_response(const web::Asset& asset, const Request& request, int status) {
+    Response r;
+    r.status = status;
+    r.content_type = std::string(asset.content_type);
+    if (status == 200) r.headers.set("ETag", std::string(asset.etag));
+    r.headers.set("Vary", "Accept-Encoding");
+    r.headers.set("Cache-Control",
+                  asset.immutable ? "public, max-age=31536000, immutable" : "no-cache");
+    r.headers.set("X-Content-Type-Options", "nosniff");
+    r.headers.set("Referrer-Policy", "no-referrer");
+    if (!asset.immutable) {
+        r.headers.set("Content-Security-Policy", content_security_policy);
+        r.headers.set("X-Frame-Options", "DENY");
+    }
+    if (auto match = request.headers.get("If-None-Match");
+        status == 200 && match && *match == asset.etag) {
+        r.status = 304;
+        return r;
+    }
+    if (!asset.gzip.empty() && accepts_gzip(request.headers)) {
+        r.headers.set("Content-Encoding", "gzip");
+        r.body = std::string(asset.gzip);
+    } else {
+        r.body = std::string(asset.body);
+    }
+    return r;
+}
+
 }  // namespace
 
 std::optional<Response> serve_board(const Request& request) {
@@ -51,29 +91,16 @@ std::optional<Response> serve_board(const Request& request) {
     } else {
         return std::nullopt;
     }
-    Response r;
-    r.content_type = std::string(asset->content_type);
-    r.headers.set("ETag", std::string(asset->etag));
-    r.headers.set("Vary", "Accept-Encoding");
-    r.headers.set("Cache-Control",
-                  asset->immutable ? "public, max-age=31536000, immutable" : "no-cache");
-    r.headers.set("X-Content-Type-Options", "nosniff");
-    r.headers.set("Referrer-Policy", "no-referrer");
-    if (!asset->immutable) {
-        r.headers.set("Content-Security-Policy", content_security_policy);
-        r.headers.set("X-Frame-Options", "DENY");
+    return asset_response(*asset, request, 200);
+}
+
+std::optional<Response> serve_board_not_found(const Request& request) {
+    if (request.method != "GET" && request.method != "HEAD") return std::nullopt;
+    const std::string accept = request.headers.get("Accept").value_or("");
+    if (accept.find("text/html") == std::string::npos || is_api_path(request.path)) {
+        return std::nullopt;
     }
-    if (auto match = request.headers.get("If-None-Match"); match && *match == asset->etag) {
-        r.status = 304;
-        return r;
-    }
-    if (!asset->gzip.empty() && accepts_gzip(request.headers)) {
-        r.headers.set("Content-Encoding", "gzip");
-        r.body = std::string(asset->gzip);
-    } else {
-        r.body = std::string(asset->body);
-    }
-    return r;
+    return asset_response(web::index_page(), request, 404);
 }
 
 }  // namespace baton::http

@@ -54,9 +54,10 @@ bool secure_request(const Request& r, bool secure_cookies) {
 }
 
 std::string session_cookie_header(const std::string& value, long long max_age_s, bool secure) {
-    // Lax, not Strict: the one-click links of emails lead to the board from another site,
-    // and must land signed in. State-changing requests need the CSRF token besides.
-    return std::string(session_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Lax" +
+    // Strict: no request that another site starts carries it. A link to a card from Slack or
+    // an email still lands signed in: the board's page needs no cookie, and its own requests
+    // (GET /v1/session, same-site) carry it. Changes need the CSRF token besides.
+    return std::string(session_cookie) + "=" + value + "; Path=/; HttpOnly; SameSite=Strict" +
            "; Max-Age=" + std::to_string(max_age_s) + (secure ? "; Secure" : "");
 }
 

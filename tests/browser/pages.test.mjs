@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Server, binary, booking, browser, screenshot, signIn, watch, writeFile } from './harness.mjs';
+import {
+  Server, axeViolations, binary, booking, browser, screenshot, signIn, watch, writeFile,
+} from './harness.mjs';
 
 let server;
 let context;
@@ -135,5 +137,80 @@ test('people and teams are listed', async () => {
   await page.getByRole('cell', { name: 'Dana Reyes' }).waitFor();
   await page.getByRole('cell', { name: 'lee@example.com' }).waitFor();
   assert.ok(await page.locator('table').nth(1).locator('tbody tr').count() >= 1);
+  await page.close();
+});
+
+test('the People page shows each person\'s time zone from people.yaml', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  await page.goto(server.url + '/people');
+  // lee has a time zone of their own; dana takes the defaults' (examples/people.yaml).
+  const row = (name) => page.getByRole('row')
+    .filter({ has: page.getByRole('cell', { name, exact: true }) });
+  await row('lee').waitFor();
+  const zoneColumn = await page.locator('table').first().locator('thead th')
+    .evaluateAll((ths) => ths.findIndex((th) => th.textContent.trim() === 'Time zone'));
+  assert.ok(zoneColumn >= 0, 'the people table has a Time zone column');
+  assert.equal((await row('lee').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/Berlin');
+  assert.equal((await row('dana').locator('td').nth(zoneColumn).innerText()).trim(), 'Europe/London');
+  await page.close();
+});
+
+test('an unknown path is the board\'s Not found page (a 404), with a way back', async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'dana');
+  const response = await page.goto(server.url + '/nope');
+  assert.equal(response.status(), 404);
+  assert.match(response.headers()['content-type'], /^text\/html/);
+  await page.getByRole('heading', { name: 'Not found' }).waitFor();
+  assert.equal(await page.title(), 'Not found · Baton');
+  assert.deepEqual(await axeViolations(page), []);
+  const back = page.getByRole('link', { name: 'Go to the board' });
+  assert.equal(await back.getAttribute('href'), '/');
+  await back.click();
+  await page.waitForURL((u) => u.pathname === '/');
+  await page.getByRole('heading', { name: 'Not found' }).waitFor({ state: 'detached' });
+  assert.deepEqual(seen, { dialogs: [], errors: [] });
+  await page.close();
+});
+
+test('the sign-in page puts the focus on the login field', async () => {
+  const page = await context.newPage();
+  await page.context().clearCookies();
+  // Straight to /signin, and by way of a page that needs signing in (/people → /signin?next=).
+  for (const start of ['/signin', '/people']) {
+    await page.goto(server.url + start);
+    await page.waitForURL((u) => u.pathname === '/signin');
+    await page.getByLabel('Email or handle').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'login', start);
+  }
+  // The field takes typing at once.
+  await page.keyboard.type('dana');
+  assert.equal(await page.getByLabel('Email or handle').inputValue(), 'dana');
+  await page.close();
+});
+
+test('a link to a card from another site (Slack, email) opens it signed in', async () => {
+  const page = await context.newPage();
+  await signIn(page, server, 'dana');
+  const [first] = JSON.parse(server.run(['--json', 'list']));
+  const id = first.id ?? first;
+  const shown = JSON.parse(server.run(['--json', 'show', String(id)]));
+  const subject = shown.subject || shown.title;
+  // A page of another site (as a chat message or a webmail is), with a plain link to the card:
+  // a top-level, cross-site GET navigation, which a SameSite=Strict cookie is left off. The
+  // board's page needs none; its own requests after it are same-site and carry it.
+  const elsewhere = 'http://chat.example/message';
+  await page.route(elsewhere, (route) => route.fulfill({
+    contentType: 'text/html',
+    body: `<!doctype html><title>Chat</title><a href="${server.url}/handoffs/${id}">card</a>`,
+  }));
+  await page.goto(elsewhere);
+  await page.getByRole('link', { name: 'card' }).click();
+  await page.waitForURL((u) => u.origin === server.url);
+  await page.getByRole('heading', { level: 1, name: subject }).waitFor();
+  assert.equal(new URL(page.url()).pathname, `/handoffs/${id}`);
+  assert.equal(await page.getByLabel('Email or handle').count(), 0);
   await page.close();
 });

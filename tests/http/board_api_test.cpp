@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -123,7 +125,7 @@ TEST_F(Board, SignInSetsAnHttpOnlyCookieThatActsAsThePerson) {
     const std::string set = r.header("Set-Cookie").value_or("");
     EXPECT_EQ(set.rfind("baton_session=", 0), 0u) << set;
     EXPECT_TRUE(contains(set, "; HttpOnly")) << set;
-    EXPECT_TRUE(contains(set, "; SameSite=Lax")) << set;
+    EXPECT_TRUE(contains(set, "; SameSite=Strict")) << set;
     EXPECT_TRUE(contains(set, "; Path=/")) << set;
     EXPECT_FALSE(contains(set, "Secure")) << "plain HTTP on loopback: " << set;
     const json me = body_json(r);
@@ -526,6 +528,28 @@ TEST_F(Board, PeopleComeAsValuesForFiltersAndThePeoplePage) {
     EXPECT_TRUE(ops);
 }
 
+TEST_F(Board, TheSessionCookiesSameSiteIsWhatTheDocsSay) {
+    const auto r = call("POST", "/v1/session", {{"Content-Type", "application/json"}},
+                        json{{"login", "dana"}, {"password", password}}.dump());
+    ASSERT_EQ(r.status, 200) << describe(r);
+    const std::string set = r.header("Set-Cookie").value_or("");
+    std::smatch sent;
+    ASSERT_TRUE(std::regex_search(set, sent, std::regex("; SameSite=(\\w+)"))) << set;
+    // Every page that names the cookie's SameSite names the one the server sends.
+    for (const char* doc : {"docs/board.md", "docs/security.md", "docs/api.md"}) {
+        std::ifstream in(std::string(BATON_SOURCE_DIR) + "/" + doc);
+        ASSERT_TRUE(in) << doc;
+        const std::string text{std::istreambuf_iterator<char>(in), {}};
+        const std::regex said("SameSite=(\\w+)");
+        int named = 0;
+        for (auto it = std::sregex_iterator(text.begin(), text.end(), said);
+             it != std::sregex_iterator(); ++it, ++named) {
+            EXPECT_EQ((*it)[1].str(), sent[1].str()) << doc << ": " << (*it)[0].str();
+        }
+        EXPECT_GT(named, 0) << doc << " does not say which SameSite the cookie has";
+    }
+}
+
 // --- the board's files ----------------------------------------------------------------------
 
 TEST_F(Board, EveryBoardPathIsThePageUnderAStrictPolicy) {
@@ -547,6 +571,31 @@ TEST_F(Board, EveryBoardPathIsThePageUnderAStrictPolicy) {
     expect_problem(call("POST", "/"), 404);
     // The page is not a login wall: the API behind it is.
     expect_problem(call("GET", "/v1/handoffs"), 401);
+}
+
+TEST_F(Board, AnUnknownPathIsTheBoardsNotFoundPageForABrowserAndProblemJsonForTheApi) {
+    const auto root = call("GET", "/");
+    const char* html = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    for (const char* path : {"/nope", "/handoffsx", "/nope/deeper"}) {
+        const auto page = call("GET", path, {{"Accept", html}});
+        EXPECT_EQ(page.status, 404) << path;
+        EXPECT_EQ(page.header("Content-Type").value_or(""), "text/html; charset=utf-8") << path;
+        EXPECT_EQ(page.body, root.body) << path;
+        EXPECT_TRUE(
+            contains(page.header("Content-Security-Policy").value_or(""), "script-src 'self'"))
+            << path;
+        EXPECT_FALSE(page.header("ETag").has_value()) << path;
+    }
+    // API clients, and every path of the API, keep problem+json.
+    expect_problem(call("GET", "/nope", {{"Accept", "application/json"}}), 404);
+    expect_problem(call("GET", "/nope"), 404);
+    for (const char* path :
+         {"/v1/nope", "/hooks/nope/x", "/l", "/slack/nope", "/assets/nothing-here.js"}) {
+        SCOPED_TRACE(path);
+        expect_problem(call("GET", path, {{"Accept", html}}), 404);
+    }
+    // Only GET and HEAD: a POST there is still the API's.
+    expect_problem(call("POST", "/nope", {{"Accept", html}}), 404);
 }
 
 TEST_F(Board, AssetsAreHashedCachedAndRevalidated) {

@@ -88,12 +88,16 @@ export function render(): void {
   }
   current?.page.dispose?.();
   current = null;
+  document.title = 'Not found · Baton';
   notFound();
+  focusMain();
 }
 
 function focusMain(): void {
-  // Move focus to the new page for keyboard and screen-reader users, without scrolling.
-  root.focus({ preventScroll: true });
+  // Move focus to the new page for keyboard and screen-reader users, without scrolling,
+  // unless the page put it on one of its own controls (the sign-in form's first field).
+  const active = document.activeElement;
+  if (!active || active === root || !root.contains(active)) root.focus({ preventScroll: true });
   window.scrollTo(0, 0);
 }
 

@@ -134,7 +134,7 @@ export interface Person {
   email: string;
   role: string;
   teams?: string[];
-  tz?: string;
+  time_zone?: string;
 }
 
 export interface Team {

@@ -15,7 +15,7 @@ export function renderPeople(root: HTMLElement): void {
     replace(body,
       table('People', ['Handle', 'Name', 'Email', 'Role', 'Teams', 'Time zone'],
         p.people.map((x) => [x.handle, x.name, x.email, x.role,
-          (x.teams ?? teamsOf(x.handle)).join(', ') || '—', x.tz ?? '—'])),
+          (x.teams ?? teamsOf(x.handle)).join(', ') || '—', x.time_zone ?? '—'])),
       table('Teams', ['Team', 'Members', 'Assignment rule'],
         p.teams.map((t) => [t.name && t.handle && t.name !== t.handle
           ? `${t.name} (${t.handle})` : t.handle ?? t.name ?? '',
