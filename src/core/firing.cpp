@@ -57,6 +57,11 @@ void escalate(const Handoff& h, const Playbook& pb, TimePoint now, const DueTime
         f.next.escalation_level = t.level;
         f.changed = true;
     }
+    // The highest level's person: a lower level firing late does not take it back.
+    if (t.level >= h.escalation_level && !t.target.empty() && t.target != f.next.escalated_to) {
+        f.next.escalated_to = t.target;
+        f.changed = true;
+    }
     const std::string why = h.state == HandoffState::waiting
                                 ? "still waiting for " + h.owner + " to accept"
                                 : "not done yet (" + std::string(to_string(h.state)) + ", " +

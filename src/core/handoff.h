@@ -76,6 +76,9 @@ struct Handoff {
     std::optional<TimePoint> closed_at;  // done or cancelled
     Deadlines deadlines;
     int escalation_level = 0;
+    // Whom the latest escalation went to: they find the handoff in their Mine while it is
+    // open, as its owner and giver do. Empty until an escalation fires.
+    std::string escalated_to;
     std::string event_source;
     std::string event_id;
     nlohmann::json data = nlohmann::json::object();  // the event data it carries (relays)

@@ -1175,6 +1175,8 @@ Result<std::vector<core::Handoff>> Engine::list(const ListQuery& q) {
     f.state = q.state;
     f.owner = q.owner;
     f.accountable = q.accountable;
+    f.mine = q.mine;
+    f.givers = q.givers;
     f.playbook = q.playbook;
     f.subject = q.subject;
     if (q.overdue) f.overdue_at = clock_.now();

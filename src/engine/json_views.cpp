@@ -103,6 +103,8 @@ nlohmann::json handoff_json(const core::Handoff& h, TimePoint now, bool with_tim
         {"overdue_to_accept", core::is_overdue_to_accept(h, now)},
         {"overdue_to_finish", core::is_overdue_to_finish(h, now)},
         {"escalation_level", h.escalation_level},
+        {"escalated_to", h.escalated_to.empty() ? nlohmann::json(nullptr)
+                                                : nlohmann::json(h.escalated_to)},
         {"event", {{"source", h.event_source}, {"id", h.event_id}}},
         {"data", h.data},
     };
@@ -168,6 +170,14 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
         out += ",\"done_definition\":";
         append_string(out, h.done_definition);
     }
+    // The card view has whom the latest escalation went to and the giver: the board's Mine
+    // keeps what was escalated to me and what was declined back to me, as updates arrive.
+    out += ",\"escalated_to\":";
+    if (h.escalated_to.empty()) {
+        out += "null";
+    } else {
+        append_string(out, h.escalated_to);
+    }
     out += ",\"escalation_level\":";
     out += std::to_string(h.escalation_level);
     if (full) {
@@ -175,9 +185,10 @@ void append_handoff_json(std::string& out, const core::Handoff& h, TimePoint now
         append_string(out, h.event_id);
         out += ",\"source\":";
         append_string(out, h.event_source);
-        out += "},\"giver\":";
-        append_string(out, h.giver);
+        out += '}';
     }
+    out += ",\"giver\":";
+    append_string(out, h.giver);
     out += ",\"id\":";
     out += std::to_string(h.id);
     out += ",\"overdue_to_accept\":";
@@ -438,6 +449,7 @@ core::Handoff read_handoff(Fields& f, Problem& problem) {
     h.deadlines.accept_by = f.optional_time("accept_by");
     h.deadlines.done_by = f.optional_time("done_by");
     h.escalation_level = f.small_integer("escalation_level");
+    h.escalated_to = f.optional_text("escalated_to").value_or("");
     Fields event(f.any("event"), problem, f.path("event"));
     h.event_source = event.text("source");
     h.event_id = event.text("id");

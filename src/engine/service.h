@@ -85,6 +85,10 @@ struct ListQuery {
     // owner and team match the previous owner of a reassigned handoff too, who stays
     // accountable until the new owner accepts (store::HandoffFilter::accountable).
     bool accountable = false;
+    // Mine: accountable, and the declined handoffs one of `givers` gave and those
+    // escalated to the owner (store::HandoffFilter::mine).
+    bool mine = false;
+    std::vector<std::string> givers{};
     std::optional<std::string> subject_contains{};  // board search, ignoring ASCII case
     std::optional<TimePoint> closed_since{};        // closed at or after this instant
     bool unowned_only = false;  // only handoffs nobody the playbook named could own

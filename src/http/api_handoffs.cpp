@@ -67,8 +67,9 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
         } else if (key == "accountable") {
             q.accountable = value == "true" || value == "1";
         } else if (key == "mine") {
-            // The handoffs the caller is accountable for: owned, or reassigned away and not
-            // yet accepted. With owner= as well, the two must agree.
+            // The handoffs the caller holds: owned, reassigned away and not yet accepted,
+            // declined back to them as giver, or escalated to them. With owner= as well,
+            // the two must agree.
             if (value == "true" || value == "1") {
                 if (q.owner && *q.owner != caller.actor.handle) {
                     return make_error(ErrorCode::invalid_argument,
@@ -76,6 +77,9 @@ Result<engine::ListQuery> list_query(const Request& r, const Principal& caller) 
                 }
                 q.owner = caller.actor.handle;
                 q.accountable = true;
+                q.mine = true;
+                q.givers = caller.actor.teams;
+                q.givers.push_back(caller.actor.handle);
             }
         } else if (key == "q") {
             if (value.size() > limits::event_subject_bytes_max) {

@@ -81,7 +81,7 @@ inline const std::vector<Table>& tables() {
           {"updated_ms", I},   {"accepted_ms", I},     {"closed_ms", I},
           {"accept_by_ms", I}, {"done_by_ms", I},      {"escalation_level", I},
           {"event_source", T}, {"event_id", T},        {"data", T},
-          {"revision", I},     {"change_seq", I}},
+          {"revision", I},     {"change_seq", I},      {"escalated_to", T}},
          {"id"},
          "id"},
         {"checklist_items",

@@ -114,6 +114,11 @@ struct HandoffFilter {
     // Accountable, not only owned: `owner` and `owner_in` also match the previous owner of
     // a reassigned handoff (pending_from), who stays accountable until the new owner accepts.
     bool accountable = false;
+    // Mine (the board's): accountable, and also the declined handoffs given by one of
+    // `givers` (the person and their teams: back to them to reassign) and those escalated
+    // to `owner` or one of `owner_in` (escalated_to). Empty givers: owner and owner_in.
+    bool mine = false;
+    std::vector<std::string> givers{};
     // Only handoffs whose subject contains this text, ignoring ASCII case (board search).
     std::optional<std::string> subject_contains{};
     // Only handoffs closed (done, declined, cancelled) at or after this instant.

@@ -1,15 +1,18 @@
 // The board in a real browser against the real server: sign-in, a card that appears live,
 // accept, the checklist, done moving it, a member refused another's handoff, a subject
-// of markup shown as text, and the phone-width layout.
+// of markup shown as text, the phone-width layout, and Needs an owner: a declined or
+// unowned handoff stays on the board, counted, in its giver's Mine, the overdue first.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Server, booking, browser, screenshot, signIn, watch } from './harness.mjs';
+import {
+  Server, axeViolations, booking, browser, screenshot, signIn, watch,
+} from './harness.mjs';
 
 let server;
 let context;
 
 before(async () => {
-  server = new Server().init();
+  server = new Server().init(['ari', 'dana', 'lee', 'ada']);
   await server.start();
   context = await browser();
 });
@@ -56,7 +59,9 @@ test('an event makes a card appear live; accept, tick, done moves it to Done', a
   assert.ok(Date.now() - posted < 2000, 'the card appeared within 2 s');
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
   assert.match(await card.innerText(), /Live Cafe/);
-  assert.match(await card.innerText(), /kickoff-prep · dana/);
+  // Names, not handles, once people.yaml is in.
+  await page.waitForFunction((sel) => /kickoff-prep · Dana Reyes/.test(
+    document.querySelector(sel)?.textContent ?? ''), `.card[data-id="${id}"] .meta`);
   assert.match(await card.innerText(), /0\/3/);
   await screenshot(page, 'board');
 
@@ -218,5 +223,125 @@ test('Mine keeps a handoff reassigned away from me, live, until the new owner ac
   assert.equal(await card.count(), 1, 'the live update kept it in Mine');
   await page.reload();
   await card.waitFor();  // and the list the server answers agrees
+  await page.close();
+});
+
+// The API with a token of the given person.
+async function api(method, pathname, body, token = server.token) {
+  const response = await fetch(server.url + pathname, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  assert.ok(response.ok, `${method} ${pathname}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+function statusOf(page) {
+  return page.locator('.board-status').innerText();
+}
+
+test('a declined handoff stays on the board in Needs an owner, counted, and in the giver\'s Mine',
+     async () => {
+  const page = await context.newPage();
+  const seen = watch(page);
+  await signIn(page, server, 'ari');
+  await page.locator('[data-board="drawn"]').waitFor();
+  const { handoffs: [declined] } = await server.emit(booking('needs-1', 'Declined Dental', 'dana'));
+  const waiting = page.locator(`[data-column="waiting"] .card[data-id="${declined}"]`);
+  await waiting.waitFor();
+  const before = await statusOf(page);
+  const total = Number(/^(\d+) handoffs?/.exec(before)[1]);
+
+  // dana declines: kickoff-prep's giver is the office team, so it goes back to them.
+  const dana = JSON.parse(server.run(['--json', 'token', 'create', 'dana'])).token;
+  await api('POST', `/v1/handoffs/${declined}/decline`, { reason: 'I am not hosting it' }, dana);
+  const needs = page.locator(`[data-column="needs"] .card[data-id="${declined}"]`);
+  await needs.waitFor();
+  assert.equal(await waiting.count(), 0, 'it left Waiting');
+  assert.match(await needs.innerText(), /declined by Dana Reyes — back to Office/);
+  assert.match(await needs.innerText(), /needs a new owner/);
+  await page.waitForFunction((n) => document.querySelector('.board-status')?.textContent
+    ?.startsWith(`${n} handoffs · 1 needs an owner`), total);
+  assert.equal(await page.locator('[data-column="needs"] h2 .count').innerText(), '1');
+
+  // An owner nobody has: it lands with the giver's team (ada), flagged unowned.
+  const { handoffs: [unowned] } = await server.emit(booking('needs-2', 'Nobody Hosts', 'zed'));
+  const landed = page.locator(`[data-column="needs"] .card[data-id="${unowned}"]`);
+  await landed.waitFor();
+  assert.match(await landed.innerText(), /landed with Ada Brennan — needs an owner/);
+  await page.waitForFunction((n) => document.querySelector('.board-status')?.textContent
+    ?.startsWith(`${n} handoffs · 2 need an owner`), total + 1);
+
+  // The list the server answers agrees after a reload, newest first in the column.
+  await page.reload();
+  await page.locator('[data-board="drawn"]').waitFor();
+  const ids = await page.locator('[data-column="needs"] .card').evaluateAll(
+    (els) => els.map((el) => Number(el.dataset.id)));
+  assert.deepEqual(ids.filter((x) => x === declined || x === unowned), [unowned, declined]);
+  assert.match(await statusOf(page), new RegExp(`^${total + 1} handoffs · 2 need an owner`));
+  assert.deepEqual(await axeViolations(page), []);
+  await screenshot(page, 'board-needs-an-owner');
+
+  // Reassigning it gives it an owner again: it leaves Needs an owner, live.
+  await api('POST', `/v1/handoffs/${declined}/reassign`, { to: 'lee', reason: 'Lee hosts' });
+  await page.locator(`[data-column="waiting"] .card[data-id="${declined}"]`).waitFor();
+  assert.equal(await needs.count(), 0);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test("Mine has what was declined back to my team and what was escalated to me", async () => {
+  const { handoffs: [id] } = await server.emit(booking('mine-declined-1', 'Back To Office', 'lee'));
+  server.run(['--as', 'lee', 'decline', String(id), '--reason', 'away that day']);
+  // ada is in the office team, the giver: Mine has it, in Needs an owner.
+  const ada = await browser();
+  const page = await ada.newPage();
+  await signIn(page, server, 'ada');
+  await page.goto(server.url + '/?mine=true');
+  await page.locator('[data-board="drawn"]').waitFor();
+  await page.locator(`[data-column="needs"] .card[data-id="${id}"]`).waitFor();
+  // dana is neither the giver nor in its team: her Mine does not have it.
+  const danaPage = await context.newPage();
+  await signIn(danaPage, server, 'dana');
+  await danaPage.goto(server.url + '/?mine=true');
+  await danaPage.locator('[data-board="drawn"]').waitFor();
+  assert.equal(await danaPage.locator(`.card[data-id="${id}"]`).count(), 0);
+  await danaPage.close();
+  // Escalated to me: the API's Mine and the board's agree on escalated_to.
+  const mine = await page.evaluate(async () =>
+    (await (await fetch('/v1/handoffs?mine=true&view=card&limit=5000')).json()).items
+      .map((x) => x.id));
+  assert.ok(mine.includes(id), 'the API\'s Mine has the declined handoff too');
+  await ada.close();
+});
+
+test('overdue cards come first in their column, and the phone layout stays clean', async () => {
+  // A playbook on a 24x7 calendar with one second to accept: its handoff is overdue at once.
+  const yaml = [
+    'id: quick-reply', 'title: Quick reply', 'when: quick.created', 'subject: "{{data.company}}"',
+    'from: sales', 'owner: "{{data.host}}"', 'done: The client has an answer.',
+    'accept_within: 1s', 'calendar: 24x7', '',
+  ].join('\n');
+  await api('PUT', '/v1/playbooks/quick-reply', { yaml });
+  const quick = { ...booking('quick-1', 'Late Reply Ltd', 'dana'), type: 'quick.created' };
+  const { handoffs: [late] } = await server.emit(quick);
+  await new Promise((r) => setTimeout(r, 1500));
+  const { handoffs: [fresh] } = await server.emit(booking('fresh-1', 'Fresh Booking', 'dana'));
+  assert.ok(fresh > late);
+  const page = await context.newPage();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, server, 'dana');
+  await page.locator('[data-board="drawn"]').waitFor();
+  const first = page.locator('[data-column="waiting"] .card').first();
+  assert.equal(Number(await first.getAttribute('data-id')), late, 'the overdue card is first');
+  assert.match(await first.innerText(), /past accept time/);
+  const order = await page.locator('[data-column="waiting"] .card').evaluateAll(
+    (els) => els.map((el) => Number(el.dataset.id)));
+  assert.ok(order.indexOf(late) < order.indexOf(fresh), 'overdue before the newer card');
+  assert.deepEqual(await axeViolations(page), []);
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(wide <= 390, `nothing scrolls sideways (${wide} px)`);
   await page.close();
 });

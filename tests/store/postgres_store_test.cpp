@@ -82,13 +82,13 @@ TEST_F(PostgresStoreTest, OpenMigratesOnceAndReopenKeepsData) {
         }));
     }
     EXPECT_EQ(sql("SELECT string_agg(version::text, ',' ORDER BY version) FROM schema_migrations"),
-              "1,2,3,4,5,6,7");
-    EXPECT_EQ(std::to_string(postgres_schema_version()), "7");
+              "1,2,3,4,5,6,7,8");
+    EXPECT_EQ(std::to_string(postgres_schema_version()), "8");
     EXPECT_EQ(sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'handoffs_by_pending_from'"),
               "1");
     auto store = open_or_fail();  // a second open migrates nothing and keeps everything
     ASSERT_NE(store, nullptr);
-    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "7");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "8");
     std::optional<core::Handoff> loaded;
     ASSERT_OK(store->read([&](Transaction& tx) -> Status {
         auto h = tx.handoff(id, true);
@@ -111,7 +111,7 @@ TEST_F(PostgresStoreTest, TwoNodesOpeningAtOnceMigrateOnce) {
         auto store = f.get();
         EXPECT_TRUE(store.ok()) << store.error().message;
     }
-    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "7");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "8");
 }
 
 TEST_F(PostgresStoreTest, ANewerSchemaIsRefused) {

@@ -315,18 +315,34 @@ void make_v1_database(const std::string& path) {
                        "'accepted', 'Done.', 1700000000000, 1700000000000, 0, 'crm', 'e1', "
                        "'{}', 0)"),
               SQLITE_OK);
+    // Escalated twice, then declined: version 8 fills escalated_to from the timeline with
+    // the highest level's person.
+    ASSERT_EQ(raw.exec("INSERT INTO handoffs (playbook_id, playbook_version, title, subject, "
+                       "giver, owner, pending_from, unowned, state, done_definition, created_ms, "
+                       "updated_ms, escalation_level, event_source, event_id, data, revision) "
+                       "VALUES ('onboard', 2, 'Onboard', 'Bolt', 'sales', 'ana', '', 0, "
+                       "'declined', 'Done.', 1700000000000, 1700000000000, 2, 'crm', 'e2', "
+                       "'{}', 0)"),
+              SQLITE_OK);
+    ASSERT_EQ(raw.exec("INSERT INTO timeline VALUES "
+                       "(2, 1, 1700000000000, 'baton', 'escalated', 'Escalated to kim', "
+                       "'{\"level\":1,\"to\":\"kim\"}'), "
+                       "(2, 2, 1700000001000, 'baton', 'escalated', 'Escalated to ari', "
+                       "'{\"level\":2,\"to\":\"ari\"}'), "
+                       "(2, 3, 1700000002000, 'ana', 'declined', 'ana declined', '{}')"),
+              SQLITE_OK);
     ASSERT_EQ(raw.exec("COMMIT"), SQLITE_OK);
     ASSERT_EQ(raw.text("PRAGMA user_version"), "1");
 }
 
 TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
     ASSERT_NO_FATAL_FAILURE(make_v1_database(path()));
-    ASSERT_EQ(sqlite_schema_version(), 7);
+    ASSERT_EQ(sqlite_schema_version(), 8);
     auto store = open_or_fail();
     ASSERT_NE(store, nullptr);
     {
         RawDb raw(path());
-        EXPECT_EQ(raw.text("PRAGMA user_version"), "7");
+        EXPECT_EQ(raw.text("PRAGMA user_version"), "8");
         // Version 4: change numbers (existing handoffs numbered in id order), passwords,
         // sessions.
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM pragma_table_info('handoffs') "
@@ -352,6 +368,13 @@ TEST_F(SqliteStoreTest, AVersionOneDatabaseIsMigratedInPlace) {
         EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' "
                            "AND name = 'handoffs_by_pending_from'"),
                   "1");
+        // Version 8: whom a handoff was escalated to, and the indexes of Mine's other arms.
+        EXPECT_EQ(raw.text("SELECT group_concat(subject || '=' || escalated_to, ',') FROM "
+                           "(SELECT subject, escalated_to FROM handoffs ORDER BY id)"),
+                  "Acme=,Bolt=ari");
+        EXPECT_EQ(raw.text("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'index' AND name IN "
+                           "('handoffs_by_escalated_to', 'handoffs_declined_by_giver')"),
+                  "2");
     }
     std::int64_t config = 0;
     std::map<core::HandoffState, std::int64_t> counts;

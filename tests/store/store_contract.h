@@ -124,6 +124,7 @@ inline core::Handoff full_handoff() {
     h.deadlines.accept_by = at(3'600'000);
     h.deadlines.done_by = at(172'800'000);
     h.escalation_level = 2;
+    h.escalated_to = "kim";
     h.event_source = "crm";
     h.event_id = "deal-42";
     h.data = {{"company", "Acme"},
@@ -215,6 +216,7 @@ inline void expect_same_handoff(const core::Handoff& got, const core::Handoff& w
     EXPECT_TRUE(got.closed_at == want.closed_at);
     EXPECT_TRUE(got.deadlines == want.deadlines);
     EXPECT_EQ(got.escalation_level, want.escalation_level);
+    EXPECT_EQ(got.escalated_to, want.escalated_to);
     EXPECT_EQ(got.event_source, want.event_source);
     EXPECT_EQ(got.event_id, want.event_id);
     EXPECT_EQ(got.data, want.data);
@@ -526,6 +528,7 @@ TEST_P(StoreContract, UpdateChecksAndBumpsTheRevision) {
     next.closed_at = std::nullopt;
     next.deadlines.done_by = std::nullopt;
     next.escalation_level = 3;
+    next.escalated_to = "ari";
     next.data = {{"after", "update"}};
     next.checklist[1].checked = true;
     next.checklist[1].checked_by = "carla";
@@ -1634,6 +1637,58 @@ TEST_P(StoreContract, ListFindsAccountableHandoffsUnderThePreviousOwner) {
     EXPECT_EQ(ids_of(lee), (Ids{b}));
     // Nobody is accountable for what has no previous owner: "" never matches it.
     ASSIGN_OR_FAIL(nobody, list({.owner = "", .accountable = true}));
+    EXPECT_TRUE(nobody.empty());
+}
+
+// Mine is what a person holds: accountable as above, and also a declined handoff they gave
+// (back to them to reassign) and one escalated to them; once each, in id order, with every
+// other filter and the cursor still applied.
+TEST_P(StoreContract, MineAddsWhatWasDeclinedBackToTheGiverAndEscalatedToThem) {
+    auto make = [&](std::string owner, std::string giver, core::HandoffState state,
+                    std::string escalated_to = "", std::string pending_from = "") {
+        core::Handoff h = bare_handoff(std::move(owner));
+        h.giver = std::move(giver);
+        h.state = state;
+        h.escalated_to = std::move(escalated_to);
+        h.pending_from = std::move(pending_from);
+        return insert(h);
+    };
+    using S = core::HandoffState;
+    ASSIGN_OR_FAIL(a, make("lee", "sales", S::declined));            // back to sam's team
+    ASSIGN_OR_FAIL(b, make("lee", "sam", S::waiting));                // sam gave it, lee holds it
+    ASSIGN_OR_FAIL(c, make("lee", "ana", S::waiting, "sam"));         // escalated to sam
+    ASSIGN_OR_FAIL(d, make("sam", "sam", S::declined, "sam"));        // every arm at once
+    ASSIGN_OR_FAIL(e, make("bo", "ana", S::accepted, "", "sam"));     // sam stays accountable
+    ASSIGN_OR_FAIL(f, make("lee", "sam", S::done, "sam"));            // closed, still escalated
+    using Ids = std::vector<std::int64_t>;
+
+    ASSIGN_OR_FAIL(accountable, list({.owner = "sam", .accountable = true}));
+    EXPECT_EQ(ids_of(accountable), (Ids{d, e}));
+    ASSIGN_OR_FAIL(mine, list({.owner = "sam", .mine = true, .givers = {"sam", "sales"}}));
+    EXPECT_EQ(ids_of(mine), (Ids{a, c, d, e, f}));
+    // Without givers the giver is the owner asked for: the team's handoff is not sam's.
+    ASSIGN_OR_FAIL(own, list({.owner = "sam", .mine = true}));
+    EXPECT_EQ(ids_of(own), (Ids{c, d, e, f}));
+    ASSIGN_OR_FAIL(newest, list({.owner = "sam",
+                                     .mine = true,
+                                     .givers = {"sam", "sales"},
+                                     .newest_first = true}));
+    EXPECT_EQ(ids_of(newest), (Ids{f, e, d, c, a}));
+    ASSIGN_OR_FAIL(page, list({.owner = "sam", .mine = true, .givers = {"sales"}, .limit = 2}));
+    EXPECT_EQ(ids_of(page), (Ids{a, c}));
+    ASSIGN_OR_FAIL(rest, list({.owner = "sam", .mine = true, .givers = {"sales"}, .after_id = c}));
+    EXPECT_EQ(ids_of(rest), (Ids{d, e, f}));
+    ASSIGN_OR_FAIL(declined, list({.state = S::declined, .owner = "sam", .mine = true, .givers = {"sales"}}));
+    EXPECT_EQ(ids_of(declined), (Ids{a, d}));
+    ASSIGN_OR_FAIL(waiting, list({.state = S::waiting, .owner = "sam", .mine = true}));
+    EXPECT_EQ(ids_of(waiting), (Ids{c}));
+    ASSIGN_OR_FAIL(lee, list({.owner = "lee", .mine = true}));
+    EXPECT_EQ(ids_of(lee), (Ids{a, b, c, f}));  // lee owns them all
+    ASSIGN_OR_FAIL(team, list({.owner_in = {"sam", "bo"}, .mine = true, .givers = {"sales"}}));
+    EXPECT_EQ(ids_of(team), (Ids{a, c, d, e, f}));
+    ASSIGN_OR_FAIL(ana, list({.owner = "ana", .mine = true}));
+    EXPECT_TRUE(ana.empty()) << "a giver holds only what was declined back to them";
+    ASSIGN_OR_FAIL(nobody, list({.owner = "nobody", .mine = true}));
     EXPECT_TRUE(nobody.empty());
 }
 

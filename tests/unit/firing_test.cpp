@@ -132,6 +132,7 @@ TEST(Firing, EscalationRaisesTheLevelAndTellsTheLevelsPerson) {
     EXPECT_TRUE(f.changed);
     EXPECT_EQ(f.next.escalation_level, 1);
     EXPECT_EQ(f.next.owner, "dana");  // no reassign on this level
+    EXPECT_EQ(f.next.escalated_to, "ari");  // ari finds it in Mine
     EXPECT_EQ(f.next.updated_at, now);
     ASSERT_EQ(f.appended.size(), 1u);
     EXPECT_EQ(f.appended[0].kind, "escalated");
@@ -150,6 +151,7 @@ TEST(Firing, ALowerLevelNeverLowersTheEscalationLevel) {
     EXPECT_TRUE(f.effective);
     EXPECT_FALSE(f.changed);
     EXPECT_EQ(f.next.escalation_level, 3);
+    EXPECT_EQ(f.next.escalated_to, "");  // level 3's person keeps it, not level 2's
 }
 
 TEST(Firing, AReassigningLevelMovesOwnershipAndKeepsThePreviousOwnerAccountable) {
@@ -158,6 +160,7 @@ TEST(Firing, AReassigningLevelMovesOwnershipAndKeepsThePreviousOwnerAccountable)
     EXPECT_TRUE(f.changed);
     EXPECT_EQ(f.next.owner, "kim");
     EXPECT_EQ(f.next.pending_from, "dana");
+    EXPECT_EQ(f.next.escalated_to, "kim");
     EXPECT_EQ(f.next.state, HandoffState::waiting);
     EXPECT_EQ(f.next.escalation_level, 3);
     ASSERT_EQ(f.appended.size(), 2u);

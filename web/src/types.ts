@@ -5,6 +5,7 @@ export interface Session {
   name: string;
   role: 'admin' | 'member' | 'viewer';
   csrf: string;
+  teams?: string[];
 }
 
 export interface ChecklistItem {
@@ -25,8 +26,12 @@ export interface CardHandoff {
   subject: string;
   state: State;
   owner: string;
+  // Who handed it on (a person or a team): a decline goes back to them.
+  giver: string;
   // The previous owner, accountable until the new owner accepts (Mine keeps it).
   pending_from: string|null;
+  // The last escalation step's target at or past the handoff's level (Mine keeps it).
+  escalated_to: string|null;
   unowned: boolean;
   checklist: Pick<ChecklistItem, 'n' | 'checked'>[];
   created_at: string;
@@ -42,7 +47,6 @@ export interface CardHandoff {
 
 export interface Handoff extends CardHandoff {
   playbook_version: number;
-  giver: string;
   done_definition: string;
   checklist: ChecklistItem[];
   event: { source: string; id: string };

@@ -661,8 +661,22 @@ constexpr std::string_view migration_7 = R"sql(
 CREATE INDEX handoffs_by_pending_from ON handoffs (pending_from, id) WHERE pending_from <> '';
 )sql";
 
-constexpr std::array<std::string_view, 7> migrations = {
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
+// Version 8: Mine holds what was escalated to me and what was declined back to me (the
+// same column, backfill and partial indexes as SQLite's migration 8).
+constexpr std::string_view migration_8 = R"sql(
+ALTER TABLE handoffs ADD COLUMN escalated_to TEXT NOT NULL DEFAULT '';
+UPDATE handoffs SET escalated_to = COALESCE((
+    SELECT t.data::json->>'to' FROM timeline t
+    WHERE t.handoff_id = handoffs.id AND t.kind = 'escalated'
+    ORDER BY (t.data::json->>'level')::int DESC, t.seq DESC LIMIT 1), '')
+WHERE escalation_level > 0;
+CREATE INDEX handoffs_by_escalated_to ON handoffs (escalated_to, id) WHERE escalated_to <> '';
+CREATE INDEX handoffs_declined_by_giver ON handoffs (giver, id) WHERE state = 'declined';
+)sql";
+
+constexpr std::array<std::string_view, 8> migrations = {
+    migration_1, migration_2, migration_3, migration_4,
+    migration_5, migration_6, migration_7, migration_8};
 
 // `text` with LIKE's wildcards (and the escape character itself) escaped by a backslash.
 std::string like_escape(const std::string& text) {
@@ -773,7 +787,7 @@ constexpr const char* event_columns =
 constexpr const char* handoff_columns =
     "id, playbook_id, playbook_version, title, subject, giver, owner, pending_from, unowned, "
     "state, done_definition, created_ms, updated_ms, accepted_ms, closed_ms, accept_by_ms, "
-    "done_by_ms, escalation_level, event_source, event_id, data, revision";
+    "done_by_ms, escalation_level, escalated_to, event_source, event_id, data, revision";
 
 // The handoff columns, with `data` read as JSON null when the caller leaves it out
 // (HandoffFilter::with_data): it can be up to event_bytes_max a row.
@@ -827,6 +841,7 @@ Result<core::Handoff> read_handoff(Row& r) {
     h.deadlines.accept_by = r.opt_time();
     h.deadlines.done_by = r.opt_time();
     h.escalation_level = r.i32();
+    h.escalated_to = r.text();
     h.event_source = r.text();
     h.event_id = r.text();
     h.data = r.json();
@@ -1242,15 +1257,16 @@ Result<std::int64_t> PgTransaction::insert_handoff(const core::Handoff& h) {
     auto r = run(
         "INSERT INTO handoffs (playbook_id, playbook_version, title, subject, giver, owner, "
         "pending_from, unowned, state, done_definition, created_ms, updated_ms, accepted_ms, "
-        "closed_ms, accept_by_ms, done_by_ms, escalation_level, event_source, event_id, data, "
-        "revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-        "$16, $17, $18, $19, $20, 0) RETURNING id",
+        "closed_ms, accept_by_ms, done_by_ms, escalation_level, escalated_to, event_source, "
+        "event_id, data, revision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, "
+        "$13, $14, $15, $16, $17, $18, $19, $20, $21, 0) RETURNING id",
         Params().text(h.playbook_id).i64(h.playbook_version).text(h.title).text(h.subject)
             .text(h.giver).text(h.owner).text(h.pending_from).flag(h.unowned)
             .text(core::to_string(h.state)).text(h.done_definition).time(h.created_at)
             .time(h.updated_at).opt_time(h.accepted_at).opt_time(h.closed_at)
             .opt_time(h.deadlines.accept_by).opt_time(h.deadlines.done_by)
-            .i64(h.escalation_level).text(h.event_source).text(h.event_id).text(*data));
+            .i64(h.escalation_level).text(h.escalated_to).text(h.event_source).text(h.event_id)
+            .text(*data));
     if (!r) return r.error();
     auto id = single_i64(*r, "handoffs");
     if (!id) return id.error();
@@ -1288,13 +1304,14 @@ Status PgTransaction::update_handoff(const core::Handoff& h) {
         "UPDATE handoffs SET title = $1, subject = $2, giver = $3, owner = $4, "
         "pending_from = $5, unowned = $6, state = $7, done_definition = $8, updated_ms = $9, "
         "accepted_ms = $10, closed_ms = $11, accept_by_ms = $12, done_by_ms = $13, "
-        "escalation_level = $14, data = $15, revision = revision + 1 "
-        "WHERE id = $16 AND revision = $17",
+        "escalation_level = $14, escalated_to = $15, data = $16, revision = revision + 1 "
+        "WHERE id = $17 AND revision = $18",
         Params().text(h.title).text(h.subject).text(h.giver).text(h.owner).text(h.pending_from)
             .flag(h.unowned).text(core::to_string(h.state)).text(h.done_definition)
             .time(h.updated_at).opt_time(h.accepted_at).opt_time(h.closed_at)
             .opt_time(h.deadlines.accept_by).opt_time(h.deadlines.done_by)
-            .i64(h.escalation_level).text(*data).i64(h.id).i64(h.revision));
+            .i64(h.escalation_level).text(h.escalated_to).text(*data).i64(h.id)
+            .i64(h.revision));
     if (!r) return r.error();
     // The row is locked and its revision checked, so the update cannot miss it.
     BATON_ASSERT(affected(*r) == 1);
@@ -1472,11 +1489,29 @@ Result<std::vector<core::Handoff>> PgTransaction::list_handoffs(const HandoffFil
             }
             return test;
         };
-        // With `accountable` the previous owner passes too. PostgreSQL reads the two indexes
-        // as a bitmap OR (handoffs_by_owner_id, handoffs_by_pending_from).
-        sql += f.accountable ? " AND ((" + owner_is("owner") + ") OR (pending_from <> '' AND " +
-                                   owner_is("pending_from") + "))"
-                             : " AND " + owner_is("owner");
+        // With `accountable` the previous owner passes too, and with `mine` the giver of a
+        // declined handoff and whom it was escalated to. PostgreSQL reads the indexes as a
+        // bitmap OR (handoffs_by_owner_id, handoffs_by_pending_from,
+        // handoffs_declined_by_giver, handoffs_by_escalated_to).
+        if (f.accountable || f.mine) {
+            sql += " AND ((" + owner_is("owner") + ") OR (pending_from <> '' AND " +
+                   owner_is("pending_from") + ")";
+            if (f.mine) {
+                std::string given = owner_is("giver");
+                if (!f.givers.empty()) {
+                    auto list = dump_json(nlohmann::json(f.givers), "givers");
+                    if (!list) return list.error();
+                    given = "giver IN (SELECT json_array_elements_text(" + p.next_placeholder() +
+                            "::json))";
+                    p.text(*list);
+                }
+                sql += " OR (state = 'declined' AND " + given + ") OR (escalated_to <> '' AND " +
+                       owner_is("escalated_to") + ")";
+            }
+            sql += ")";
+        } else {
+            sql += " AND " + owner_is("owner");
+        }
     }
     if (f.subject_contains) {
         add(" AND subject ILIKE ", [&] { p.text("%" + like_escape(*f.subject_contains) + "%"); });

@@ -651,8 +651,24 @@ constexpr std::string_view migration_7 = R"sql(
 CREATE INDEX handoffs_by_pending_from ON handoffs (pending_from, id) WHERE pending_from <> '';
 )sql";
 
-constexpr std::array<std::string_view, 7> migrations = {
-    migration_1, migration_2, migration_3, migration_4, migration_5, migration_6, migration_7};
+// Version 8: Mine holds what was escalated to me and what was declined back to me (the
+// board's "Needs an owner"). `escalated_to` is whom the latest escalation went to, filled
+// from the timeline for handoffs escalated before; each index serves one arm of the
+// accountable list filter, partial because few handoffs are escalated or declined.
+constexpr std::string_view migration_8 = R"sql(
+ALTER TABLE handoffs ADD COLUMN escalated_to TEXT NOT NULL DEFAULT '';
+UPDATE handoffs SET escalated_to = COALESCE((
+    SELECT json_extract(t.data, '$.to') FROM timeline t
+    WHERE t.handoff_id = handoffs.id AND t.kind = 'escalated'
+    ORDER BY json_extract(t.data, '$.level') DESC, t.seq DESC LIMIT 1), '')
+WHERE escalation_level > 0;
+CREATE INDEX handoffs_by_escalated_to ON handoffs (escalated_to, id) WHERE escalated_to <> '';
+CREATE INDEX handoffs_declined_by_giver ON handoffs (giver, id) WHERE state = 'declined';
+)sql";
+
+constexpr std::array<std::string_view, 8> migrations = {
+    migration_1, migration_2, migration_3, migration_4,
+    migration_5, migration_6, migration_7, migration_8};
 
 // What the file says it is: the schema version it carries. Refuses files that are not
 // Baton's and schemas newer than this binary. Only reads, so it can run before anything
@@ -737,7 +753,7 @@ constexpr const char* event_columns =
 constexpr const char* handoff_columns =
     "id, playbook_id, playbook_version, title, subject, giver, owner, pending_from, unowned, "
     "state, done_definition, created_ms, updated_ms, accepted_ms, closed_ms, accept_by_ms, "
-    "done_by_ms, escalation_level, event_source, event_id, data, revision";
+    "done_by_ms, escalation_level, escalated_to, event_source, event_id, data, revision";
 
 // The handoff columns, with `data` read as JSON null when the caller leaves it out
 // (HandoffFilter::with_data): it can be up to event_bytes_max a row.
@@ -809,6 +825,7 @@ Result<core::Handoff> read_handoff(const Query& q) {
     h.deadlines.accept_by = r.opt_time();
     h.deadlines.done_by = r.opt_time();
     h.escalation_level = r.i32();
+    h.escalated_to = r.text();
     h.event_source = r.text();
     h.event_id = r.text();
     h.data = r.json();
@@ -1235,15 +1252,16 @@ Result<std::int64_t> SqliteTransaction::insert_handoff(const core::Handoff& h) {
     auto q = c_.query(
         "INSERT INTO handoffs (playbook_id, playbook_version, title, subject, giver, owner, "
         "pending_from, unowned, state, done_definition, created_ms, updated_ms, accepted_ms, "
-        "closed_ms, accept_by_ms, done_by_ms, escalation_level, event_source, event_id, data, "
-        "revision) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)");
+        "closed_ms, accept_by_ms, done_by_ms, escalation_level, escalated_to, event_source, "
+        "event_id, data, revision) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)");
     if (!q) return q.error();
     q->bind_text(h.playbook_id).bind_i64(h.playbook_version).bind_text(h.title);
     q->bind_text(h.subject).bind_text(h.giver).bind_text(h.owner).bind_text(h.pending_from);
     q->bind_flag(h.unowned).bind_text(core::to_string(h.state)).bind_text(h.done_definition);
     q->bind_time(h.created_at).bind_time(h.updated_at).bind_opt_time(h.accepted_at);
     q->bind_opt_time(h.closed_at).bind_opt_time(h.deadlines.accept_by);
-    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level);
+    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level).bind_text(h.escalated_to);
     q->bind_text(h.event_source).bind_text(h.event_id).bind_text(*data);
     if (auto s = q->run(); !s) return s.error();
     const std::int64_t id = sqlite3_last_insert_rowid(c_.db());
@@ -1261,15 +1279,15 @@ Status SqliteTransaction::update_handoff(const core::Handoff& h) {
     auto q = c_.query(
         "UPDATE handoffs SET title = ?, subject = ?, giver = ?, owner = ?, pending_from = ?, "
         "unowned = ?, state = ?, done_definition = ?, updated_ms = ?, accepted_ms = ?, "
-        "closed_ms = ?, accept_by_ms = ?, done_by_ms = ?, escalation_level = ?, data = ?, "
-        "revision = revision + 1 WHERE id = ? AND revision = ?");
+        "closed_ms = ?, accept_by_ms = ?, done_by_ms = ?, escalation_level = ?, "
+        "escalated_to = ?, data = ?, revision = revision + 1 WHERE id = ? AND revision = ?");
     if (!q) return q.error();
     q->bind_text(h.title).bind_text(h.subject).bind_text(h.giver).bind_text(h.owner);
     q->bind_text(h.pending_from).bind_flag(h.unowned).bind_text(core::to_string(h.state));
     q->bind_text(h.done_definition).bind_time(h.updated_at).bind_opt_time(h.accepted_at);
     q->bind_opt_time(h.closed_at).bind_opt_time(h.deadlines.accept_by);
-    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level).bind_text(*data);
-    q->bind_i64(h.id).bind_i64(h.revision);
+    q->bind_opt_time(h.deadlines.done_by).bind_i64(h.escalation_level);
+    q->bind_text(h.escalated_to).bind_text(*data).bind_i64(h.id).bind_i64(h.revision);
     if (auto s = q->run(); !s) return s;
     if (sqlite3_changes64(c_.db()) == 0) {
         auto exists = handoff_exists(h.id);
@@ -1485,9 +1503,18 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
     }
     if (f.unowned_only) where += " AND unowned = 1";
 
-    // The owner filter on one column: the one handle, and one of owner_in.
+    // The owner filter on one column: the one handle, and one of owner_in; the giver
+    // column of Mine's declined arm takes one of `givers` instead when there are some.
     const auto owner_clause = [&](const char* column, std::vector<Param>& params) {
         std::string clause;
+        if (f.mine && !f.givers.empty() && std::string_view(column) == "giver") {
+            clause += " AND giver IN (";
+            for (std::size_t i = 0; i < f.givers.size(); ++i) {
+                clause += i == 0 ? "?" : ", ?";
+                params.emplace_back(f.givers[i]);
+            }
+            return clause + ")";
+        }
         if (f.owner) {
             clause += std::string(" AND ") + column + " = ?";
             params.emplace_back(*f.owner);
@@ -1505,17 +1532,29 @@ Result<std::vector<core::Handoff>> SqliteTransaction::list_handoffs(const Handof
     const std::string select = "SELECT " + handoff_columns_for(f.with_data);
     std::vector<Param> params = where_params;
     std::string sql = select + where + owner_clause("owner", params);
-    if (f.accountable && (f.owner || !f.owner_in.empty())) {
-        // The previous owners' handoffs as a second arm, each read in id order from its own
-        // index (handoffs_by_owner_id, handoffs_by_pending_from) and merged: an OR of the two
-        // columns would sort every handoff of the person for one page. A handoff the first
-        // arm has (its owner matches too) is left out of the second.
-        params.insert(params.end(), where_params.begin(), where_params.end());
-        std::vector<Param> owner_params;
-        const std::string owned = owner_clause("owner", owner_params);
-        sql += " UNION ALL " + select + where + " AND pending_from <> ''" +
-               owner_clause("pending_from", params) + " AND NOT (1" + owned + ")";
-        params.insert(params.end(), owner_params.begin(), owner_params.end());
+    if ((f.accountable || f.mine) && (f.owner || !f.owner_in.empty())) {
+        // The other ways a person holds a handoff, each a further arm read in id order from
+        // its own partial index (handoffs_by_pending_from, handoffs_declined_by_giver,
+        // handoffs_by_escalated_to) and merged: an OR of the columns would sort every
+        // handoff of the person for one page. Each arm leaves out what an earlier arm has.
+        struct Arm {
+            const char* column;
+            const char* only;
+        };
+        std::vector<Arm> arms = {{"owner", ""}, {"pending_from", " AND pending_from <> ''"}};
+        if (f.mine) {
+            arms.push_back({"giver", " AND state = 'declined'"});
+            arms.push_back({"escalated_to", " AND escalated_to <> ''"});
+        }
+        for (std::size_t i = 1; i < arms.size(); ++i) {
+            params.insert(params.end(), where_params.begin(), where_params.end());
+            sql += " UNION ALL " + select + where + arms[i].only +
+                   owner_clause(arms[i].column, params);
+            for (std::size_t j = 0; j < i; ++j) {
+                sql += std::string(" AND NOT (1") + arms[j].only +
+                       owner_clause(arms[j].column, params) + ")";
+            }
+        }
     }
     sql += f.newest_first ? " ORDER BY id DESC LIMIT ?" : " ORDER BY id LIMIT ?";
     params.emplace_back(handoff_page_limit(f.limit));

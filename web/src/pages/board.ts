@@ -1,5 +1,8 @@
-// The board: Waiting · Accepted · Done (the last 7 days), a card per handoff, filters kept in
-// the URL, and live updates from the tab's stream. Built for 10,000 open handoffs: the list
+// The board: Needs an owner · Waiting · Accepted · Done (the last 7 days), a card per
+// handoff, overdue cards first in each column, filters kept in the URL, and live updates
+// from the tab's stream. Needs an owner holds what nobody holds: declined (back to the giver
+// to reassign) and unowned (nobody the playbook named could take it), so that the card that
+// most needs an owner is never the one nobody can see. Built for 10,000 open handoffs: the list
 // comes in the card view (GET /v1/handoffs?view=card: a third of the bytes, 5,000 a page),
 // each column is built in a DocumentFragment and appended once,
 // and the cards use `content-visibility: auto` so the browser lays out only what is seen.
@@ -21,8 +24,9 @@ const search_debounce_ms = 300;
 const first_draw_cards = 100;
 const chunk_cards = 500;
 
-type Column = 'waiting' | 'accepted' | 'done';
+type Column = 'needs' | 'waiting' | 'accepted' | 'done';
 const columns: { state: Column; title: string; none: string }[] = [
+  { state: 'needs', title: 'Needs an owner', none: 'Every open handoff has an owner.' },
   { state: 'waiting', title: 'Waiting', none: 'Nothing is waiting to be accepted.' },
   { state: 'accepted', title: 'Accepted', none: 'Nothing is in progress.' },
   { state: 'done', title: 'Done', none: 'Nothing was finished in the last 7 days.' },
@@ -58,7 +62,14 @@ interface CardRef {
   el: HTMLLIElement | null;
   chip: HTMLElement | null;
   held: HTMLElement | null;
+  meta: HTMLElement | null;
   column: Column;
+}
+
+// One request sequence that fills a column; `stream` pages are drawn as they come.
+interface Pass {
+  params: Record<string, string | boolean>;
+  stream: boolean;
 }
 
 export function renderBoard(root: HTMLElement, ctx: Context): Page {
@@ -157,7 +168,10 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       playbookNames = answer.items.map((p) => p.id).sort();
       fillSelects();
     }).catch(() => undefined);
-    loadPeople().then(fillSelects).catch(() => undefined);
+    loadPeople().then(() => {
+      fillSelects();
+      renameCards();
+    }).catch(() => undefined);
   }
 
   function fillSelects(): void {
@@ -216,8 +230,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     try {
       if (filters.team) await loadPeople().catch(() => null);
       const seqs = await Promise.all(columns.map((c) => loadColumn(
-        c.state, c.state === 'done' ? { ...common, state: 'done', closed_since: since }
-                                    : { ...common, state: c.state }, mine, shown)));
+        c.state, passesOf(c.state, common, since), mine, shown)));
       if (mine !== generation) return;
       performance.mark('board-fetched');
       baseSeq = Math.min(...seqs);
@@ -234,46 +247,73 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     }
   }
 
-  async function loadColumn(column: Column, params: Record<string, string | boolean>,
-                            mine: number, shown: () => void): Promise<number> {
-    const newestFirst = column !== 'done';
+  // The requests that fill a column, in the order its cards are shown. Waiting and accepted:
+  // the overdue ones first, then the rest newest first, their first page drawn at once while
+  // older pages follow. Needs an owner (declined, and waiting but unowned) and done (shown by
+  // when it closed) are small and drawn sorted when all of them are in.
+  function passesOf(column: Column, common: Record<string, string | boolean>,
+                    since: string): Pass[] {
+    if (column === 'done') {
+      return [{ params: { ...common, state: 'done', closed_since: since }, stream: false }];
+    }
+    if (column === 'needs') {
+      return [{ params: { ...common, state: 'declined' }, stream: false },
+              { params: { ...common, state: 'waiting', unowned: true }, stream: false }];
+    }
+    const all = { params: { ...common, state: column }, stream: true };
+    return filters.overdue ? [all] : [{ params: { ...all.params, overdue: true }, stream: true }, all];
+  }
+
+  async function loadColumn(column: Column, passes: Pass[], mine: number,
+                            shown: () => void): Promise<number> {
     const held: CardHandoff[] = [];
-    let cursor: string | null = null;
     let seq = Number.MAX_SAFE_INTEGER;
     let first = true;
-    do {
-      const limit = newestFirst && first ? first_page_cards : page_limit;
-      const page: HandoffPage<CardHandoff> = await get<HandoffPage<CardHandoff>>(
-        '/v1/handoffs' + query({ ...params, view: 'card', order: 'desc', limit, cursor }));
-      if (mine !== generation) return 0;
-      if (typeof page.change_seq === 'number') seq = Math.min(seq, page.change_seq);
-      if (newestFirst) {
-        add(column, page.items, first);
-        if (first) shown();
-      } else {
-        for (const item of page.items) held.push(item);
-      }
-      first = false;
-      cursor = page.next_cursor;
-    } while (cursor);
-    if (!newestFirst) {
-      held.sort((a, b) => sortKey(b) - sortKey(a));
+    for (const [index, pass] of passes.entries()) {
+      const last = index === passes.length - 1;
+      let cursor: string | null = null;
+      let firstOfPass = true;
+      do {
+        const limit = pass.stream && firstOfPass ? first_page_cards : page_limit;
+        const page: HandoffPage<CardHandoff> = await get<HandoffPage<CardHandoff>>(
+          '/v1/handoffs' + query({ ...pass.params, view: 'card', order: 'desc', limit, cursor }));
+        if (mine !== generation) return 0;
+        if (typeof page.change_seq === 'number') seq = Math.min(seq, page.change_seq);
+        if (pass.stream) {
+          add(column, page.items, first);
+          first = false;
+          if (last && firstOfPass) shown();
+        } else {
+          for (const item of page.items) held.push(item);
+        }
+        firstOfPass = false;
+        cursor = page.next_cursor;
+      } while (cursor);
+    }
+    if (held.length > 0 || first) {
+      const now = Date.now();
+      held.sort((a, b) => sortKey(b, now) - sortKey(a, now));
       add(column, held, true);
       shown();
     }
     return seq === Number.MAX_SAFE_INTEGER ? 0 : seq;
   }
 
-  // A column's first cards replace what it showed and are drawn now; the rest are queued.
+  // A column's first cards replace what it showed and are drawn now, as are later ones while
+  // the column's first screen is not full and nothing waits before them; the rest are queued.
+  // A card already on the board (an overdue one, met again among the newest) is skipped.
   function add(column: Column, items: CardHandoff[], fresh: boolean): void {
-    const refs = items.filter((x) => x.state === column).map((x) => entry(x, column));
-    if (fresh) {
-      const fragment = document.createDocumentFragment();
-      const now = Date.now();
-      for (const ref of refs.slice(0, first_draw_cards)) fragment.appendChild(render(ref, now));
-      replace(lists.get(column)!, fragment);
-      refs.splice(0, first_draw_cards);
-    }
+    const refs = items.filter((x) => columnOf(x) === column && (fresh || !cards.has(x.id)))
+      .map((x) => entry(x, column));
+    const list = lists.get(column)!;
+    const room = fresh ? first_draw_cards
+      : queue.some((q) => q.column === column) ? 0
+      : Math.max(0, first_draw_cards - list.childElementCount);
+    const fragment = document.createDocumentFragment();
+    const now = Date.now();
+    for (const ref of refs.splice(0, room)) fragment.appendChild(render(ref, now));
+    if (fresh) replace(list, fragment);
+    else list.appendChild(fragment);
     if (refs.length > 0) queue.push({ column, refs, next: 0 });
     updateCounts();
     if (loading) status.textContent += ' · loading…';
@@ -340,22 +380,33 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       return;
     }
     if (old && old.column === column) {
+      const now = Date.now();
+      const moved = sortKey(old.h, now) !== sortKey(item, now);
       old.h = item;
       if (old.el) {
         const before = old.el;
         old.el = null;
-        before.replaceWith(render(old, Date.now()));
+        const el = render(old, now);
+        if (moved) {
+          before.remove();
+          insertSorted(lists.get(column)!, el, sortKey(item, now));
+        } else {
+          before.replaceWith(el);
+        }
       }
       return;
     }
     old?.el?.remove();
     const ref = entry(item, column);
-    insertSorted(lists.get(column)!, render(ref, Date.now()), sortKey(item));
+    const now = Date.now();
+    insertSorted(lists.get(column)!, render(ref, now), sortKey(item, now));
     updateCounts();
     drawNotice();
   }
 
+  // Declined (back to the giver) and unowned (landed with a fallback) need an owner.
   function columnOf(item: CardHandoff): Column | null {
+    if (item.state === 'declined' || (item.state === 'waiting' && item.unowned)) return 'needs';
     if (item.state === 'waiting' || item.state === 'accepted') return item.state;
     if (item.state === 'done') {
       const closed = ms(item.closed_at);
@@ -369,11 +420,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   function matches(item: CardHandoff): boolean {
     if (filters.playbook && item.playbook !== filters.playbook) return false;
     if (filters.owner && item.owner !== filters.owner) return false;
-    if (filters.mine) {
-        // Mine is what I am accountable for: mine, or handed on and not yet accepted.
-        const me = session.current()?.handle;
-        if (item.owner !== me && item.pending_from !== me) return false;
-    }
+    if (filters.mine && !isMine(item)) return false;
     if (filters.overdue && !item.overdue_to_accept && !item.overdue_to_finish) return false;
     if (filters.team) {
       const team = people?.teams.find((t) => teamName(t) === filters.team);
@@ -386,8 +433,19 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     return true;
   }
 
+  // Mine, as the server has it: what I own, handed on and not yet accepted, escalated to me,
+  // or declined back to me or to one of my teams as the giver.
+  function isMine(item: CardHandoff): boolean {
+    const me = session.current();
+    if (!me) return false;
+    if (item.owner === me.handle || item.pending_from === me.handle) return true;
+    if (item.escalated_to === me.handle) return true;
+    return item.state === 'declined' &&
+      (item.giver === me.handle || (me.teams ?? []).includes(item.giver));
+  }
+
   function entry(item: CardHandoff, column: Column): CardRef {
-    const ref: CardRef = { h: item, el: null, chip: null, held: null, column };
+    const ref: CardRef = { h: item, el: null, chip: null, held: null, meta: null, column };
     cards.set(item.id, ref);
     return ref;
   }
@@ -395,22 +453,25 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   // The card's element, built from its handoff (and remembered on the ref).
   function render(ref: CardRef, now: number): HTMLLIElement {
     const item = ref.h;
-    const chipInfo = deadlineChip(item, now);
-    const chip = h('span', { class: `chip ${chipInfo ? chipInfo.state : 'none'}` },
-      chipInfo ? chipInfo.text : 'no deadline');
+    const chipInfo = chipOf(item, now);
+    const chip = h('span', { class: `chip ${chipInfo.state}` }, chipInfo.text);
     const held = h('span', { class: 'held' }, heldText(item, now));
+    const meta = h('p', { class: 'meta' });
+    ref.meta = meta;
+    fillMeta(ref);
     const total = item.checklist.length;
     let checked = 0;
     for (const c of item.checklist) if (c.checked) checked++;
     const el = h('li', { class: 'card', 'data-id': item.id, 'data-state': item.state,
-                         'data-sort': sortKey(item) },
+                         'data-sort': sortKey(item, now) },
       h('h3', null, h('a', { href: handoffPath(item.id) }, item.subject || item.title)),
-      h('p', { class: 'meta' }, item.playbook, ' · ',
-        item.unowned || !item.owner ? 'unowned' : item.owner),
+      meta,
       h('p', { class: 'row' }, chip,
         item.escalation_level > 0
           ? h('span', { class: 'badge', title: 'Escalation level' },
-              `escalated · level ${item.escalation_level}`)
+              item.escalated_to
+                ? `escalated to ${nameOf(item.escalated_to)} · level ${item.escalation_level}`
+                : `escalated · level ${item.escalation_level}`)
           : null),
       h('p', { class: 'row muted' }, held,
         total > 0 ? h('span', { class: 'progress', 'aria-label':
@@ -421,20 +482,70 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     return el;
   }
 
+  // Who holds it, in names: the playbook, then the owner, or where it went back to.
+  function fillMeta(ref: CardRef): void {
+    const item = ref.h;
+    let who: string;
+    if (item.state === 'declined') {
+      who = `declined by ${nameOf(item.owner)} — back to ${nameOf(item.giver)}`;
+    } else if (item.unowned || !item.owner) {
+      who = item.owner ? `landed with ${nameOf(item.owner)} — needs an owner` : 'needs an owner';
+    } else {
+      who = nameOf(item.owner);
+      if (item.pending_from) who += ` (from ${nameOf(item.pending_from)})`;
+    }
+    if (ref.meta) ref.meta.textContent = `${item.playbook} · ${who}`;
+  }
+
+  // A person's or a team's name, the handle until people.yaml is in.
+  function nameOf(handle: string): string {
+    if (!people || !handle) return handle;
+    const person = people.people.find((p) => p.handle === handle);
+    if (person?.name) return person.name;
+    const team = people.teams.find((t) => teamName(t) === handle);
+    return team?.name ?? handle;
+  }
+
+  function chipOf(item: CardHandoff, now: number): { state: string; text: string } {
+    if (item.state === 'declined') return { state: 'late', text: 'needs a new owner' };
+    return deadlineChip(item, now) ?? { state: 'none', text: 'no deadline' };
+  }
+
+  // Every minute: the chips and held times move on, and a card that has just gone overdue
+  // moves to the top of its column.
   function refreshTimes(): void {
     const now = Date.now();
     for (const ref of cards.values()) {
-      if (!ref.chip || !ref.held) continue;
-      const chipInfo = deadlineChip(ref.h, now);
-      ref.chip.textContent = chipInfo ? chipInfo.text : 'no deadline';
-      ref.chip.className = `chip ${chipInfo ? chipInfo.state : 'none'}`;
+      if (!ref.chip || !ref.held || !ref.el) continue;
+      const chipInfo = chipOf(ref.h, now);
+      ref.chip.textContent = chipInfo.text;
+      ref.chip.className = `chip ${chipInfo.state}`;
       ref.held.textContent = heldText(ref.h, now);
+      const key = sortKey(ref.h, now);
+      if (Number(ref.el.dataset.sort) !== key) {
+        ref.el.dataset.sort = String(key);
+        ref.el.remove();
+        insertSorted(lists.get(ref.column)!, ref.el, key);
+      }
+    }
+  }
+
+  // Names arrive after the first cards: say them on the cards already drawn.
+  function renameCards(): void {
+    for (const ref of cards.values()) {
+      if (!ref.el) continue;
+      fillMeta(ref);
+      const badge = ref.el.querySelector('.badge');
+      if (badge && ref.h.escalated_to) {
+        badge.textContent =
+          `escalated to ${nameOf(ref.h.escalated_to)} · level ${ref.h.escalation_level}`;
+      }
     }
   }
 
   // Counted from the data, not the DOM: the last cards of a long column may not be drawn yet.
   function updateCounts(): void {
-    const n: Record<Column, number> = { waiting: 0, accepted: 0, done: 0 };
+    const n: Record<Column, number> = { needs: 0, waiting: 0, accepted: 0, done: 0 };
     for (const ref of cards.values()) n[ref.column]++;
     let total = 0;
     for (const c of columns) {
@@ -442,7 +553,9 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       counts.get(c.state)!.textContent = String(n[c.state]);
       nones.get(c.state)!.hidden = n[c.state] > 0;
     }
-    status.textContent = total === 1 ? '1 handoff' : `${total} handoffs`;
+    let text = total === 1 ? '1 handoff' : `${total} handoffs`;
+    if (n.needs > 0) text += n.needs === 1 ? ' · 1 needs an owner' : ` · ${n.needs} need an owner`;
+    status.textContent = text;
   }
 
   // With nothing on the board, say why and what to do next.
@@ -490,10 +603,21 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   };
 }
 
-// Waiting and accepted: the newest first; done: the most recently finished first.
-function sortKey(item: CardHandoff): number {
+// Open columns: the overdue first, each part newest first; done: the most recently finished
+// first. Keys are compared largest first (2^50 is above every id and below no time).
+function sortKey(item: CardHandoff, now: number): number {
   if (item.state === 'done') return ms(item.closed_at) ?? item.id;
-  return item.id;
+  return (isOverdue(item, now) ? 2 ** 50 : 0) + item.id;
+}
+
+// core::is_overdue: waiting past its accept-by, or open past its done-by.
+function isOverdue(item: CardHandoff, now: number): boolean {
+  if (item.state !== 'waiting' && item.state !== 'accepted') return false;
+  if (item.overdue_to_accept || item.overdue_to_finish) return true;
+  const acceptBy = ms(item.accept_by);
+  const doneBy = ms(item.done_by);
+  return (item.state === 'waiting' && acceptBy !== null && now > acceptBy) ||
+    (doneBy !== null && now > doneBy);
 }
 
 function insertSorted(list: HTMLOListElement, el: HTMLLIElement, key: number): void {
