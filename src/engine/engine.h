@@ -304,6 +304,8 @@ public:
 
     // The parsed channels.yaml (empty when none is stored).
     Result<std::shared_ptr<const core::ChannelsConfig>> channels_config();
+    // Whether a channels.yaml is stored: without one the dispatcher sends nothing.
+    Result<bool> channels_applied();
 
     // For /readyz and /metrics.
     Status ready();

@@ -91,6 +91,18 @@ Result<std::shared_ptr<const core::ChannelsConfig>> Engine::channels_config() {
     return out;
 }
 
+Result<bool> Engine::channels_applied() {
+    bool applied = false;
+    Status st = store_.read([&](store::Transaction& tx) -> Status {
+        auto c = channels_in(tx);
+        if (!c) return c.error();
+        applied = *c != nullptr;
+        return ok_status();
+    });
+    if (!st) return st.error();
+    return applied;
+}
+
 // The link key signs one-click links and derives delivery ids, so every node of a workspace
 // must use the same one, for good. Two rules keep it so. It is cached only after the
 // transaction that read or made it has committed (remember_link_key): a transaction sees its

@@ -269,7 +269,24 @@ nlohmann::json event_json(const store::EventRecord& record) {
     return out;
 }
 
-nlohmann::json delivery_json(const store::OutboxRecord& row) {
+namespace {
+
+std::string channel_title(const std::string& channel) {
+    if (channel == "slack") return "Slack";
+    if (channel == "email") return "Email";
+    if (channel == "webhook") return "The webhook";
+    return "The " + channel + " channel";
+}
+
+}  // namespace
+
+nlohmann::json delivery_json(const store::OutboxRecord& row, bool channels_connected) {
+    nlohmann::json waiting_for(nullptr);
+    if (row.status == "pending" && !channels_connected) {
+        waiting_for = channel_title(row.channel) +
+                      " is not connected: no channels.yaml is applied, so this message waits "
+                      "here and is sent once one is (docs/channels.md)";
+    }
     return {{"id", row.id},
             {"channel", row.channel},
             {"target", row.target},
@@ -277,10 +294,11 @@ nlohmann::json delivery_json(const store::OutboxRecord& row) {
             {"attempts", row.attempts},
             {"last_error", row.last_error},
             {"created_at", format_rfc3339(row.created_at)},
-            {"next_attempt_at",
-             row.status == "pending" ? nlohmann::json(format_rfc3339(row.next_attempt_at))
-                                     : nlohmann::json(nullptr)},
-            {"delivered_at", optional_time(row.delivered_at)}};
+            {"next_attempt_at", row.status == "pending"
+                                    ? nlohmann::json(format_rfc3339(row.next_attempt_at))
+                                    : nlohmann::json(nullptr)},
+            {"delivered_at", optional_time(row.delivered_at)},
+            {"waiting_for", waiting_for}};
 }
 
 namespace {

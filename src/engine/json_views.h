@@ -33,8 +33,10 @@ nlohmann::json event_json(const store::EventRecord& record);
 // The answer to one ingested event (POST /v1/events, /hooks, `baton emit --json`).
 nlohmann::json ingest_result_json(const core::Event& e, const IngestResult& r);
 // One outbox row as the board shows it: where it goes and how its delivery stands (never
-// the payload).
-nlohmann::json delivery_json(const store::OutboxRecord& row);
+// the payload). Without channels_connected (no channels.yaml is applied) a pending row says
+// in `waiting_for` that its channel is not connected, so a message that waits for set-up
+// does not look like a hang; else `waiting_for` is null.
+nlohmann::json delivery_json(const store::OutboxRecord& row, bool channels_connected);
 
 // One call of the /hooks delivery log (GET /v1/deliveries): with_content adds its method,
 // URI, headers (credentials redacted) and body.

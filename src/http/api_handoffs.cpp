@@ -133,8 +133,14 @@ nlohmann::json Api::handoff_detail(const core::Handoff& h, const Principal& call
     if (auto rows = engine_.outbox(h.id)) {
         // A webhook's URL or a Slack response_url is a bearer secret: admins only.
         const bool admin = caller.actor.role == core::Role::admin;
+        // Without a channels.yaml nothing is sent: the pending rows say so.
+        bool connected = true;
+        if (!rows->empty()) {
+            auto applied = engine_.channels_applied();
+            connected = !applied || *applied;
+        }
         for (const auto& row : *rows) {
-            nlohmann::json d = engine::delivery_json(row);
+            nlohmann::json d = engine::delivery_json(row, connected);
             if (!admin) d["target"] = redact_delivery_target(row.target);
             deliveries.push_back(std::move(d));
         }

@@ -218,7 +218,8 @@ test('Mine keeps a handoff reassigned away from me, live, until the new owner ac
     body: JSON.stringify({ to: 'lee', reason: 'covering' }),
   });
   assert.equal(reassigned.status, 200, await reassigned.text());
-  await page.waitForFunction((sel) => /lee/.test(document.querySelector(sel)?.textContent ?? ''),
+  await page.waitForFunction((sel) => /Lee Chen \(from Dana Reyes\)/.test(
+    document.querySelector(sel)?.textContent ?? ''),
     `.card[data-id="${id}"]`);
   assert.equal(await card.count(), 1, 'the live update kept it in Mine');
   await page.reload();
@@ -247,7 +248,7 @@ test('a declined handoff stays on the board in Needs an owner, counted, and in t
   const page = await context.newPage();
   const seen = watch(page);
   await signIn(page, server, 'ari');
-  await page.locator('[data-board="drawn"]').waitFor();
+  await page.locator('[data-board="complete"]').waitFor();
   const { handoffs: [declined] } = await server.emit(booking('needs-1', 'Declined Dental', 'dana'));
   const waiting = page.locator(`[data-column="waiting"] .card[data-id="${declined}"]`);
   await waiting.waitFor();
@@ -276,7 +277,7 @@ test('a declined handoff stays on the board in Needs an owner, counted, and in t
 
   // The list the server answers agrees after a reload, newest first in the column.
   await page.reload();
-  await page.locator('[data-board="drawn"]').waitFor();
+  await page.locator('[data-board="complete"]').waitFor();
   const ids = await page.locator('[data-column="needs"] .card').evaluateAll(
     (els) => els.map((el) => Number(el.dataset.id)));
   assert.deepEqual(ids.filter((x) => x === declined || x === unowned), [unowned, declined]);
@@ -300,13 +301,13 @@ test("Mine has what was declined back to my team and what was escalated to me", 
   const page = await ada.newPage();
   await signIn(page, server, 'ada');
   await page.goto(server.url + '/?mine=true');
-  await page.locator('[data-board="drawn"]').waitFor();
+  await page.locator('[data-board="complete"]').waitFor();
   await page.locator(`[data-column="needs"] .card[data-id="${id}"]`).waitFor();
   // dana is neither the giver nor in its team: her Mine does not have it.
   const danaPage = await context.newPage();
   await signIn(danaPage, server, 'dana');
   await danaPage.goto(server.url + '/?mine=true');
-  await danaPage.locator('[data-board="drawn"]').waitFor();
+  await danaPage.locator('[data-board="complete"]').waitFor();
   assert.equal(await danaPage.locator(`.card[data-id="${id}"]`).count(), 0);
   await danaPage.close();
   // Escalated to me: the API's Mine and the board's agree on escalated_to.
@@ -333,7 +334,7 @@ test('overdue cards come first in their column, and the phone layout stays clean
   const page = await context.newPage();
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, server, 'dana');
-  await page.locator('[data-board="drawn"]').waitFor();
+  await page.locator('[data-board="complete"]').waitFor();
   const first = page.locator('[data-column="waiting"] .card').first();
   assert.equal(Number(await first.getAttribute('data-id')), late, 'the overdue card is first');
   assert.match(await first.innerText(), /past accept time/);

@@ -16,12 +16,13 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "e2e/run_process.h"
-#include "http/compress.h"
 #include "http/call.h"
+#include "http/compress.h"
 #include "http/http_client.h"
 #include "http/problem_checks.h"
 #include "http/serve_process.h"
@@ -370,7 +371,7 @@ TEST_F(Board, TheCardViewListsTheSameHandoffsWithoutWhatACardNeverShows) {
     for (std::size_t i = 0; i < 2; ++i) {
         json want = full["items"][i];
         ASSERT_EQ(want["data"]["company"], i == 0 ? "Acme Dental" : "Globex");
-        for (const char* key : {"data", "done_definition", "event", "giver", "playbook_version"}) {
+        for (const char* key : {"data", "done_definition", "event", "playbook_version"}) {
             want.erase(key);
         }
         ASSERT_FALSE(want["checklist"].empty());
@@ -445,6 +446,36 @@ TEST_F(Board, ACardSaysWhatTheCallerMayDoAndHowItsMessagesStand) {
     const json accepted = body_json(call("POST", path + "/accept", dana, "{}"));
     EXPECT_EQ(accepted["allowed_actions"],
               json::parse(R"(["decline","done","reassign","check","comment"])"));
+}
+
+// Without a channels.yaml nothing is sent: each waiting message says its channel is not
+// connected (it looked like a hang: "pending, 0 attempts"); once one is applied, none does.
+TEST_F(Board, MessagesWaitingForAChannelSayItIsNotConnected) {
+    const auto id = new_handoff("dana", "Acme Dental");
+    const std::string path = "/v1/handoffs/" + std::to_string(id);
+    const json before = body_json(call("GET", path, bearer("dana")));
+    ASSERT_TRUE(before["deliveries"].is_array());
+    ASSERT_FALSE(before["deliveries"].empty()) << before.dump();  // kickoff-prep: Slack, email
+    std::set<std::string> channels;
+    for (const auto& d : before["deliveries"]) {
+        EXPECT_EQ(d["status"], "pending") << d.dump();
+        ASSERT_TRUE(d["waiting_for"].is_string()) << d.dump();
+        const std::string why = d["waiting_for"].get<std::string>();
+        EXPECT_TRUE(contains(why, "is not connected: no channels.yaml is applied")) << why;
+        channels.insert(d["channel"].get<std::string>());
+        if (d["channel"] == "slack") EXPECT_TRUE(contains(why, "Slack is not connected")) << why;
+        if (d["channel"] == "email") EXPECT_TRUE(contains(why, "Email is not connected")) << why;
+    }
+    EXPECT_EQ(channels, (std::set<std::string>{"email", "slack"}));
+
+    auto yaml = bearer("ari");
+    yaml.emplace_back("Content-Type", "application/yaml");
+    ASSERT_EQ(
+        call("PUT", "/v1/channels", yaml, "public_url: \"https://baton.example.com\"\n").status,
+        200);
+    const json after = body_json(call("GET", path, bearer("dana")));
+    ASSERT_EQ(after["deliveries"].size(), before["deliveries"].size());
+    for (const auto& d : after["deliveries"]) EXPECT_TRUE(d["waiting_for"].is_null()) << d.dump();
 }
 
 TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
