@@ -78,7 +78,8 @@ test('days group into Monday-to-Sunday weeks, partial at both ends', () => {
   assert.equal(words.bucketSize('30d'), 'week');
 });
 
-test('a chart of durations counts in minutes under an hour, then hours, then days', () => {
+test('a chart of durations counts in seconds, minutes under an hour, hours, then days', () => {
+  assert.equal(words.timeUnit(20_000).name, 'seconds');
   assert.equal(words.timeUnit(50 * M).name, 'minutes');
   assert.equal(words.inUnit(90_000, words.timeUnit(50 * M)), 1.5);
   assert.equal(words.timeUnit(5 * H).name, 'hours');

@@ -131,9 +131,10 @@ export function bucketWords(b: Bucket): string {
   return b.first === b.last ? dayWords(b.first) : `${dayWords(b.first)} – ${dayWords(b.last)}`;
 }
 
-// The unit a chart of durations counts in: minutes while the largest is under an hour,
-// hours under two days, then days.
+// The unit a chart of durations counts in: seconds while the largest is under a minute,
+// minutes under an hour, hours under two days, then days.
 export function timeUnit(max_ms: number): { name: string; ms: number } {
+  if (max_ms < minute_ms) return { name: 'seconds', ms: 1000 };
   if (max_ms < hour_ms) return { name: 'minutes', ms: minute_ms };
   if (max_ms < 2 * day_ms) return { name: 'hours', ms: hour_ms };
   return { name: 'days', ms: day_ms };
