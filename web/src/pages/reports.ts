@@ -108,8 +108,8 @@ export function renderReports(root: HTMLElement, ctx: Context): Page {
                                silent_ms: top.silent_delay_ms } : null,
     });
     const stat = (label: string, value: string, alarm = false) =>
-      h('div', { class: alarm ? 'stat alarm' : 'stat' }, h('dt', null, label),
-        h('dd', null, value));
+      h('div', { class: ['stat', alarm ? 'alarm' : '', /^\d+$/.test(value) ? '' : 'words']
+        .filter(Boolean).join(' ') }, h('dt', null, label), h('dd', null, value));
     return h('section', { class: 'headline', 'aria-labelledby': 'r-headline' },
       h('h2', { id: 'r-headline' }, `In ${when}`),
       h('dl', { class: 'stats' },
