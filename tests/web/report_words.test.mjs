@@ -35,6 +35,14 @@ test('an edge key splits into giver and owner', () => {
   assert.deepEqual(words.edgeEnds('odd'), { giver: 'odd', owner: '' });
 });
 
+test('the total is the last row, even beside a playbook called "all"', () => {
+  const rows = [row({ key: 'all', count: 2 }), row({ key: 'b' }), row({ key: 'all', count: 3 })];
+  const split = words.splitAll(rows);
+  assert.equal(split.all.count, 3);
+  assert.deepEqual(split.rows.map((r) => [r.key, r.count]), [['all', 2], ['b', 1]]);
+  assert.equal(words.splitAll([]).all, null);
+});
+
 test('the leak order puts the longest silent wait first, then the slowest accept', () => {
   const rows = [
     row({ key: 'a', silent_delay_ms: 0, accept_p50_ms: 9 * H }),

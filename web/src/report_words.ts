@@ -45,10 +45,12 @@ export function edgeEnds(key: string): { giver: string; owner: string } {
   return { giver: key.slice(0, at), owner: key.slice(at + 3) };
 }
 
-// The report's rows without its last row, `all`, and that row on its own.
+// The report's rows without its last row, `all`, and that row on its own. Only the last row
+// is the total: a playbook or a person may be called "all" too.
 export function splitAll(rows: ReportRow[]): { rows: ReportRow[]; all: ReportRow | null } {
-  const all = rows.find((r) => r.key === 'all') ?? null;
-  return { rows: rows.filter((r) => r !== all), all };
+  const last = rows[rows.length - 1];
+  if (!last || last.key !== 'all') return { rows, all: null };
+  return { rows: rows.slice(0, -1), all: last };
 }
 
 // Where handoffs wait longest first: the most silent delay, then the slowest median accept,
