@@ -1,5 +1,6 @@
-// The other pages against the real server: reports with charts and their numbers, the
-// playbook editor's live lint (the CLI's messages), a relay, people, and the empty states.
+// The other pages against the real server: the playbook editor's live lint (the CLI's
+// messages), a relay, people, and the empty states. Reports have their own file
+// (reports.test.mjs).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
@@ -13,7 +14,7 @@ let context;
 
 before(async () => {
   server = new Server().init();
-  // History for the reports: handoffs accepted and done, one declined.
+  // History for the relay: handoffs accepted and done, one declined.
   for (let i = 1; i <= 4; i++) {
     server.run(['emit', 'booking.created', '--id', `r-${i}`, '--source', 'seed',
                 '--data', JSON.stringify({ company: `Report Co ${i}`, host: i % 2 ? 'dana' : 'lee' })]);
@@ -35,40 +36,6 @@ before(async () => {
 after(async () => {
   await context?.close();
   await server?.stop();
-});
-
-test('reports draw charts with data, a table of the numbers under each, and CSV links', async () => {
-  const page = await context.newPage();
-  const seen = watch(page);
-  await signIn(page, server, 'ari');
-  await page.goto(server.url + '/reports');
-  await page.getByRole('heading', { name: /Time to accept/ }).waitFor();
-  await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 5 &&
-    [...document.querySelectorAll('canvas')].every((c) => c.width > 0 && c.height > 0));
-  const rows = await page.locator('.report table tbody tr').count();
-  assert.ok(rows >= 5, `the tables have ${rows} rows`);
-  assert.match(await page.locator('.report').first().innerText(), /kickoff-prep/);
-  // A chart drew something: its canvas has non-blank pixels.
-  const inked = await page.evaluate(() => {
-    const c = document.querySelector('canvas');
-    const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    let n = 0;
-    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-    return n;
-  });
-  assert.ok(inked > 100, `the first chart drew ${inked} pixels`);
-  const csv = await page.locator('a', { hasText: 'Download CSV' }).first().getAttribute('href');
-  assert.match(csv, /format=csv/);
-  const answer = await page.evaluate(async (href) => {
-    const r = await fetch(href);
-    return { status: r.status, type: r.headers.get('Content-Type'), text: await r.text() };
-  }, csv);
-  assert.equal(answer.status, 200);
-  assert.match(answer.type, /text\/csv/);
-  assert.match(answer.text, /kickoff-prep/);
-  await screenshot(page, 'reports');
-  assert.deepEqual(seen.errors, []);
-  await page.close();
 });
 
 test('a playbook with an error shows the linter message, as the CLI prints it', async () => {
