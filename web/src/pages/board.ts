@@ -12,7 +12,7 @@ import { get, messageOf, query } from '../api';
 import * as session from '../session';
 import { subscribe } from '../stream';
 import { navigate, type Context, type Page } from '../router';
-import { deadlineChip, heldText, ms } from '../time';
+import { deadlineChip, duration, heldText, ms } from '../time';
 import { alertRegion, empty, handoffPath, link, pageHeader } from '../ui';
 import type { CardHandoff, HandoffPage, People, PlaybookRef } from '../types';
 
@@ -455,7 +455,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     const item = ref.h;
     const chipInfo = chipOf(item, now);
     const chip = h('span', { class: `chip ${chipInfo.state}` }, chipInfo.text);
-    const held = h('span', { class: 'held' }, heldText(item, now));
+    const held = h('span', { class: 'held' }, heldOf(item, now));
     const meta = h('p', { class: 'meta' });
     ref.meta = meta;
     fillMeta(ref);
@@ -520,7 +520,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       const chipInfo = chipOf(ref.h, now);
       ref.chip.textContent = chipInfo.text;
       ref.chip.className = `chip ${chipInfo.state}`;
-      ref.held.textContent = heldText(ref.h, now);
+      ref.held.textContent = heldOf(ref.h, now);
       const key = sortKey(ref.h, now);
       if (Number(ref.el.dataset.sort) !== key) {
         ref.el.dataset.sort = String(key);
@@ -628,6 +628,13 @@ function insertSorted(list: HTMLOListElement, el: HTMLLIElement, key: number): v
     }
   }
   list.appendChild(el);
+}
+
+// A declined handoff is still open: how long it has waited for a new owner, not "took".
+function heldOf(item: CardHandoff, now: number): string {
+  if (item.state !== 'declined') return heldText(item, now);
+  const since = ms(item.updated_at) ?? now;
+  return `back with the giver for ${duration(now - since)}`;
 }
 
 function teamName(t: { name?: string; handle?: string }): string {
