@@ -100,6 +100,60 @@ TEST_F(PostgresStoreTest, OpenMigratesOnceAndReopenKeepsData) {
     expect_same_handoff(*loaded, full_handoff(), true);
 }
 
+// Schema 8 adds escalated_to and fills it for handoffs that escalated before it: the target
+// of the highest-level `escalated` entry of each one's timeline.
+TEST_F(PostgresStoreTest, SchemaEightFillsEscalatedToFromTheTimeline) {
+    std::int64_t escalated = 0;
+    std::int64_t quiet = 0;
+    {
+        auto store = open_or_fail();
+        ASSERT_NE(store, nullptr);
+        ASSERT_OK(store->write([&](Transaction& tx) -> Status {
+            core::Handoff h = full_handoff();
+            h.escalation_level = 2;
+            auto a = tx.insert_handoff(h);
+            if (!a) return a.error();
+            escalated = *a;
+            h.escalation_level = 0;
+            h.escalated_to.clear();
+            auto b = tx.insert_handoff(h);
+            if (!b) return b.error();
+            quiet = *b;
+            return ok_status();
+        }));
+    }
+    // Back to schema 7: no column, and the timeline as 7 wrote it.
+    const std::string id = std::to_string(escalated);
+    ASSERT_EQ(cluster_->exec(db_,
+                             "ALTER TABLE handoffs DROP COLUMN escalated_to;"
+                             "DROP INDEX handoffs_declined_by_giver;"
+                             "DELETE FROM schema_migrations WHERE version = 8;"
+                             "INSERT INTO timeline VALUES (" +
+                                 id +
+                                 ", 100, 0, 'baton', "
+                                 "'escalated', 'to ari', '{\"level\":1,\"to\":\"ari\"}'),"
+                                 "(" +
+                                 id +
+                                 ", 101, 0, 'baton', 'escalated', 'to kim', "
+                                 "'{\"level\":2,\"to\":\"kim\"}')"),
+              "");
+    auto store = open_or_fail();
+    ASSERT_NE(store, nullptr);
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM schema_migrations"), "8");
+    EXPECT_EQ(sql("SELECT string_agg(id || '=' || escalated_to, ',' ORDER BY id) FROM handoffs"),
+              id + "=kim," + std::to_string(quiet) + "=");
+    EXPECT_EQ(sql("SELECT COUNT(*) FROM pg_indexes WHERE indexname IN "
+                  "('handoffs_by_escalated_to', 'handoffs_declined_by_giver')"),
+              "2");
+    ASSERT_OK(store->read([&](Transaction& tx) -> Status {
+        auto h = tx.handoff(std::stoll(id), false);
+        if (!h) return h.error();
+        EXPECT_TRUE(h->has_value());
+        if (*h) EXPECT_EQ((*h)->escalated_to, "kim");
+        return ok_status();
+    }));
+}
+
 TEST_F(PostgresStoreTest, TwoNodesOpeningAtOnceMigrateOnce) {
     std::vector<std::future<Result<std::unique_ptr<Store>>>> opening;
     for (int i = 0; i < 3; ++i) {
