@@ -291,6 +291,12 @@ Result<std::string> serve(cli::Context& ctx, const cli::Args& args) {
                                  : options->address;
     std::cout << "Baton is listening on http://" << host << ":" << (*server)->port() << " ("
               << (*engine)->describe_store() << ")" << std::endl;
+    // Without a channels.yaml nothing is sent: say so where the person who started it looks.
+    if (auto applied = (*engine)->channels_applied(); applied && !*applied) {
+        std::cout << "No channels.yaml is applied yet: Slack, email and webhook messages wait "
+                     "in the outbox until one is (docs/channels.md)"
+                  << std::endl;
+    }
     int received = 0;
     sigwait(&stop_signals, &received);
     (*server)->stop();
