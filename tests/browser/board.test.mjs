@@ -191,6 +191,7 @@ test('filters live in the URL, and back and forward restore them', async () => {
   await page.locator('.card').first().waitFor();
   await page.getByLabel('Search subjects').fill('Filterable');
   await page.waitForURL((u) => u.searchParams.get('q') === 'Filterable');
+  await page.locator('[data-board="complete"]').waitFor();
   await page.waitForFunction(() => [...document.querySelectorAll('.card h3')]
     .every((e) => e.textContent.includes('Filterable')));
   assert.ok(await page.locator('.card').count() >= 1);

@@ -11,6 +11,7 @@ import { renderRelay } from './pages/relay';
 import { renderPlaybookList, renderPlaybookEditor } from './pages/playbooks';
 import { renderPeople } from './pages/people';
 import { renderSources } from './pages/sources';
+import { renderSetup } from './pages/setup';
 import { pageHeader, link, safeNext } from './ui';
 
 const header = document.getElementById('top') as HTMLElement;
@@ -23,6 +24,7 @@ const sections: [string, string, 'admin'?][] = [
   ['/reports', 'Reports'],
   ['/people', 'People'],
   ['/sources', 'Sources', 'admin'],
+  ['/setup', 'Set up', 'admin'],
 ];
 
 function drawHeader(): void {
@@ -78,6 +80,7 @@ route('/reports', 'Reports', (root, ctx) => {
 });
 route('/people', 'People', renderPeople);
 route('/sources', 'Sources', renderSources);
+route('/setup', 'Set up', renderSetup);
 
 setNotFound(() => {
   replace(main, pageHeader('Not found'),

@@ -14,6 +14,7 @@ import { subscribe } from '../stream';
 import { navigate, type Context, type Page } from '../router';
 import { deadlineChip, duration, heldText, ms } from '../time';
 import { alertRegion, empty, handoffPath, link, pageHeader } from '../ui';
+import { setupState, stepsLeft } from './setup';
 import type { CardHandoff, HandoffPage, People, PlaybookRef } from '../types';
 
 const recent_done_ms = 7 * 24 * 3600 * 1000;
@@ -118,6 +119,8 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
 
   const status = h('p', { class: 'board-status muted', 'aria-live': 'polite' });
   const notice = h('div', { class: 'board-notice' });
+  // An admin of a workspace not yet set up (no channels, no first handoff) is told the steps.
+  const setup = h('div', { class: 'setup-banner', hidden: true });
   const lists = new Map<Column, HTMLOListElement>();
   const counts = new Map<Column, HTMLElement>();
   const nones = new Map<Column, HTMLElement>();
@@ -132,9 +135,10 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       h('h2', { id: `col-${c.state}` }, c.title, ' ', count), none, list);
   }));
 
-  root.append(pageHeader('Board', status), form, alert, notice, grid);
+  root.append(pageHeader('Board', status), setup, form, alert, notice, grid);
   syncForm();
   fillOptions();
+  drawSetup();
   void load();
 
   const unsubscribe = subscribeLater();
@@ -171,6 +175,20 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     loadPeople().then(() => {
       fillSelects();
       renameCards();
+    }).catch(() => undefined);
+  }
+
+  function drawSetup(): void {
+    if (!session.isAdmin()) return;
+    setupState().then((state) => {
+      const left = stepsLeft(state);
+      if (left === 0) return;
+      replace(setup, h('p', null, h('strong', null, 'Finish setting up Baton: '),
+        `${left} of 4 steps left`,
+        state.channels.channels === null ? ' — Slack and email are not connected yet, so ' +
+          'no message is sent. ' : '. ',
+        link('/setup', 'Set up Baton')));
+      setup.hidden = false;
     }).catch(() => undefined);
   }
 
@@ -211,6 +229,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
   async function load(): Promise<void> {
     const mine = ++generation;
     loading = true;
+    delete root.dataset.board;  // drawn, then complete, again for this load
     alert.clear();
     status.textContent = 'Loading…';
     cards.clear();
