@@ -5,9 +5,9 @@
 // named by the control's aria-describedby), not at the top of the page.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import {
-  Server, axeViolations, booking, browser, screenshot, signIn, watch,
-} from './harness.mjs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Server, axeViolations, booking, browser, signIn, watch } from './harness.mjs';
 
 // A zone far from the server's and people.yaml's (Europe/London), so that a time shown in UTC
 // or in the owner's zone would not pass for the reader's.
@@ -39,6 +39,14 @@ async function api(method, pathname, body) {
   return JSON.parse(text);
 }
 
+// The whole page (the card is longer than a screen), where CTest keeps screenshots.
+async function screenshot(page, name) {
+  const dir = process.env.BATON_SCREENSHOTS;
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name + '.png'), fullPage: true });
+}
+
 // A time as the card says it (web/src/time.ts `when`), in the reader's zone and language.
 function local(iso) {
   return new Date(iso).toLocaleString(locale, {
@@ -68,7 +76,8 @@ test('the card names people and the playbook, and its timeline is plain sentence
   await openCard(page, 'dana', id, 'Plain Words Ltd');
   assert.equal(await fact(page, 'Owner of done').innerText(), 'Dana Reyes');
   assert.equal(await fact(page, 'Given by').innerText(), 'Office');
-  assert.equal(await fact(page, 'Playbook').innerText(), 'Kickoff booked → prep confirmed (version 1)');
+  assert.equal(await fact(page, 'Playbook').innerText(),
+               'Kickoff booked → prep confirmed (version 1)');
   await page.getByRole('button', { name: 'Accept', exact: true }).click();
   await page.locator('.state', { hasText: 'accepted' }).waitFor();
   await page.getByRole('checkbox', { name: 'Confirm the room or video link' }).click();
@@ -77,8 +86,8 @@ test('the card names people and the playbook, and its timeline is plain sentence
   const detail = await api('GET', `/v1/handoffs/${id}`);
   const timeline = page.locator('.timeline');
   const text = await timeline.innerText();
-  assert.match(text, new RegExp(`Office handed “Kickoff booked → prep confirmed” to Dana Reyes, ` +
-    `to accept by ${local(detail.accept_by).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.`));
+  assert.ok(text.includes('Office handed “Kickoff booked → prep confirmed” to Dana Reyes, ' +
+                          `to accept by ${local(detail.accept_by)}.`), text);
   assert.match(text, /Dana Reyes accepted it\./);
   assert.match(text, /Dana Reyes ticked “Confirm the room or video link”\./);
   assert.doesNotMatch(text, isoTimestamp, 'no ISO 8601 timestamps');
@@ -269,7 +278,7 @@ test('Done with open items says what is open and needs a reason, then finishes w
   await submit.click();
   await page.locator('.state', { hasText: 'done' }).waitFor();
   assert.match(await page.locator('.timeline').innerText(),
-               /Dana Reyes marked it done with 2 checklist items open: The client cancelled the call\./);
+               /Dana Reyes marked it done with 2 checklist items open: The client cancelled the/);
   const detail = await api('GET', `/v1/handoffs/${id}`);
   assert.deepEqual(detail.timeline.find((e) => e.kind === 'done').data,
                    { forced: true, open_items: 2, reason: 'The client cancelled the call' });
