@@ -285,3 +285,26 @@ test('Done with open items says what is open and needs a reason, then finishes w
   assert.deepEqual(seen.errors, []);
   await page.close();
 });
+
+test('a change made elsewhere while I write a comment waits, and keeps what I typed', async () => {
+  const { handoffs: [id] } = await server.emit(booking('card-draft-1', 'Draft Kept Co', 'dana'));
+  const page = await context.newPage();
+  const seen = watch(page);
+  await openCard(page, 'dana', id, 'Draft Kept Co');
+  const box = page.getByRole('textbox', { name: 'Comment' });
+  await box.fill('Half a thought');
+  await api('POST', `/v1/handoffs/${id}/comment`, { text: 'Ari was here.' });
+  await page.getByRole('status').filter({ hasText: 'Someone changed this handoff' }).waitFor();
+  assert.equal(await box.inputValue(), 'Half a thought', 'the draft is kept');
+  await box.fill('Half a thought, finished.');
+  await page.getByRole('button', { name: 'Comment', exact: true }).click();
+  const timeline = page.locator('.timeline');
+  await timeline.filter({ hasText: 'Dana Reyes commented: Half a thought, finished.' }).waitFor();
+  assert.match(await timeline.innerText(), /Ari Novak commented: Ari was here\./);
+  assert.equal(await page.locator('#card-behind').innerText(), '');
+  // With nothing being written, a change elsewhere shows at once.
+  await api('POST', `/v1/handoffs/${id}/comment`, { text: 'And again.' });
+  await timeline.filter({ hasText: 'Ari Novak commented: And again.' }).waitFor();
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});

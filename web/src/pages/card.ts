@@ -62,13 +62,32 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
     return {};
   }
   void refresh();
-  // A change made elsewhere (another tab, Slack, a teammate) redraws the card.
+  // A change made elsewhere (another tab, Slack, a teammate) redraws the card — unless the
+  // reader is writing (a comment, a reason, a reassignment): a redraw would throw that away,
+  // so the change waits, a note says so, and sending or closing the form brings it in.
+  const behindNote = h('p', { class: 'muted', role: 'status', id: 'card-behind' });
+  let behind = false;
   const off = subscribe(null, {
     handoff: (item: Handoff) => {
-      if (item.id === id && !busy && shown && item.updated_at !== shown.updated_at) void refresh();
+      if (item.id === id && !busy && shown && item.updated_at !== shown.updated_at) changed();
     },
-    reset: () => void refresh(),
+    reset: () => changed(),
   });
+
+  function writing(): boolean {
+    const comment = body.querySelector<HTMLTextAreaElement>('#comment-text');
+    return body.querySelector('form.ask') !== null || Boolean(comment?.value.trim());
+  }
+
+  function changed(): void {
+    if (!writing()) {
+      void refresh();
+      return;
+    }
+    behind = true;
+    replace(behindNote, 'Someone changed this handoff meanwhile: the card shows it once you ' +
+                        'send or close what you are writing.');
+  }
 
   async function refresh(): Promise<void> {
     try {
@@ -118,6 +137,8 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
 
   function draw(d: HandoffDetail): void {
     shown = d;
+    behind = false;
+    replace(behindNote);
     alert.clear();
     document.title = `${d.subject || d.title} · Baton`;
     const allowed = new Set<Action>(d.allowed_actions ?? []);
@@ -236,7 +257,8 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
     if (buttons.length === 0 && !comment) return null;
     return h('section', { 'aria-labelledby': 'actions-h' },
       h('h2', { id: 'actions-h' }, 'Actions'),
-      buttons.length ? h('div', { class: 'actions' }, buttons) : null, spot.el, region, comment);
+      buttons.length ? h('div', { class: 'actions' }, buttons) : null, spot.el, region, comment,
+      behindNote);
   }
 
   function reasonBox(required = true): HTMLTextAreaElement {
@@ -317,7 +339,10 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
       h('label', { for: 'ask-value' }, a.label), control, spot.el, a.extra ?? null,
       h('div', { class: 'actions' },
         h('button', { type: 'submit', class: 'primary' }, a.verb),
-        h('button', { type: 'button', onclick: () => replace(region) }, 'Never mind')));
+        h('button', { type: 'button', onclick: () => {
+          replace(region);
+          if (behind) void refresh();
+        } }, 'Never mind')));
     replace(region, form);
     control.focus();
   }
