@@ -205,6 +205,9 @@ test('a refused reassign says why beside the picker, announced, and the card sta
   await picker.selectOption({ value: '' });
   await submit.click();
   await error.filter({ hasText: 'Choose who gets it.' }).waitFor();
+  await page.getByRole('button', { name: 'Never mind' }).click();
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'action-reassign',
+               'closing the form puts the focus back on Reassign');
   await page.close();
 });
 

@@ -324,6 +324,8 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
   // dialog; what is wrong with it, the client's check or the server's, shows under it.
   function ask(region: HTMLElement, a: Ask): void {
     const { control } = a;
+    // The button that opened it, for the focus to go back to when the form closes unsent.
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     const spot = errorSpot('ask-error', control);
     const form = h('form', { class: 'ask', novalidate: true, onsubmit: (e: SubmitEvent) => {
       e.preventDefault();
@@ -341,6 +343,7 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
         h('button', { type: 'submit', class: 'primary' }, a.verb),
         h('button', { type: 'button', onclick: () => {
           replace(region);
+          if (opener?.isConnected) opener.focus();
           if (behind) void refresh();
         } }, 'Never mind')));
     replace(region, form);
