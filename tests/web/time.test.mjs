@@ -72,3 +72,21 @@ test('held: since creation while waiting, since acceptance once accepted, total 
   const done = handoff({ state: 'done', closed_at: iso(t0 + 5 * H) });
   assert.equal(time.heldText(done, t0 + 30 * H), 'took 5 h');
 });
+
+test('under a minute either side of a deadline is in words, not "0 s" or "within under a minute"',
+     () => {
+  const waiting = handoff({ accept_by: iso(t0 + H) });
+  assert.deepEqual(time.deadlineChip(waiting, t0 + H - 30_000),
+                   { state: 'soon', text: 'less than a minute left to accept' });
+  assert.deepEqual(time.deadlineChip(waiting, t0 + H + 1),
+                   { state: 'late', text: 'just past accept time' });
+  assert.equal(time.deadlineChip(waiting, t0 + H + M).text, 'waiting 1 min past accept time');
+  const flagged = handoff({ accept_by: iso(t0 + H), overdue_to_accept: true });
+  assert.equal(time.deadlineChip(flagged, t0 + H - 5_000).text, 'just past accept time');
+  const accepted = handoff({ state: 'accepted', accepted_at: iso(t0), done_by: iso(t0 + H) });
+  assert.equal(time.deadlineChip(accepted, t0 + H - 1_000).text,
+               'less than a minute left to finish');
+  assert.equal(time.deadlineChip(accepted, t0 + H + 1_000).text, 'just past done time');
+  const done = handoff({ state: 'done', done_by: iso(t0 + H), closed_at: iso(t0 + H + 20_000) });
+  assert.equal(time.deadlineChip(done, t0 + 2 * H).text, 'finished just after done time');
+});

@@ -36,33 +36,44 @@ export interface Chip {
 export const soon_share = 0.25;
 export const soon_ms = hour;
 
-// The deadline chip of a handoff: which deadline counts depends on its state.
+// The deadline chip of a handoff: which deadline counts depends on its state. Under a minute
+// either side of a deadline is said in words ("just past accept time", "less than a minute
+// left to accept"), not as a duration ("0 s past", "within under a minute").
 export function deadlineChip(h: CardHandoff, now: number): Chip | null {
   if (h.state === 'waiting') {
     const by = ms(h.accept_by);
     if (by === null) return null;
     const start = ms(h.created_at) ?? now;
     if (h.overdue_to_accept || now > by) {
-      return { state: 'late', text: `waiting ${duration(now - by)} past accept time` };
+      const text = now - by < minute ? 'just past accept time'
+                                     : `waiting ${duration(now - by)} past accept time`;
+      return { state: 'late', text };
     }
     return { state: isSoon(start, by, now) ? 'soon' : 'on-time',
-             text: `to accept within ${duration(by - now)}` };
+             text: by - now < minute ? 'less than a minute left to accept'
+                                     : `to accept within ${duration(by - now)}` };
   }
   if (h.state === 'accepted') {
     const by = ms(h.done_by);
     if (by === null) return null;
     const start = ms(h.accepted_at) ?? ms(h.created_at) ?? now;
     if (h.overdue_to_finish || now > by) {
-      return { state: 'late', text: `${duration(now - by)} past done time` };
+      return { state: 'late', text: now - by < minute ? 'just past done time'
+                                                      : `${duration(now - by)} past done time` };
     }
     return { state: isSoon(start, by, now) ? 'soon' : 'on-time',
-             text: `due to finish in ${duration(by - now)}` };
+             text: by - now < minute ? 'less than a minute left to finish'
+                                     : `due to finish in ${duration(by - now)}` };
   }
   if (h.state === 'done') {
     const by = ms(h.done_by);
     const closed = ms(h.closed_at);
     if (by === null || closed === null) return null;
-    if (closed > by) return { state: 'late', text: `finished ${duration(closed - by)} late` };
+    if (closed > by) {
+      const text = closed - by < minute ? 'finished just after done time'
+                                        : `finished ${duration(closed - by)} late`;
+      return { state: 'late', text };
+    }
     return { state: 'on-time', text: 'finished on time' };
   }
   return null;
