@@ -311,3 +311,18 @@ test('a change made elsewhere while I write a comment waits, and keeps what I ty
   assert.deepEqual(seen.errors, []);
   await page.close();
 });
+
+test('messages waiting for a channel nobody connected say so on the card', async () => {
+  const { handoffs: [id] } = await server.emit(booking('card-unconnected-1', 'Quiet Channels', 'dana'));
+  const page = await context.newPage();
+  await signIn(page, server, 'ari');
+  await page.goto(`${server.url}/handoffs/${id}`);
+  const note = page.locator('.not-connected');
+  await note.waitFor();
+  assert.match(await note.textContent(),
+    /Slack is not connected: no channels\.yaml is applied, so this message waits here/);
+  assert.match(await note.textContent(), /Email is not connected/);
+  await note.getByRole('link', { name: 'Connect email and Slack' }).waitFor();  // an admin
+  assert.deepEqual(await axeViolations(page), []);
+  await page.close();
+});

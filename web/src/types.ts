@@ -69,6 +69,8 @@ export interface Delivery {
   attempts: number;
   last_error: string | null;
   delivered_at: string | null;
+  // Why a pending message is not being sent (its channel is not connected), else null.
+  waiting_for?: string | null;
 }
 
 export type Action = 'accept' | 'decline' | 'done' | 'cancel' | 'reassign' | 'comment' | 'check';

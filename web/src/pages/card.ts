@@ -8,6 +8,7 @@
 import { h, replace } from '../h';
 import { get, messageOf, post } from '../api';
 import { subscribe } from '../stream';
+import * as session from '../session';
 import type { Context, Page } from '../router';
 import { deadlineChip, heldText, when } from '../time';
 import { localTimes, namesOf, timelineSentence } from '../timeline_words';
@@ -364,8 +365,13 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
 
   function deliveries(d: HandoffDetail): HTMLElement {
     const list = d.deliveries ?? [];
+    // Messages that wait for a channel nobody connected say so, not "pending, 0 attempts".
+    const waiting = [...new Set(list.map((x) => x.waiting_for).filter((x): x is string => !!x))];
     return h('section', { 'aria-labelledby': 'deliveries-h' },
       h('h2', { id: 'deliveries-h' }, 'Deliveries'),
+      waiting.length === 0 ? null : h('div', { class: 'not-connected' },
+        waiting.map((text) => h('p', null, text.replace(/ \(docs\/channels\.md\)$/, '.'))),
+        session.isAdmin() ? h('p', null, link('/setup', 'Connect email and Slack')) : null),
       list.length === 0 ? h('p', { class: 'muted' }, 'No messages were sent for this handoff.')
         : table('Messages sent for this handoff',
             ['Channel', 'To', 'Status', 'Attempts', 'Delivered', 'Last error'],
