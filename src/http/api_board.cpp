@@ -17,8 +17,8 @@ namespace baton::http {
 namespace {
 
 // The first path segments the board's own router handles (web/src/router.ts).
-constexpr std::array<std::string_view, 7> board_sections = {
-    "signin", "handoffs", "relays", "playbooks", "reports", "people", "sources"};
+constexpr std::array<std::string_view, 8> board_sections = {
+    "signin", "handoffs", "relays", "playbooks", "reports", "people", "sources", "setup"};
 
 constexpr const char* content_security_policy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

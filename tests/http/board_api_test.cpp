@@ -592,8 +592,9 @@ TEST_F(Board, EveryBoardPathIsThePageUnderAStrictPolicy) {
     EXPECT_TRUE(contains(csp, "frame-ancestors 'none'")) << csp;
     EXPECT_FALSE(contains(csp, "unsafe-inline")) << csp;
     EXPECT_EQ(root.header("X-Content-Type-Options").value_or(""), "nosniff");
-    for (const char* path : {"/handoffs/42", "/relays/Acme%20Dental", "/playbooks",
-                             "/playbooks/new", "/reports", "/people", "/sources", "/signin"}) {
+    for (const char* path :
+         {"/handoffs/42", "/relays/Acme%20Dental", "/playbooks", "/playbooks/new", "/reports",
+          "/people", "/sources", "/setup", "/signin"}) {
         const auto page = call("GET", path);
         EXPECT_EQ(page.status, 200) << path;
         EXPECT_EQ(page.body, root.body) << path;
