@@ -273,7 +273,7 @@ namespace {
 
 std::string channel_title(const std::string& channel) {
     if (channel == "slack") return "Slack";
-    if (channel == "email") return "Email";
+    if (channel == "email" || channel == "notice") return "Email";  // a notice goes by email
     if (channel == "webhook") return "The webhook";
     return "The " + channel + " channel";
 }

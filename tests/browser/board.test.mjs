@@ -235,17 +235,8 @@ test('Mine keeps a handoff reassigned away from me, live, until the new owner ac
   await page.close();
 });
 
-// The API with a token of the given person.
-async function api(method, pathname, body, token = server.token) {
-  const response = await fetch(server.url + pathname, {
-    method,
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${pathname}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
+// The API with a token of the given person (the admin's by default).
+const api = (method, pathname, body, token) => server.api(method, pathname, body, token);
 
 function statusOf(page) {
   return page.locator('.board-status').innerText();
@@ -330,12 +321,7 @@ test("Mine has what was declined back to my team and what was escalated to me", 
 
 test('overdue cards come first in their column, and the phone layout stays clean', async () => {
   // A playbook on a 24x7 calendar with one second to accept: its handoff is overdue at once.
-  const yaml = [
-    'id: quick-reply', 'title: Quick reply', 'when: quick.created', 'subject: "{{data.company}}"',
-    'from: sales', 'owner: "{{data.host}}"', 'done: The client has an answer.',
-    'accept_within: 1s', 'calendar: 24x7', '',
-  ].join('\n');
-  await api('PUT', '/v1/playbooks/quick-reply', { yaml });
+  await server.putQuickPlaybook('quick-reply', 'quick.created');
   const quick = { ...booking('quick-1', 'Late Reply Ltd', 'dana'), type: 'quick.created' };
   const { handoffs: [late] } = await server.emit(quick);
   await new Promise((r) => setTimeout(r, 1500));

@@ -28,16 +28,7 @@ after(async () => {
 });
 
 // The API with the admin token.
-async function api(method, pathname, body) {
-  const response = await fetch(server.url + pathname, {
-    method,
-    headers: { Authorization: `Bearer ${server.token}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${method} ${pathname}: ${response.status} ${text}`);
-  return JSON.parse(text);
-}
+const api = (method, pathname, body) => server.api(method, pathname, body);
 
 // The whole page (the card is longer than a screen), where CTest keeps screenshots.
 async function screenshot(page, name) {
@@ -120,12 +111,7 @@ test('the card names people and the playbook, and its timeline is plain sentence
 });
 
 test('an overdue handoff says so in words and local time, not "0 s" and ISO 8601', async () => {
-  const yaml = [
-    'id: card-quick', 'title: Quick card reply', 'when: card.quick', 'subject: "{{data.company}}"',
-    'from: sales', 'owner: "{{data.host}}"', 'done: The client has an answer.',
-    'accept_within: 1s', 'calendar: 24x7', '',
-  ].join('\n');
-  await api('PUT', '/v1/playbooks/card-quick', { yaml });
+  await server.putQuickPlaybook('card-quick', 'card.quick');
   const event = { ...booking('card-quick-1', 'Late Words Ltd', 'dana'), type: 'card.quick' };
   const { handoffs: [id] } = await server.emit(event);
   // The scheduler marks it overdue on its own time: wait for the entry, not for a duration.

@@ -93,6 +93,30 @@ export class Server {
     return body;
   }
 
+  // Calls the API with a token (the admin's by default); fails the test on a refusal.
+  async api(method, pathname, body, token = this.token) {
+    const response = await fetch(this.url + pathname, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${method} ${pathname}: ${response.status} ${text}`);
+    return JSON.parse(text);
+  }
+
+  // Stores a playbook started by events of `type` (owned by data.host, subject
+  // data.company) with one second to accept on a 24x7 calendar: its handoffs are overdue
+  // at once.
+  async putQuickPlaybook(id, type, title = 'Quick reply') {
+    const yaml = [
+      `id: ${id}`, `title: ${title}`, `when: ${type}`, 'subject: "{{data.company}}"',
+      'from: sales', 'owner: "{{data.host}}"', 'done: The client has an answer.',
+      'accept_within: 1s', 'calendar: 24x7', '',
+    ].join('\n');
+    return this.api('PUT', `/v1/playbooks/${id}`, { yaml });
+  }
+
   async stop() {
     if (this.child && this.child.exitCode === null) {
       const exited = new Promise((resolve) => this.child.once('exit', resolve));

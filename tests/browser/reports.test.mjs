@@ -29,15 +29,7 @@ before(async () => {
   await server.start();
   // A playbook on a 24x7 calendar with one second to accept, from sales: its handoff to Dana
   // waits past its accept time at once, and that silence is the leak of the edge sales → dana.
-  const yaml = [
-    'id: quick-reply', 'title: Quick reply', 'when: quick.created', 'subject: "{{data.company}}"',
-    'from: sales', 'owner: "{{data.host}}"', 'done: The client has an answer.',
-    'accept_within: 1s', 'calendar: 24x7', '',
-  ].join('\n');
-  const put = await fetch(server.url + '/v1/playbooks/quick-reply', {
-    method: 'PUT', headers: { Authorization: `Bearer ${server.token}`,
-                              'Content-Type': 'application/yaml' }, body: yaml });
-  assert.equal(put.status, 200, await put.text());
+  await server.putQuickPlaybook('quick-reply', 'quick.created');
   await server.emit({ ...booking('quick-1', 'Late Reply Ltd', 'dana'), type: 'quick.created' });
   // Every test reads it past its one second: wait until the API lists it as overdue.
   for (;;) {

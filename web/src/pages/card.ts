@@ -145,40 +145,41 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
     const allowed = new Set<Action>(d.allowed_actions ?? []);
     const now = Date.now();
     const chip = deadlineChip(d, now);
-    replace(body,
-      h('div', { class: 'page-head' },
-        h('p', { class: 'crumbs' }, link('/', 'Board'), ' / ', `#${d.id}`),
-        h('h1', { tabindex: -1 }, d.subject || d.title),
-        h('p', { class: 'meta' },
-          h('span', { class: `state state-${d.state}` }, d.state), ' ',
-          chip ? h('span', { class: `chip ${chip.state}` }, chip.text) : null, ' ',
-          d.escalation_level > 0
-            ? h('span', { class: 'badge' }, `escalated · level ${d.escalation_level}`) : null)),
-      h('dl', { class: 'facts' },
-        fact('Playbook', link(`/playbooks/${encodeURIComponent(d.playbook)}`,
-                              `${d.title || d.playbook} (version ${d.playbook_version})`)),
-        fact('Given by', d.giver ? name(d.giver) : '—'),
-        fact('Owner of done', !d.owner ? 'nobody'
-          : d.unowned ? `landed with ${name(d.owner)} — needs an owner` : name(d.owner)),
-        d.pending_from
-          ? fact('Handed over from', `${name(d.pending_from)}, accountable until accepted`)
-          : null,
-        fact('Held', heldText(d, now)),
-        fact('Accept by', when(d.accept_by)),
-        fact('Done by', when(d.done_by)),
-        fact('Relay', link(relayPath(d.subject), `Where the baton is for ${d.subject}`))),
-      h('section', { 'aria-labelledby': 'done-h' },
-        h('h2', { id: 'done-h' }, 'Definition of done'),
-        h('p', { class: 'done-definition' }, d.done_definition || '—')),
-      checklist(d, allowed.has('check')),
-      actions(d, allowed),
-      timeline(d),
-      deliveries(d),
-      h('section', { 'aria-labelledby': 'event-h' },
-        h('h2', { id: 'event-h' }, 'Source event'),
-        h('p', { class: 'muted' }, `${d.event.source} / ${d.event.id}`),
-        h('pre', { class: 'json', tabindex: 0, 'aria-label': 'The event data' },
-          JSON.stringify(d.data, null, 2))));
+    replace(
+        body,
+        h('div', {class: 'page-head'},
+          h('p', {class: 'crumbs'}, link('/', 'Board'), ' / ', `#${d.id}`),
+          h('h1', {tabindex: -1}, d.subject || d.title),
+          h('p', {class: 'meta'}, h('span', {class: `state state-${d.state}`}, d.state), ' ',
+            chip ? h('span', {class: `chip ${chip.state}`}, chip.text) : null, ' ',
+            d.escalation_level > 0 ?
+                h('span', {class: 'badge'}, `escalated · level ${d.escalation_level}`) :
+                null)),
+        h('dl', {class: 'facts'},
+          fact(
+              'Playbook',
+              link(
+                  `/playbooks/${encodeURIComponent(d.playbook)}`,
+                  `${d.title || d.playbook} (version ${d.playbook_version})`)),
+          fact('Given by', d.giver ? name(d.giver) : '—'),
+          fact(
+              'Owner of done',
+              !d.owner      ? 'nobody' :
+                  d.unowned ? `landed with ${name(d.owner)} — needs an owner` :
+                              name(d.owner)),
+          d.pending_from ?
+              fact('Handed over from', `${name(d.pending_from)}, accountable until accepted`) :
+              null,
+          fact('Held', heldText(d, now).replace(/^held /, '')),
+          fact('Accept by', when(d.accept_by)), fact('Done by', when(d.done_by)),
+          fact('Relay', link(relayPath(d.subject), `Where the baton is for ${d.subject}`))),
+        h('section', {'aria-labelledby': 'done-h'}, h('h2', {id: 'done-h'}, 'Definition of done'),
+          h('p', {class: 'done-definition'}, d.done_definition || '—')),
+        checklist(d, allowed.has('check')), actions(d, allowed), timeline(d), deliveries(d),
+        h('section', {'aria-labelledby': 'event-h'}, h('h2', {id: 'event-h'}, 'Source event'),
+          h('p', {class: 'muted'}, `${d.event.source} / ${d.event.id}`),
+          h('pre', {class: 'json', tabindex: 0, 'aria-label': 'The event data'},
+            JSON.stringify(d.data, null, 2))));
   }
 
   function fact(term: string, value: Node | string): HTMLElement[] {
@@ -367,18 +368,40 @@ export function renderCard(root: HTMLElement, ctx: Context): Page {
     const list = d.deliveries ?? [];
     // Messages that wait for a channel nobody connected say so, not "pending, 0 attempts".
     const waiting = [...new Set(list.map((x) => x.waiting_for).filter((x): x is string => !!x))];
-    return h('section', { 'aria-labelledby': 'deliveries-h' },
-      h('h2', { id: 'deliveries-h' }, 'Deliveries'),
-      waiting.length === 0 ? null : h('div', { class: 'not-connected' },
-        waiting.map((text) => h('p', null, text.replace(/ \(docs\/channels\.md\)$/, '.'))),
-        session.isAdmin() ? h('p', null, link('/setup', 'Connect email and Slack')) : null),
-      list.length === 0 ? h('p', { class: 'muted' }, 'No messages were sent for this handoff.')
-        : table('Messages sent for this handoff',
-            ['Channel', 'To', 'Status', 'Attempts', 'Delivered', 'Last error'],
-            list.map((x) => [x.channel, name(x.target),
-              h('span', { class: `status status-${x.status}` }, x.status), String(x.attempts),
-              when(x.delivered_at), x.last_error ? localTimes(x.last_error, when) : '—'])));
+    return h(
+        'section', {'aria-labelledby': 'deliveries-h'}, h('h2', {id: 'deliveries-h'}, 'Deliveries'),
+        waiting.length === 0 ?
+            null :
+            h('div', {class: 'not-connected'},
+              waiting.map((text) => h('p', null, text.replace(/ \(docs\/channels\.md\)$/, '.'))),
+              session.isAdmin() ? h('p', null, link('/setup', 'Connect email and Slack')) : null),
+        list.length === 0 ? h('p', {class: 'muted'}, 'No messages were sent for this handoff.') :
+                            table(
+                                'Messages sent for this handoff',
+                                ['Channel', 'To', 'Status', 'Attempts', 'Delivered', 'Last error'],
+                                list.map(
+                                    (x) =>
+                                        [channelName(x.channel), name(x.target),
+                                         h('span', {class: `status status-${x.status}`}, x.status),
+                                         String(x.attempts), when(x.delivered_at),
+                                         x.last_error ? localTimes(x.last_error, when) : '—'])));
   }
 
   return { dispose: () => { disposed = true; off(); } };
+}
+
+// A channel as people say it; a notice (a personal heads-up) goes by email.
+function channelName(channel: string): string {
+    switch (channel) {
+        case 'slack':
+            return 'Slack';
+        case 'email':
+            return 'Email';
+        case 'notice':
+            return 'Email (a notice)';
+        case 'webhook':
+            return 'Webhook';
+        default:
+            return channel;
+    }
 }
