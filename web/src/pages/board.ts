@@ -289,7 +289,6 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
     let seq = Number.MAX_SAFE_INTEGER;
     let first = true;
     for (const [index, pass] of passes.entries()) {
-      const last = index === passes.length - 1;
       let cursor: string | null = null;
       let firstOfPass = true;
       do {
@@ -301,7 +300,7 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
         if (pass.stream) {
           add(column, page.items, first);
           first = false;
-          if (last && firstOfPass) shown();
+          if (index === 0 && firstOfPass) shown();  // the overdue come first
         } else {
           for (const item of page.items) held.push(item);
         }
