@@ -62,7 +62,7 @@ test('an event makes a card appear live; accept, tick, done moves it to Done', a
   assert.equal(await page.evaluate(() => window.__sameDocument), true, 'no reload');
   assert.match(await card.textContent(), /Live Cafe/);
   // Names, not handles, once people.yaml is in.
-  await page.waitForFunction((sel) => /kickoff-prep · Dana Reyes/.test(
+  await page.waitForFunction((sel) => /Kickoff booked → prep confirmed · Dana Reyes/.test(
     document.querySelector(sel)?.textContent ?? ''), `.card[data-id="${id}"] .meta`);
   assert.match(await card.textContent(), /0\/3/);
   await screenshot(page, 'board');

@@ -85,7 +85,7 @@ test('the steps end with a handoff on the board', async () => {
   const card = page.locator(`[data-column="waiting"] .card[data-id="${id}"]`);
   await card.waitFor();
   assert.match(await card.textContent(), /Test client \(a test from set-up\)/);
-  assert.match(await card.textContent(), /kickoff-prep · Ari Novak/);
+  assert.match(await card.textContent(), /Kickoff booked → prep confirmed · Ari Novak/);
   await page.locator('[data-board="complete"]').waitFor();
   assert.equal(await page.locator('.setup-banner').isVisible(), false, 'no steps are left');
   assert.deepEqual(seen.errors, []);

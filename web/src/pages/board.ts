@@ -512,7 +512,8 @@ export function renderBoard(root: HTMLElement, ctx: Context): Page {
       who = nameOf(item.owner);
       if (item.pending_from) who += ` (from ${nameOf(item.pending_from)})`;
     }
-    if (ref.meta) ref.meta.textContent = `${item.playbook} · ${who}`;
+    // The handoff's title is its playbook's title: words, not the playbook's id.
+    if (ref.meta) ref.meta.textContent = `${item.title || item.playbook} · ${who}`;
   }
 
   // A person's or a team's name, the handle until people.yaml is in.
