@@ -51,7 +51,12 @@ nlohmann::json playbook_summary(const core::Playbook& p) {
     return {{"id", p.id},
             {"title", p.title},
             {"description", p.description},
-            {"trigger", {{"on", p.when}, {"has_condition", p.condition.has_value()}}},
+            {"trigger",
+             {{"on", p.when},
+              {"has_condition", p.condition.has_value()},
+              // The `if:` as written, so that the board's builder can show it.
+              {"condition", p.condition ? nlohmann::json(p.condition->text())
+                                        : nlohmann::json(nullptr)}}},
             {"subject", p.subject},
             {"from", p.from},
             {"owner", p.owner},
