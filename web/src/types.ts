@@ -113,16 +113,24 @@ export interface LintError {
   message: string;
 }
 
+// The linter's reading of a playbook (POST /v1/lint, src/http/api_board_data.cpp).
 export interface PlaybookSummary {
   id: string;
   title?: string;
-  trigger: { on: string; when?: string };
+  description?: string;
+  trigger: { on: string; has_condition?: boolean; condition?: string | null };
+  subject?: string;
+  from?: string;
   owner: unknown;
+  done?: string;
   accept_within?: string | null;
   done_within?: string | null;
+  remind?: string[];
+  escalate?: { after: string; to: string; on: 'accept' | 'done'; reassign: boolean }[];
   checkpoint?: unknown[];
   checklist?: unknown[];
   next?: string | null;
+  calendar?: string;
   [key: string]: unknown;
 }
 
