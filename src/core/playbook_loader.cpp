@@ -1,6 +1,7 @@
 // The playbook loader: YAML text → a validated Playbook, or every problem of the file with
 // its line and column. yaml-cpp stays inside this file and yaml_support.
 #include <algorithm>
+#include <cctype>
 
 #include "core/limits.h"
 #include "core/people.h"
@@ -338,7 +339,23 @@ void check_handle(const std::string& value, const Position& where, const std::st
     if (directory.person(value) || directory.team(value)) return;
     std::string message = std::string(what) + ": nobody called `" + value +
                           "` in people.yaml";
-    const std::string hint = did_you_mean(value, directory.handles());
+    std::string hint = did_you_mean(value, directory.handles());
+    // A person or team written by name ("Operations" for the team ops): the handle is meant.
+    const auto same_name = [&value](const std::string& name) {
+        return !name.empty() && name.size() == value.size() &&
+               std::equal(name.begin(), name.end(), value.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) ==
+                          std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    for (const auto& team : directory.teams()) {
+        if (same_name(team.name)) hint = "did you mean `" + team.handle + "` (" + team.name + ")?";
+    }
+    for (const auto& person : directory.people()) {
+        if (same_name(person.name)) {
+            hint = "did you mean `" + person.handle + "` (" + person.name + ")?";
+        }
+    }
     if (!hint.empty()) message += "; " + hint;
     out.push_back(Diagnostic{file, where.line, where.column, message});
 }

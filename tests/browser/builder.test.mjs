@@ -165,7 +165,8 @@ test('editing the YAML fills the form; lint and "did you mean" sit beside the fi
   // A team written by its name: the form offers the handle, and one click puts it in.
   await yaml.fill(text.replace('owner: ops', 'owner: Operations'));
   await page.getByText('Nobody is called “Operations”. Did you mean').waitFor();
-  assert.match(await page.locator('#err-owner').innerText(), /Operations/);   // the lint message
+  assert.match(await page.locator('#err-owner').innerText(),   // the lint message, beside it
+               /nobody called `Operations` in people.yaml; did you mean `ops` \(Operations\)/);
   await page.getByRole('button', { name: 'ops', exact: true }).click();
   await page.waitForFunction(() => /^owner: ops$/m.test(document.getElementById('yaml').value));
   await page.getByText('No problems found').waitFor();

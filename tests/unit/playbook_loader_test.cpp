@@ -615,6 +615,25 @@ TEST(CrossCheck, UnknownNextSuggestsAnId) {
     EXPECT_EQ(d[1].message, "next: no playbook has id `nowhere-at-all`");
 }
 
+TEST(CrossCheck, AHandleWrittenAsItsNameSuggestsTheHandle) {
+    Person dana;
+    dana.handle = "dana";
+    dana.name = "Dana Reyes";
+    Team ops;
+    ops.handle = "ops";
+    ops.name = "Operations";
+    ops.members = {"dana"};
+    const Directory dir({dana}, {ops});
+    const std::vector<PlaybookSource> set = {
+        source(playbook_text("p", "", "Operations", "dana reyes"), "p.yaml")};
+    const Diagnostics d = cross_check(set, &dir);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0].message,
+              "owner: nobody called `Operations` in people.yaml; did you mean `ops` (Operations)?");
+    EXPECT_EQ(d[1].message, "from: nobody called `dana reyes` in people.yaml; did you mean "
+                            "`dana` (Dana Reyes)?");
+}
+
 TEST(CrossCheck, UnknownHandlesSuggestTheNearestOne) {
     const Directory dir = people();
     const std::vector<PlaybookSource> set = {source(
