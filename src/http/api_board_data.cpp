@@ -1,6 +1,7 @@
 // The reads the board needs beyond the CLI's: live validation of a playbook being edited
 // (POST /v1/lint), reports over time (GET /v1/reports/series), CSV for the report tables,
 // and the people and teams as values (for filters and the people page).
+#include "core/deadlines.h"
 #include "core/duration.h"
 #include "core/utf8.h"
 #include "core/playbook.h"
@@ -69,6 +70,36 @@ nlohmann::json playbook_summary(const core::Playbook& p) {
             {"checklist", checklist},
             {"next", p.next ? nlohmann::json(*p.next) : nlohmann::json(nullptr)},
             {"calendar", p.calendar_24x7 ? "24x7" : "working hours"}};
+}
+
+// When a handoff started now would have to be accepted and done, in the owner's hours: for
+// a person, theirs; for a team, its first member's (the rule may pick another); nothing for
+// a template, which only an event names. For the builder's "accept by Thursday 11:00 in
+// Dana Reyes's hours"; nothing is stored or advanced (a round-robin counter stays).
+nlohmann::json deadline_preview(const core::Playbook& p, const core::Directory* directory,
+                                TimePoint now) {
+    if (directory == nullptr || (!p.accept_within && !p.done_within)) return nullptr;
+    const core::Person* person = directory->person(p.owner);
+    std::string team;
+    if (person == nullptr) {
+        const core::Team* t = directory->team(p.owner);
+        if (t == nullptr || t->members.empty()) return nullptr;
+        team = t->handle;
+        person = directory->person(t->members.front());
+        if (person == nullptr) return nullptr;
+    }
+    const core::DeadlinePlan plan = core::plan_deadlines(p, now, person->calendar);
+    const auto at = [](const std::optional<TimePoint>& t) {
+        return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+    };
+    return {{"owner", person->handle},
+            {"name", person->name},
+            {"team", team.empty() ? nlohmann::json(nullptr) : nlohmann::json(team)},
+            {"time_zone", person->time_zone},
+            {"working_hours", !p.calendar_24x7},
+            {"from", format_rfc3339(now)},
+            {"accept_by", at(plan.deadlines.accept_by)},
+            {"done_by", at(plan.deadlines.done_by)}};
 }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field
@@ -172,11 +203,19 @@ void Api::add_board_data_routes() {
                                            {"text", d.format()}});
                      }
                      parsed = core::parse_playbook(text, file);
+                     nlohmann::json preview(nullptr);
+                     if (parsed.playbook) {
+                         auto directory = engine_.directory();
+                         if (!directory) return problem_from(directory.error());
+                         preview = deadline_preview(*parsed.playbook, directory->get(),
+                                                    engine_.now());
+                     }
                      return json_response(
                          200, {{"ok", lint->errors.empty()},
                                {"errors", errors},
                                {"playbook", parsed.playbook ? playbook_summary(*parsed.playbook)
-                                                            : nlohmann::json(nullptr)}});
+                                                            : nlohmann::json(nullptr)},
+                               {"preview", preview}});
                  }});
     router_.add({"GET", "/v1/reports/series", Access::read,
                  "Handoffs started, done, declined and gone overdue, day by day",

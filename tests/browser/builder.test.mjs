@@ -142,6 +142,10 @@ test('a playbook made entirely through the form is the YAML one, field for field
     assert.ok(words.includes(expected), `the summary says “${expected}”: ${words}`);
   }
   assert.ok(!/kind: slack|template: —/.test(words), words);
+  // The deadlines a handoff started now would get, in the hours of ops' first member.
+  const due = /Started now: accept by \w+day( \d+ \w+)? \d\d:\d\d and done by \w+day( \d+ \w+)? \d\d:\d\d, in Dana Reyes’s hours \(Europe\/London\) — Dana Reyes is the first of ops/;
+  assert.match(await page.locator('#b-deadline-preview').innerText(), due);
+  assert.match(words, due);
   assert.deepEqual(seen.errors, []);
   await page.close();
 });

@@ -492,6 +492,20 @@ TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
     EXPECT_EQ(j["playbook"]["owner"], "dana");
     EXPECT_EQ(j["playbook"]["accept_within"], "4h");
     EXPECT_EQ(j["playbook"]["checkpoint"][0]["kind"], "email");
+    EXPECT_EQ(j["playbook"]["trigger"]["has_condition"], false);
+    EXPECT_TRUE(j["playbook"]["trigger"]["condition"].is_null());
+    // When a handoff started now would be due, in the owner's hours (nothing is stored).
+    EXPECT_EQ(j["preview"]["owner"], "dana") << j.dump();
+    EXPECT_TRUE(j["preview"]["accept_by"].is_string()) << j.dump();
+    EXPECT_TRUE(j["preview"]["done_by"].is_null()) << j.dump();
+    EXPECT_EQ(j["preview"]["working_hours"], true);
+    EXPECT_GT(j["preview"]["accept_by"].get<std::string>(),
+              j["preview"]["from"].get<std::string>());
+    // The condition as written, for the board's builder to show.
+    const std::string conditional = good + "if: data.amount >= 1000\n";
+    const json c = body_json(call("POST", "/v1/lint", h, json{{"text", conditional}}.dump()));
+    EXPECT_EQ(c["playbook"]["trigger"]["has_condition"], true) << c.dump();
+    EXPECT_EQ(c["playbook"]["trigger"]["condition"], "data.amount >= 1000") << c.dump();
 
     const std::string bad =
         "id: demo\ntitle: Demo\nwhen: deal.won\nfrom: sales\nowner: nobody\ndone: x\n";

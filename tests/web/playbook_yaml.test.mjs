@@ -122,3 +122,16 @@ test('a lint line belongs to the top-level key whose block holds it', () => {
   assert.equal(m.keyAtLine(yaml, 5), 'owner');
   assert.equal(m.keyAtLine(yaml, 1), 'id');
 });
+
+test('the deadline preview in the owner\'s time zone and hours', () => {
+  const preview = { owner: 'lee', name: 'Lee Chen', team: null, time_zone: 'Europe/Berlin',
+                    working_hours: true, from: '2026-12-02T15:00:00Z',   // a Wednesday
+                    accept_by: '2026-12-03T10:00:00Z', done_by: '2026-12-14T16:30:00Z' };
+  assert.equal(m.dueWords(preview.accept_by, preview.from, 'Europe/Berlin'), 'Thursday 11:00');
+  assert.equal(m.previewWords(preview),
+               'Started now: accept by Thursday 11:00 and done by Monday 14 Dec 17:30, ' +
+               'in Lee Chen’s hours (Europe/Berlin).');
+  assert.equal(m.previewWords({ ...preview, team: 'ops', done_by: null, working_hours: false }),
+               'Started now: accept by Thursday 11:00, around the clock (Europe/Berlin) — ' +
+               'Lee Chen is the first of ops; its rule picks the owner.');
+});

@@ -358,3 +358,50 @@ export function keyAtLine(yaml: string, line: number): string {
   }
   return '';
 }
+
+// ---- Deadline preview -------------------------------------------------------------------
+
+// POST /v1/lint's `preview`: when a handoff started now would be due, in the owner's hours.
+export interface DeadlinePreview {
+  owner: string;
+  name: string;
+  team: string | null;  // the owner is a team: `owner` is its first member, for example
+  time_zone: string;
+  working_hours: boolean;
+  from: string;
+  accept_by: string | null;
+  done_by: string | null;
+}
+
+const week_ms = 7 * 24 * 3600 * 1000;
+
+// "Thursday 11:00" in the owner's time zone, with the date when it is a week away or more.
+export function dueWords(at: string, from: string, timeZone: string): string {
+  const when = new Date(at);
+  const far = when.getTime() - new Date(from).getTime() >= week_ms - 24 * 3600 * 1000;
+  const options: Intl.DateTimeFormatOptions = {
+    weekday: 'long', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone,
+    ...(far ? { day: 'numeric', month: 'short' } : {}),
+  };
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-GB', options).formatToParts(when);
+  } catch {
+    parts = new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }).formatToParts(when);
+  }
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const day = far ? `${part('weekday')} ${part('day')} ${part('month')}` : part('weekday');
+  return `${day} ${part('hour')}:${part('minute')}`;
+}
+
+// The preview as a sentence: "Started now: accept by Thursday 11:00 and done by Friday
+// 17:30, in Dana Reyes's hours (Europe/London)."
+export function previewWords(p: DeadlinePreview): string {
+  const due = [p.accept_by ? `accept by ${dueWords(p.accept_by, p.from, p.time_zone)}` : '',
+               p.done_by ? `done by ${dueWords(p.done_by, p.from, p.time_zone)}` : '']
+    .filter(Boolean).join(' and ');
+  const whose = p.working_hours ? `in ${p.name || p.owner}’s hours` : 'around the clock';
+  const team = p.team ? ` — ${p.name || p.owner} is the first of ${p.team}; its rule picks ` +
+                        'the owner' : '';
+  return `Started now: ${due}, ${whose} (${p.time_zone})${team}.`;
+}

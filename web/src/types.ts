@@ -1,5 +1,7 @@
 // The shapes of the API's answers (docs/api.md), as the board reads them.
 
+import type { DeadlinePreview } from './playbook_yaml';
+
 export interface Session {
   handle: string;
   name: string;
@@ -138,6 +140,8 @@ export interface LintAnswer {
   ok: boolean;
   errors: LintError[];
   playbook: PlaybookSummary | null;
+  // When a handoff started now would be due, in the owner's hours (playbook_yaml.ts).
+  preview?: DeadlinePreview | null;
 }
 
 export interface Person {

@@ -7,7 +7,8 @@
 import { h, replace, type Child } from '../h';
 import { get } from '../api';
 import {
-  conditionRows, conditionText, didYouMean, fieldsOf, operators, type Checkpoint,
+  conditionRows, conditionText, didYouMean, fieldsOf, operators, previewWords, type Checkpoint,
+  type DeadlinePreview,
   type CheckpointKind, type ConditionRow, type Draft, type Span, type Unit,
 } from '../playbook_yaml';
 import type { People, Person, PlaybookRef, Source, SourcePreset, Team } from '../types';
@@ -70,6 +71,8 @@ export interface Builder {
   set(draft: Draft, unshown: string[], commented: boolean): void;
   // Lint messages beside the fields they are about, keyed by the YAML's top-level key.
   showErrors(byKey: Map<string, string[]>): void;
+  // When a handoff started now would be due (the linter's preview), or null.
+  setPreview(preview: DeadlinePreview | null): void;
 }
 
 const units: { unit: Unit; words: string }[] = [
@@ -99,6 +102,7 @@ export function playbookBuilder(known: Known, options: {
     errors.set(key, h('p', { class: 'field-error', id: `err-${key}` }));
   }
   const body = h('div');
+  const preview = h('p', { class: 'hint deadline-preview', id: 'b-deadline-preview' });
   const element = h('form', { class: 'builder', 'aria-label': 'Playbook builder', novalidate: true,
                               onsubmit: (e: SubmitEvent) => e.preventDefault() }, body);
 
@@ -237,6 +241,7 @@ export function playbookBuilder(known: Known, options: {
               'in the owner’s working hours'),
             h('option', { value: '24x7', selected: d.calendar === '24x7' }, 'around the clock')),
           errors.get('calendar')!)),
+      preview,
       spans(d),
       h('div', { class: 'field' },
         h('label', { for: 'b-done' }, 'Done means'),
@@ -441,6 +446,9 @@ export function playbookBuilder(known: Known, options: {
       commented = hasComments;
       rows = conditionRows(next.condition);
       render();
+    },
+    setPreview(p: DeadlinePreview | null): void {
+      preview.textContent = p ? previewWords(p) : '';
     },
     showErrors(byKey: Map<string, string[]>): void {
       for (const [key, el] of errors) {

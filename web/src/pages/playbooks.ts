@@ -8,7 +8,10 @@ import type { Context, Page } from '../router';
 import { when } from '../time';
 import { alertRegion, empty, link, loading, pageHeader, table } from '../ui';
 import type { LintAnswer, LintError, PlaybookRef, PlaybookSummary, PlaybookText } from '../types';
-import { emptyDraft, fromSummary, keyAtLine, toYaml, type Draft, type Reading } from '../playbook_yaml';
+import {
+  emptyDraft, fromSummary, keyAtLine, previewWords, toYaml, type DeadlinePreview, type Draft,
+  type Reading,
+} from '../playbook_yaml';
 import { loadKnown, playbookBuilder, type Builder } from './playbook_builder';
 
 const lint_debounce_ms = 300;
@@ -141,8 +144,9 @@ export function renderPlaybookEditor(root: HTMLElement, ctx: Context): Page {
         { body: { kind: 'playbook', text } })).data;
       if (mine !== lintGeneration || disposed) return;
       showErrors(answer.errors, answer.ok, text);
+      builder?.setPreview(answer.preview ?? null);
       if (answer.playbook) {
-        replace(summary, moves(answer.playbook));
+        replace(summary, moves(answer.playbook, answer.preview ?? null));
         if (by === 'yaml') fillForm(answer.playbook, text);
       } else if (!answer.ok) {
         replace(summary, h('p', { class: 'muted' },
@@ -262,7 +266,7 @@ function idFromYaml(text: string): string {
 
 // The playbook as a person reads it: the three moves, then what follows. Every field of
 // the linter's summary is here, in words.
-function moves(p: PlaybookSummary): HTMLElement {
+function moves(p: PlaybookSummary, preview: DeadlinePreview | null): HTMLElement {
   const trigger = p.trigger ?? { on: '' };
   const condition = typeof trigger.condition === 'string' ? trigger.condition : '';
   const checklist = (p.checklist ?? []) as { text?: string; when?: string | null }[];
@@ -283,6 +287,7 @@ function moves(p: PlaybookSummary): HTMLElement {
       h('p', null, p.accept_within ? `Accept within ${p.accept_within}` : 'No accept deadline',
         ' · ', p.done_within ? `done within ${p.done_within}` : 'no done deadline',
         p.calendar === '24x7' ? ', around the clock.' : ', in the owner’s working hours.'),
+      preview ? h('p', { class: 'deadline-preview' }, previewWords(preview)) : null,
       p.remind && p.remind.length
         ? h('p', null, `Reminded after ${p.remind.join(', ')} while not accepted.`)
         : h('p', { class: 'muted' }, 'No reminders.'),
