@@ -256,6 +256,7 @@ void load_identity(const YAML::Node& root, Playbook& pb, Reporter& r) {
     if (auto when = yaml_support::get_string(root, "when", r, limits::event_type_bytes_max,
                                              true)) {
         pb.when = *when;
+        pb.positions["when"] = position_of(root["when"]);  // for "no stored event has it"
     }
 }
 

@@ -204,7 +204,30 @@ void Api::add_board_data_routes() {
                      }
                      parsed = core::parse_playbook(text, file);
                      nlohmann::json preview(nullptr);
+                     nlohmann::json warnings = nlohmann::json::array();
                      if (parsed.playbook) {
+                         // Valid, but nothing will ever start it: a type no stored event has
+                         // (`when: A booking is made in Calendly`). A warning, not an error:
+                         // a playbook may well be written before its first event arrives.
+                         store::EventFilter seen;
+                         seen.type = parsed.playbook->when;
+                         seen.limit = 1;
+                         auto events = engine_.events(seen);
+                         if (!events) return problem_from(events.error());
+                         if (events->empty()) {
+                             const auto at = parsed.playbook->positions.find("when");
+                             const core::Position p = at == parsed.playbook->positions.end()
+                                                          ? core::Position{}
+                                                          : at->second;
+                             warnings.push_back(
+                                 {{"file", file},
+                                  {"line", p.line},
+                                  {"col", p.column},
+                                  {"message", "when: no stored event has the type `" +
+                                                  parsed.playbook->when +
+                                                  "` yet; nothing starts this playbook until "
+                                                  "one arrives"}});
+                         }
                          auto directory = engine_.directory();
                          if (!directory) return problem_from(directory.error());
                          preview = deadline_preview(*parsed.playbook, directory->get(),
@@ -215,6 +238,7 @@ void Api::add_board_data_routes() {
                                {"errors", errors},
                                {"playbook", parsed.playbook ? playbook_summary(*parsed.playbook)
                                                             : nlohmann::json(nullptr)},
+                               {"warnings", warnings},
                                {"preview", preview}});
                  }});
     router_.add({"GET", "/v1/reports/series", Access::read,

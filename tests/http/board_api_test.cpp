@@ -501,6 +501,17 @@ TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
     EXPECT_EQ(j["preview"]["working_hours"], true);
     EXPECT_GT(j["preview"]["accept_by"].get<std::string>(),
               j["preview"]["from"].get<std::string>());
+    // A type no stored event has is a warning (it lints clean, and nothing will start it).
+    std::string unseen = good;
+    unseen.replace(unseen.find("deal.won"), 8, "never.seen.type");
+    const json w = body_json(call("POST", "/v1/lint", h, json{{"text", unseen}}.dump()));
+    EXPECT_TRUE(w.value("ok", false)) << w.dump();
+    ASSERT_EQ(w["warnings"].size(), 1u) << w.dump();
+    EXPECT_EQ(w["warnings"][0]["line"], 3);
+    EXPECT_EQ(w["warnings"][0]["col"], 7);
+    EXPECT_EQ(w["warnings"][0]["message"],
+              "when: no stored event has the type `never.seen.type` yet; nothing starts this "
+              "playbook until one arrives");
     // The condition as written, for the board's builder to show.
     const std::string conditional = good + "if: data.amount >= 1000\n";
     const json c = body_json(call("POST", "/v1/lint", h, json{{"text", conditional}}.dump()));
