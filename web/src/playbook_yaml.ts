@@ -8,7 +8,12 @@ import type { Person, PlaybookSummary, Team } from './types';
 export type Unit = 'm' | 'h' | 'd' | 'w';
 export interface Span { n: number; unit: Unit }
 export interface ChecklistEntry { item: string; when: string }
-export interface Escalation { after: Span | null; to: string; on: 'accept' | 'done'; reassign: boolean }
+export interface Escalation {
+  after: Span | null;
+  to: string;
+  on: 'accept' | 'done';
+  reassign: boolean;
+}
 export type CheckpointKind = 'slack' | 'email' | 'webhook';
 export interface Checkpoint { kind: CheckpointKind; target: string; template: string }
 export type Operator = '==' | '!=' | '>' | '>=' | '<' | '<=' | 'contains' | 'startsWith' |

@@ -140,6 +140,8 @@ export interface LintAnswer {
   ok: boolean;
   errors: LintError[];
   playbook: PlaybookSummary | null;
+  // What lints clean but will not work as meant: a type no stored event has.
+  warnings?: LintError[];
   // When a handoff started now would be due, in the owner's hours (playbook_yaml.ts).
   preview?: DeadlinePreview | null;
 }

@@ -233,7 +233,8 @@ export function playbookBuilder(known: Known, options: {
              'done_within'),
         h('div', { class: 'field' },
           h('label', { for: 'b-calendar' }, 'Deadlines count'),
-          h('select', { id: 'b-calendar', 'aria-describedby': 'err-calendar', onchange: (e: Event) => {
+          h('select', { id: 'b-calendar', 'aria-describedby': 'err-calendar',
+                        onchange: (e: Event) => {
             d.calendar = (e.target as HTMLSelectElement).value === '24x7' ? '24x7' : 'working';
             changed();
           } },
@@ -258,7 +259,10 @@ export function playbookBuilder(known: Known, options: {
           text(`b-item-${i}`, `Item ${i + 1}`, c.item, (v) => (c.item = v), ''),
           text(`b-item-when-${i}`, 'Ticked by an event (optional)', c.when, (v) => (c.when = v),
                '', { list: 'b-types' }),
-          remove(`Remove item ${i + 1}`, () => { d.checklist.splice(i, 1); redraw('b-item-add'); })))),
+          remove(`Remove item ${i + 1}`, () => {
+            d.checklist.splice(i, 1);
+            redraw('b-item-add');
+          })))),
         h('button', { type: 'button', class: 'quiet', id: 'b-item-add', onclick: () => {
           d.checklist.push({ item: '', when: '' });
           redraw(`b-item-${d.checklist.length - 1}`);
@@ -271,7 +275,10 @@ export function playbookBuilder(known: Known, options: {
       h('ul', { class: 'row-list' }, d.remind.map((r, i) => h('li', { class: 'form-row' },
         span(`b-remind-${i}`, `Remind after`, r, (s) => (d.remind[i] = s ?? { n: 0, unit: 'h' }),
              ''),
-        remove(`Remove reminder ${i + 1}`, () => { d.remind.splice(i, 1); redraw('b-remind-add'); })))),
+        remove(`Remove reminder ${i + 1}`, () => {
+          d.remind.splice(i, 1);
+          redraw('b-remind-add');
+        })))),
       h('button', { type: 'button', class: 'quiet', id: 'b-remind-add', onclick: () => {
         d.remind.push({ n: 1, unit: 'h' });
         redraw(`b-remind-${d.remind.length - 1}`);
@@ -318,7 +325,10 @@ export function playbookBuilder(known: Known, options: {
                            changed();
                          } }),
             h('label', { for: `b-esc-reassign-${i}` }, 'and hand it to them')),
-          remove(`Remove step ${i + 1}`, () => { d.escalate.splice(i, 1); redraw('b-esc-add'); })))),
+          remove(`Remove step ${i + 1}`, () => {
+            d.escalate.splice(i, 1);
+            redraw('b-esc-add');
+          })))),
         h('button', { type: 'button', class: 'quiet', id: 'b-esc-add', onclick: () => {
           d.escalate.push({ after: { n: 4, unit: 'h' }, to: '', on: 'accept', reassign: false });
           redraw(`b-esc-after-${d.escalate.length - 1}`);
@@ -349,12 +359,16 @@ export function playbookBuilder(known: Known, options: {
         h('select', { id: `b-point-kind-${i}`, onchange: (e: Event) => {
           c.kind = (e.target as HTMLSelectElement).value as CheckpointKind;
           redraw(`b-point-kind-${i}`);
-        } }, kinds.map((k) => h('option', { value: k.kind, selected: k.kind === c.kind }, k.words)))),
+        } }, kinds.map((k) => h('option', { value: k.kind, selected: k.kind === c.kind },
+                                 k.words)))),
       text(`b-point-target-${i}`, kind.target, c.target, (v) => (c.target = v), '', {
         list: `b-targets-${c.kind}`, check: targets[c.kind].length ? check : undefined }),
       text(`b-point-template-${i}`, 'Message template (optional)', c.template,
            (v) => (c.template = v), ''),
-      remove(`Remove checkpoint ${i + 1}`, () => { d.checkpoint.splice(i, 1); redraw('b-point-add'); }));
+      remove(`Remove checkpoint ${i + 1}`, () => {
+        d.checkpoint.splice(i, 1);
+        redraw('b-point-add');
+      }));
   }
 
   // ---- Controls ----
@@ -391,8 +405,8 @@ export function playbookBuilder(known: Known, options: {
     const handles = new Set([...known.people.map((p) => p.handle),
                              ...known.teams.map((t) => t.handle ?? ''), ...templates]);
     const near = didYouMean(value, known.people, known.teams);
-    const select = h('select', { id, 'aria-describedby': [near ? `${id}-warn` : '',
-                                                          key ? `err-${key}` : ''].join(' ').trim() || null,
+    const described = [near ? `${id}-warn` : '', key ? `err-${key}` : ''].join(' ').trim();
+    const select = h('select', { id, 'aria-describedby': described || null,
                                  onchange: () => { set(select.value); redraw(id); } },
       h('option', { value: '', selected: value === '' }, 'Choose…'),
       value && !handles.has(value)

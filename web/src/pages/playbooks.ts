@@ -143,7 +143,7 @@ export function renderPlaybookEditor(root: HTMLElement, ctx: Context): Page {
       const answer = (await request<LintAnswer>('POST', '/v1/lint',
         { body: { kind: 'playbook', text } })).data;
       if (mine !== lintGeneration || disposed) return;
-      showErrors(answer.errors, answer.ok, text);
+      showErrors(answer.errors, answer.ok, text, answer.warnings ?? []);
       builder?.setPreview(answer.preview ?? null);
       if (answer.playbook) {
         replace(summary, moves(answer.playbook, answer.preview ?? null));
@@ -163,25 +163,32 @@ export function renderPlaybookEditor(root: HTMLElement, ctx: Context): Page {
     builder?.set(reading.draft, reading.unshown, hasComments(text));
   }
 
-  function showErrors(errors: LintError[], ok: boolean, text: string): void {
+  function showErrors(errors: LintError[], ok: boolean, text: string,
+                      warnings: LintError[] = []): void {
     const byKey = new Map<string, string[]>();
     for (const e of errors) {
       const key = keyAtLine(text, e.line);
       byKey.set(key, [...(byKey.get(key) ?? []), `${e.line}:${e.col}: ${e.message}`]);
     }
     builder?.showErrors(byKey);
-    if (ok && errors.length === 0) {
-      replace(problems, h('p', { class: 'ok' }, '✓ No problems found.'));
-      return;
-    }
-    replace(problems,
-      h('p', { class: 'bad' }, errors.length === 1 ? '1 problem:' : `${errors.length} problems:`),
-      h('ul', { class: 'errors' }, errors.map((e) => h('li', null,
+    const located = (list: LintError[], cls: string) => h('ul', { class: cls },
+      list.map((e) => h('li', null,
         h('a', { href: '#yaml', class: 'at', onclick: (ev: MouseEvent) => {
           ev.preventDefault();
           selectLine(e.line);
         } }, `${e.line}:${e.col}`),
-        h('code', null, `: ${e.message}`)))));
+        h('code', null, `: ${e.message}`))));
+    const warned = warnings.length === 0 ? null : [
+      h('p', { class: 'warn' },
+        warnings.length === 1 ? '1 warning:' : `${warnings.length} warnings:`),
+      located(warnings, 'warnings')];
+    if (ok && errors.length === 0) {
+      replace(problems, h('p', { class: 'ok' }, '✓ No problems found.'), warned);
+      return;
+    }
+    replace(problems,
+      h('p', { class: 'bad' }, errors.length === 1 ? '1 problem:' : `${errors.length} problems:`),
+      located(errors, 'errors'), warned);
   }
 
   // Puts the cursor on a line of the YAML, for a lint message's line:col.
