@@ -443,7 +443,7 @@ export function playbookBuilder(known: Known, options: {
         : { n: Math.max(0, Math.floor(count)), unit: unit.value as Unit });
       changed();
     }
-    return h('div', { class: 'field' }, h('label', { for: id }, label),
+    return h('div', { class: 'field span-field' }, h('label', { for: id }, label),
       h('div', { class: 'span-input' }, n, unit), key ? errors.get(key)! : null);
   }
 
