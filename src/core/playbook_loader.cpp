@@ -199,12 +199,14 @@ void load_checkpoint_entry(const YAML::Node& entry, Playbook& pb, Reporter& r) {
                              "a checkpoint");
     Checkpoint cp;
     int kinds = 0;
+    const char* kind_key = "slack";
     for (const auto& [key, kind] : {std::pair{"slack", CheckpointKind::slack},
                                     std::pair{"email", CheckpointKind::email},
                                     std::pair{"webhook", CheckpointKind::webhook}}) {
         auto target = yaml_support::get_string(entry, key, r, limits::template_bytes_max, false);
         if (!target) continue;
         ++kinds;
+        kind_key = key;
         cp.kind = kind;
         cp.target = *target;
         check_template_field(entry[key], *target, r, key);
@@ -221,6 +223,9 @@ void load_checkpoint_entry(const YAML::Node& entry, Playbook& pb, Reporter& r) {
         return;
     }
     cp.template_name = yaml_support::get_string(entry, "template", r, limits::id_bytes_max, false);
+    // Where the target is, for the board's "not in channels.yaml" warning.
+    pb.positions["checkpoint[" + std::to_string(pb.checkpoint.size()) + "]"] =
+        position_of(entry[kind_key]);
     pb.checkpoint.push_back(std::move(cp));
 }
 

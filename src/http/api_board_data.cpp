@@ -1,7 +1,11 @@
 // The reads the board needs beyond the CLI's: live validation of a playbook being edited
 // (POST /v1/lint), reports over time (GET /v1/reports/series), CSV for the report tables,
 // and the people and teams as values (for filters and the people page).
+#include <algorithm>
+
+#include "core/channels.h"
 #include "core/deadlines.h"
+#include "core/diagnostic.h"
 #include "core/duration.h"
 #include "core/utf8.h"
 #include "core/playbook.h"
@@ -100,6 +104,37 @@ nlohmann::json deadline_preview(const core::Playbook& p, const core::Directory* 
             {"from", format_rfc3339(now)},
             {"accept_by", at(plan.deadlines.accept_by)},
             {"done_by", at(plan.deadlines.done_by)}};
+}
+
+// Checkpoints whose Slack channel or webhook the applied channels.yaml does not have, with
+// a "did you mean". Without a channels.yaml there is nothing to compare with: messages wait.
+void unknown_channels(const core::Playbook& p, const core::ChannelsConfig& channels,
+                      const std::string& file, nlohmann::json& warnings) {
+    for (std::size_t i = 0; i < p.checkpoint.size(); ++i) {
+        const core::Checkpoint& c = p.checkpoint[i];
+        if (c.target.find("{{") != std::string::npos) continue;
+        std::vector<std::string> known;
+        std::string what;
+        if (c.kind == core::CheckpointKind::slack && !c.target.empty() && c.target[0] == '#') {
+            for (const auto& [name, endpoint] : channels.slack) known.push_back(name);
+            what = "Slack channel";
+        } else if (c.kind == core::CheckpointKind::webhook) {
+            for (const auto& [name, endpoint] : channels.webhooks) known.push_back(name);
+            what = "webhook";
+        } else {
+            continue;
+        }
+        if (std::find(known.begin(), known.end(), c.target) != known.end()) continue;
+        std::string message = "checkpoint: no " + what + " `" + c.target + "` in channels.yaml";
+        const std::string hint = core::did_you_mean(c.target, known);
+        if (!hint.empty()) message += "; " + hint;
+        const auto at = p.positions.find("checkpoint[" + std::to_string(i) + "]");
+        const core::Position where = at == p.positions.end() ? core::Position{} : at->second;
+        warnings.push_back({{"file", file},
+                            {"line", where.line},
+                            {"col", where.column},
+                            {"message", message}});
+    }
 }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field
@@ -227,6 +262,14 @@ void Api::add_board_data_routes() {
                                                   parsed.playbook->when +
                                                   "` yet; nothing starts this playbook until "
                                                   "one arrives"}});
+                         }
+                         auto channels = engine_.document_record("channels");
+                         if (!channels) return problem_from(channels.error());
+                         if (channels->has_value()) {
+                             auto config = core::parse_channels((*channels)->text, "channels.yaml");
+                             if (config.config) {
+                                 unknown_channels(*parsed.playbook, *config.config, file, warnings);
+                             }
                          }
                          auto directory = engine_.directory();
                          if (!directory) return problem_from(directory.error());

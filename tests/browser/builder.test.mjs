@@ -191,6 +191,14 @@ test('editing the YAML fills the form; lint and "did you mean" sit beside the fi
   await page.locator('.lint .warnings li', {
     hasText: 'when: no stored event has the type `A booking is made in Calendly` yet' }).waitFor();
 
+  // A Slack channel channels.yaml does not have: said beside it, and by the linter.
+  await yaml.fill(text.replace('slack: "#ops"', 'slack: "#opps"'));
+  await page.locator('#b-point-target-0-warn')
+    .filter({ hasText: '#opps is not in channels.yaml. Did you mean #ops?' }).waitFor();
+  await page.locator('.lint .warnings li', {
+    hasText: 'checkpoint: no Slack channel `#opps` in channels.yaml; did you mean `#ops`?' })
+    .waitFor();
+
   // A lint message names line:col and sits beside its field.
   await yaml.fill(text.replace('accept_within: 4h', 'accept_within: soon'));
   await page.locator('#err-accept_within').filter({ hasText: 'accept_within' }).waitFor();

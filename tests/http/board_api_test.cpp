@@ -478,6 +478,40 @@ TEST_F(Board, MessagesWaitingForAChannelSayItIsNotConnected) {
     for (const auto& d : after["deliveries"]) EXPECT_TRUE(d["waiting_for"].is_null()) << d.dump();
 }
 
+// A checkpoint whose channel channels.yaml does not have lints clean (a channel may come
+// later) and is a warning at the target, with the nearest name.
+TEST_F(Board, LintWarnsOfACheckpointChannelNotInChannelsYaml) {
+    auto yaml = bearer("ari");
+    yaml.emplace_back("Content-Type", "application/yaml");
+    ASSERT_EQ(call("PUT", "/v1/channels", yaml,
+                   "slack:\n  \"#ops\": { webhook: \"https://hooks.slack.com/services/T/B/X\" }\n"
+                   "webhooks:\n  crm: { url: \"https://crm.example.com/baton\", secret: "
+                   "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\" }\n")
+                  .status,
+              200);
+    auto h = bearer("dana");
+    h.emplace_back("Content-Type", "application/json");
+    const std::string text =
+        "id: demo\nwhen: deal.won\nfrom: sales\nowner: dana\ndone: D.\ncheckpoint:\n"
+        "  - slack: \"#opps\"\n  - slack: \"#ops\"\n  - webhook: crn\n  - email: owner\n";
+    const json j = body_json(call("POST", "/v1/lint", h, json{{"text", text}}.dump()));
+    EXPECT_TRUE(j.value("ok", false)) << j.dump();
+    std::vector<std::string> messages;
+    for (const auto& w : j["warnings"]) {
+        if (contains(w["message"].get<std::string>(), "checkpoint:")) {
+            messages.push_back(std::to_string(w["line"].get<int>()) + ":" +
+                               std::to_string(w["col"].get<int>()) + ": " +
+                               w["message"].get<std::string>());
+        }
+    }
+    EXPECT_EQ(messages,
+              (std::vector<std::string>{
+                  "7:12: checkpoint: no Slack channel `#opps` in channels.yaml; did you mean "
+                  "`#ops`?",
+                  "9:14: checkpoint: no webhook `crn` in channels.yaml; did you mean `crm`?"}))
+        << j.dump();
+}
+
 TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
     auto h = bearer("dana");
     h.emplace_back("Content-Type", "application/json");

@@ -158,7 +158,8 @@ TEST(PlaybookLoader, DesignExampleRemembersWhereFieldsAre) {
     };
     for (const Case& c :
          {Case{"id", 1, 5}, Case{"when", 3, 7}, Case{"from", 6, 7}, Case{"owner", 7, 8},
-          Case{"escalate[0].to", 17, 22}, Case{"escalate[1].to", 18, 22}, Case{"next", 24, 7}}) {
+          Case{"escalate[0].to", 17, 22}, Case{"escalate[1].to", 18, 22},
+          Case{"checkpoint[0]", 20, 12}, Case{"next", 24, 7}}) {
         SCOPED_TRACE(c.key);
         ASSERT_EQ(pb.positions.count(c.key), 1u);
         EXPECT_EQ(pb.positions.at(c.key).line, c.line);
