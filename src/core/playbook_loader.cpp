@@ -1,6 +1,7 @@
 // The playbook loader: YAML text → a validated Playbook, or every problem of the file with
 // its line and column. yaml-cpp stays inside this file and yaml_support.
 #include <algorithm>
+#include <cctype>
 
 #include "core/limits.h"
 #include "core/people.h"
@@ -198,12 +199,14 @@ void load_checkpoint_entry(const YAML::Node& entry, Playbook& pb, Reporter& r) {
                              "a checkpoint");
     Checkpoint cp;
     int kinds = 0;
+    const char* kind_key = "slack";
     for (const auto& [key, kind] : {std::pair{"slack", CheckpointKind::slack},
                                     std::pair{"email", CheckpointKind::email},
                                     std::pair{"webhook", CheckpointKind::webhook}}) {
         auto target = yaml_support::get_string(entry, key, r, limits::template_bytes_max, false);
         if (!target) continue;
         ++kinds;
+        kind_key = key;
         cp.kind = kind;
         cp.target = *target;
         check_template_field(entry[key], *target, r, key);
@@ -220,6 +223,9 @@ void load_checkpoint_entry(const YAML::Node& entry, Playbook& pb, Reporter& r) {
         return;
     }
     cp.template_name = yaml_support::get_string(entry, "template", r, limits::id_bytes_max, false);
+    // Where the target is, for the board's "not in channels.yaml" warning.
+    pb.positions["checkpoint[" + std::to_string(pb.checkpoint.size()) + "]"] =
+        position_of(entry[kind_key]);
     pb.checkpoint.push_back(std::move(cp));
 }
 
@@ -255,6 +261,7 @@ void load_identity(const YAML::Node& root, Playbook& pb, Reporter& r) {
     if (auto when = yaml_support::get_string(root, "when", r, limits::event_type_bytes_max,
                                              true)) {
         pb.when = *when;
+        pb.positions["when"] = position_of(root["when"]);  // for "no stored event has it"
     }
 }
 
@@ -338,7 +345,23 @@ void check_handle(const std::string& value, const Position& where, const std::st
     if (directory.person(value) || directory.team(value)) return;
     std::string message = std::string(what) + ": nobody called `" + value +
                           "` in people.yaml";
-    const std::string hint = did_you_mean(value, directory.handles());
+    std::string hint = did_you_mean(value, directory.handles());
+    // A person or team written by name ("Operations" for the team ops): the handle is meant.
+    const auto same_name = [&value](const std::string& name) {
+        return !name.empty() && name.size() == value.size() &&
+               std::equal(name.begin(), name.end(), value.begin(), [](char a, char b) {
+                   return std::tolower(static_cast<unsigned char>(a)) ==
+                          std::tolower(static_cast<unsigned char>(b));
+               });
+    };
+    for (const auto& team : directory.teams()) {
+        if (same_name(team.name)) hint = "did you mean `" + team.handle + "` (" + team.name + ")?";
+    }
+    for (const auto& person : directory.people()) {
+        if (same_name(person.name)) {
+            hint = "did you mean `" + person.handle + "` (" + person.name + ")?";
+        }
+    }
     if (!hint.empty()) message += "; " + hint;
     out.push_back(Diagnostic{file, where.line, where.column, message});
 }

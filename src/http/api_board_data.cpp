@@ -1,6 +1,11 @@
 // The reads the board needs beyond the CLI's: live validation of a playbook being edited
 // (POST /v1/lint), reports over time (GET /v1/reports/series), CSV for the report tables,
 // and the people and teams as values (for filters and the people page).
+#include <algorithm>
+
+#include "core/channels.h"
+#include "core/deadlines.h"
+#include "core/diagnostic.h"
 #include "core/duration.h"
 #include "core/utf8.h"
 #include "core/playbook.h"
@@ -51,7 +56,12 @@ nlohmann::json playbook_summary(const core::Playbook& p) {
     return {{"id", p.id},
             {"title", p.title},
             {"description", p.description},
-            {"trigger", {{"on", p.when}, {"has_condition", p.condition.has_value()}}},
+            {"trigger",
+             {{"on", p.when},
+              {"has_condition", p.condition.has_value()},
+              // The `if:` as written, so that the board's builder can show it.
+              {"condition", p.condition ? nlohmann::json(p.condition->text())
+                                        : nlohmann::json(nullptr)}}},
             {"subject", p.subject},
             {"from", p.from},
             {"owner", p.owner},
@@ -64,6 +74,67 @@ nlohmann::json playbook_summary(const core::Playbook& p) {
             {"checklist", checklist},
             {"next", p.next ? nlohmann::json(*p.next) : nlohmann::json(nullptr)},
             {"calendar", p.calendar_24x7 ? "24x7" : "working hours"}};
+}
+
+// When a handoff started now would have to be accepted and done, in the owner's hours: for
+// a person, theirs; for a team, its first member's (the rule may pick another); nothing for
+// a template, which only an event names. For the builder's "accept by Thursday 11:00 in
+// Dana Reyes's hours"; nothing is stored or advanced (a round-robin counter stays).
+nlohmann::json deadline_preview(const core::Playbook& p, const core::Directory* directory,
+                                TimePoint now) {
+    if (directory == nullptr || (!p.accept_within && !p.done_within)) return nullptr;
+    const core::Person* person = directory->person(p.owner);
+    std::string team;
+    if (person == nullptr) {
+        const core::Team* t = directory->team(p.owner);
+        if (t == nullptr || t->members.empty()) return nullptr;
+        team = t->handle;
+        person = directory->person(t->members.front());
+        if (person == nullptr) return nullptr;
+    }
+    const core::DeadlinePlan plan = core::plan_deadlines(p, now, person->calendar);
+    const auto at = [](const std::optional<TimePoint>& t) {
+        return t ? nlohmann::json(format_rfc3339(*t)) : nlohmann::json(nullptr);
+    };
+    return {{"owner", person->handle},
+            {"name", person->name},
+            {"team", team.empty() ? nlohmann::json(nullptr) : nlohmann::json(team)},
+            {"time_zone", person->time_zone},
+            {"working_hours", !p.calendar_24x7},
+            {"from", format_rfc3339(now)},
+            {"accept_by", at(plan.deadlines.accept_by)},
+            {"done_by", at(plan.deadlines.done_by)}};
+}
+
+// Checkpoints whose Slack channel or webhook the applied channels.yaml does not have, with
+// a "did you mean". Without a channels.yaml there is nothing to compare with: messages wait.
+void unknown_channels(const core::Playbook& p, const core::ChannelsConfig& channels,
+                      const std::string& file, nlohmann::json& warnings) {
+    for (std::size_t i = 0; i < p.checkpoint.size(); ++i) {
+        const core::Checkpoint& c = p.checkpoint[i];
+        if (c.target.find("{{") != std::string::npos) continue;
+        std::vector<std::string> known;
+        std::string what;
+        if (c.kind == core::CheckpointKind::slack && !c.target.empty() && c.target[0] == '#') {
+            for (const auto& [name, endpoint] : channels.slack) known.push_back(name);
+            what = "Slack channel";
+        } else if (c.kind == core::CheckpointKind::webhook) {
+            for (const auto& [name, endpoint] : channels.webhooks) known.push_back(name);
+            what = "webhook";
+        } else {
+            continue;
+        }
+        if (std::find(known.begin(), known.end(), c.target) != known.end()) continue;
+        std::string message = "checkpoint: no " + what + " `" + c.target + "` in channels.yaml";
+        const std::string hint = core::did_you_mean(c.target, known);
+        if (!hint.empty()) message += "; " + hint;
+        const auto at = p.positions.find("checkpoint[" + std::to_string(i) + "]");
+        const core::Position where = at == p.positions.end() ? core::Position{} : at->second;
+        warnings.push_back({{"file", file},
+                            {"line", where.line},
+                            {"col", where.column},
+                            {"message", message}});
+    }
 }
 
 // RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. A field
@@ -167,11 +238,51 @@ void Api::add_board_data_routes() {
                                            {"text", d.format()}});
                      }
                      parsed = core::parse_playbook(text, file);
+                     nlohmann::json preview(nullptr);
+                     nlohmann::json warnings = nlohmann::json::array();
+                     if (parsed.playbook) {
+                         // Valid, but nothing will ever start it: a type no stored event has
+                         // (`when: A booking is made in Calendly`). A warning, not an error:
+                         // a playbook may well be written before its first event arrives.
+                         store::EventFilter seen;
+                         seen.type = parsed.playbook->when;
+                         seen.limit = 1;
+                         auto events = engine_.events(seen);
+                         if (!events) return problem_from(events.error());
+                         if (events->empty()) {
+                             const auto at = parsed.playbook->positions.find("when");
+                             const core::Position p = at == parsed.playbook->positions.end()
+                                                          ? core::Position{}
+                                                          : at->second;
+                             warnings.push_back(
+                                 {{"file", file},
+                                  {"line", p.line},
+                                  {"col", p.column},
+                                  {"message", "when: no stored event has the type `" +
+                                                  parsed.playbook->when +
+                                                  "` yet; nothing starts this playbook until "
+                                                  "one arrives"}});
+                         }
+                         auto channels = engine_.document_record("channels");
+                         if (!channels) return problem_from(channels.error());
+                         if (channels->has_value()) {
+                             auto config = core::parse_channels((*channels)->text, "channels.yaml");
+                             if (config.config) {
+                                 unknown_channels(*parsed.playbook, *config.config, file, warnings);
+                             }
+                         }
+                         auto directory = engine_.directory();
+                         if (!directory) return problem_from(directory.error());
+                         preview = deadline_preview(*parsed.playbook, directory->get(),
+                                                    engine_.now());
+                     }
                      return json_response(
                          200, {{"ok", lint->errors.empty()},
                                {"errors", errors},
                                {"playbook", parsed.playbook ? playbook_summary(*parsed.playbook)
-                                                            : nlohmann::json(nullptr)}});
+                                                            : nlohmann::json(nullptr)},
+                               {"warnings", warnings},
+                               {"preview", preview}});
                  }});
     router_.add({"GET", "/v1/reports/series", Access::read,
                  "Handoffs started, done, declined and gone overdue, day by day",

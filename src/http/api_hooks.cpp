@@ -154,6 +154,10 @@ void Api::add_hook_routes() {
                                           {"vendor", preset.vendor},
                                           {"scheme", preset.scheme},
                                           {"batch", preset.batch},
+                                          // The event type, a template over the payload
+                                          // ("calendly.{{payload.event}}"), for the
+                                          // playbook builder's handoff moment.
+                                          {"type", preset.type},
                                           {"sample", true}});
                      }
                      return json_response(200, {{"items", items}});

@@ -53,7 +53,7 @@ test('a playbook with an error shows the linter message, as the CLI prints it', 
   await signIn(page, server, 'ari');
   await page.goto(server.url + '/playbooks/new');
   await page.getByText('No problems found').waitFor();   // the starter playbook is valid
-  await page.getByRole('heading', { name: 'Owner of done' }).waitFor();
+  await page.getByRole('heading', { name: 'Owner of done', exact: true }).waitFor();
   await page.getByLabel('Playbook YAML').fill(broken);
   await page.locator('.lint .errors li', { hasText: expected }).waitFor();
   await page.getByLabel('Playbook YAML').fill(broken.replace('accept_within: soon', 'accept_within: 4h'));

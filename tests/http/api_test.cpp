@@ -2357,6 +2357,7 @@ TEST_F(HttpDeliveries, EveryPresetsSampleIsSignedVerifiedAndLoggedAndHubSpotsSta
     const json presets = body_json(get("/v1/sources/presets"));
     ASSERT_EQ(presets["items"].size(), 10u) << presets.dump();
     EXPECT_EQ(presets["items"][0]["name"], "hubspot");
+    EXPECT_EQ(presets["items"][0]["type"], "hubspot.{{payload.subscriptionType}}");
     for (const auto& item : presets["items"]) {
         const std::string preset = item["name"];
         SCOPED_TRACE(preset);

@@ -480,6 +480,40 @@ TEST_F(Board, MessagesWaitingForAChannelSayItIsNotConnected) {
     for (const auto& d : after["deliveries"]) EXPECT_TRUE(d["waiting_for"].is_null()) << d.dump();
 }
 
+// A checkpoint whose channel channels.yaml does not have lints clean (a channel may come
+// later) and is a warning at the target, with the nearest name.
+TEST_F(Board, LintWarnsOfACheckpointChannelNotInChannelsYaml) {
+    auto yaml = bearer("ari");
+    yaml.emplace_back("Content-Type", "application/yaml");
+    ASSERT_EQ(call("PUT", "/v1/channels", yaml,
+                   "slack:\n  \"#ops\": { webhook: \"https://hooks.slack.com/services/T/B/X\" }\n"
+                   "webhooks:\n  crm: { url: \"https://crm.example.com/baton\", secret: "
+                   "\"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\" }\n")
+                  .status,
+              200);
+    auto h = bearer("dana");
+    h.emplace_back("Content-Type", "application/json");
+    const std::string text =
+        "id: demo\nwhen: deal.won\nfrom: sales\nowner: dana\ndone: D.\ncheckpoint:\n"
+        "  - slack: \"#opps\"\n  - slack: \"#ops\"\n  - webhook: crn\n  - email: owner\n";
+    const json j = body_json(call("POST", "/v1/lint", h, json{{"text", text}}.dump()));
+    EXPECT_TRUE(j.value("ok", false)) << j.dump();
+    std::vector<std::string> messages;
+    for (const auto& w : j["warnings"]) {
+        if (contains(w["message"].get<std::string>(), "checkpoint:")) {
+            messages.push_back(std::to_string(w["line"].get<int>()) + ":" +
+                               std::to_string(w["col"].get<int>()) + ": " +
+                               w["message"].get<std::string>());
+        }
+    }
+    EXPECT_EQ(messages,
+              (std::vector<std::string>{
+                  "7:12: checkpoint: no Slack channel `#opps` in channels.yaml; did you mean "
+                  "`#ops`?",
+                  "9:14: checkpoint: no webhook `crn` in channels.yaml; did you mean `crm`?"}))
+        << j.dump();
+}
+
 TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
     auto h = bearer("dana");
     h.emplace_back("Content-Type", "application/json");
@@ -494,6 +528,31 @@ TEST_F(Board, LintGivesTheClisMessagesAndThePlaybookAsTheThreeMoves) {
     EXPECT_EQ(j["playbook"]["owner"], "dana");
     EXPECT_EQ(j["playbook"]["accept_within"], "4h");
     EXPECT_EQ(j["playbook"]["checkpoint"][0]["kind"], "email");
+    EXPECT_EQ(j["playbook"]["trigger"]["has_condition"], false);
+    EXPECT_TRUE(j["playbook"]["trigger"]["condition"].is_null());
+    // When a handoff started now would be due, in the owner's hours (nothing is stored).
+    EXPECT_EQ(j["preview"]["owner"], "dana") << j.dump();
+    EXPECT_TRUE(j["preview"]["accept_by"].is_string()) << j.dump();
+    EXPECT_TRUE(j["preview"]["done_by"].is_null()) << j.dump();
+    EXPECT_EQ(j["preview"]["working_hours"], true);
+    EXPECT_GT(j["preview"]["accept_by"].get<std::string>(),
+              j["preview"]["from"].get<std::string>());
+    // A type no stored event has is a warning (it lints clean, and nothing will start it).
+    std::string unseen = good;
+    unseen.replace(unseen.find("deal.won"), 8, "never.seen.type");
+    const json w = body_json(call("POST", "/v1/lint", h, json{{"text", unseen}}.dump()));
+    EXPECT_TRUE(w.value("ok", false)) << w.dump();
+    ASSERT_EQ(w["warnings"].size(), 1u) << w.dump();
+    EXPECT_EQ(w["warnings"][0]["line"], 3);
+    EXPECT_EQ(w["warnings"][0]["col"], 7);
+    EXPECT_EQ(w["warnings"][0]["message"],
+              "when: no stored event has the type `never.seen.type` yet; nothing starts this "
+              "playbook until one arrives");
+    // The condition as written, for the board's builder to show.
+    const std::string conditional = good + "if: data.amount >= 1000\n";
+    const json c = body_json(call("POST", "/v1/lint", h, json{{"text", conditional}}.dump()));
+    EXPECT_EQ(c["playbook"]["trigger"]["has_condition"], true) << c.dump();
+    EXPECT_EQ(c["playbook"]["trigger"]["condition"], "data.amount >= 1000") << c.dump();
 
     const std::string bad =
         "id: demo\ntitle: Demo\nwhen: deal.won\nfrom: sales\nowner: nobody\ndone: x\n";

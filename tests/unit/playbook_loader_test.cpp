@@ -157,8 +157,9 @@ TEST(PlaybookLoader, DesignExampleRemembersWhereFieldsAre) {
         int column;
     };
     for (const Case& c :
-         {Case{"id", 1, 5}, Case{"from", 6, 7}, Case{"owner", 7, 8}, Case{"escalate[0].to", 17, 22},
-          Case{"escalate[1].to", 18, 22}, Case{"next", 24, 7}}) {
+         {Case{"id", 1, 5}, Case{"when", 3, 7}, Case{"from", 6, 7}, Case{"owner", 7, 8},
+          Case{"escalate[0].to", 17, 22}, Case{"escalate[1].to", 18, 22},
+          Case{"checkpoint[0]", 20, 12}, Case{"next", 24, 7}}) {
         SCOPED_TRACE(c.key);
         ASSERT_EQ(pb.positions.count(c.key), 1u);
         EXPECT_EQ(pb.positions.at(c.key).line, c.line);
@@ -613,6 +614,25 @@ TEST(CrossCheck, UnknownNextSuggestsAnId) {
     EXPECT_EQ(d[0].message, "next: no playbook has id `kickof-prep`; did you mean `kickoff-prep`?");
     EXPECT_EQ(d[1].file, "l.yaml");
     EXPECT_EQ(d[1].message, "next: no playbook has id `nowhere-at-all`");
+}
+
+TEST(CrossCheck, AHandleWrittenAsItsNameSuggestsTheHandle) {
+    Person dana;
+    dana.handle = "dana";
+    dana.name = "Dana Reyes";
+    Team ops;
+    ops.handle = "ops";
+    ops.name = "Operations";
+    ops.members = {"dana"};
+    const Directory dir({dana}, {ops});
+    const std::vector<PlaybookSource> set = {
+        source(playbook_text("p", "", "Operations", "dana reyes"), "p.yaml")};
+    const Diagnostics d = cross_check(set, &dir);
+    ASSERT_EQ(d.size(), 2u);
+    EXPECT_EQ(d[0].message,
+              "owner: nobody called `Operations` in people.yaml; did you mean `ops` (Operations)?");
+    EXPECT_EQ(d[1].message, "from: nobody called `dana reyes` in people.yaml; did you mean "
+                            "`dana` (Dana Reyes)?");
 }
 
 TEST(CrossCheck, UnknownHandlesSuggestTheNearestOne) {

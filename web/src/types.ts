@@ -1,5 +1,7 @@
 // The shapes of the API's answers (docs/api.md), as the board reads them.
 
+import type { DeadlinePreview } from './playbook_yaml';
+
 export interface Session {
   handle: string;
   name: string;
@@ -115,16 +117,24 @@ export interface LintError {
   message: string;
 }
 
+// The linter's reading of a playbook (POST /v1/lint, src/http/api_board_data.cpp).
 export interface PlaybookSummary {
   id: string;
   title?: string;
-  trigger: { on: string; when?: string };
+  description?: string;
+  trigger: { on: string; has_condition?: boolean; condition?: string | null };
+  subject?: string;
+  from?: string;
   owner: unknown;
+  done?: string;
   accept_within?: string | null;
   done_within?: string | null;
+  remind?: string[];
+  escalate?: { after: string; to: string; on: 'accept' | 'done'; reassign: boolean }[];
   checkpoint?: unknown[];
   checklist?: unknown[];
   next?: string | null;
+  calendar?: string;
   [key: string]: unknown;
 }
 
@@ -132,6 +142,10 @@ export interface LintAnswer {
   ok: boolean;
   errors: LintError[];
   playbook: PlaybookSummary | null;
+  // What lints clean but will not work as meant: a type no stored event has.
+  warnings?: LintError[];
+  // When a handoff started now would be due, in the owner's hours (playbook_yaml.ts).
+  preview?: DeadlinePreview | null;
 }
 
 export interface Person {
