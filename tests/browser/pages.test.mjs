@@ -181,3 +181,32 @@ test('a link to a card from another site (Slack, email) opens it signed in', asy
   assert.equal(await page.getByLabel('Email or handle').count(), 0);
   await page.close();
 });
+
+// Every page the board has, as an admin sees it, clean for axe-core (WCAG 2.1 A and AA) on a
+// desktop and on a phone. The board, a card, the builder, Set up, Sources and Reports have
+// their own files; this sweeps the rest and the lists.
+test('every other page has no accessibility violations, desktop and phone', async () => {
+  await server.emit(booking('axe-relay-1', 'Axe Relay Co', 'dana'));
+  const paths = ['/', '/playbooks', '/playbooks/kickoff-prep', '/people',
+                 `/relays/${encodeURIComponent('Axe Relay Co')}`, '/nope'];
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    const page = await context.newPage();
+    await page.setViewportSize(viewport);
+    await signIn(page, server, 'ari');
+    for (const pathname of paths) {
+      await page.goto(server.url + pathname);
+      await page.locator('main h1').first().waitFor();
+      // Loaded: no "Loading …" left (the board's live stream never lets the network idle).
+      await page.waitForFunction(() => !/Loading/.test(document.querySelector('main').textContent));
+      assert.deepEqual(await axeViolations(page), [], `${pathname} at ${viewport.width} px`);
+    }
+    await page.close();
+    // The sign-in page, signed out.
+    const signedOut = await browser({ viewport });
+    const signin = await signedOut.newPage();
+    await signin.goto(server.url + '/signin');
+    await signin.getByLabel('Email or handle').waitFor();
+    assert.deepEqual(await axeViolations(signin), [], `/signin at ${viewport.width} px`);
+    await signedOut.close();
+  }
+});
