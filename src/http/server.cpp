@@ -38,6 +38,9 @@ struct Server::Impl {
     AsyncHandler async_handler;
     net::io_context ioc;
     tcp::acceptor acceptor{ioc};
+    // The acceptor is not thread-safe: re-arming it (in the accept handler) and closing it
+    // (stop) both run on this strand, never on two I/O threads at once (a TSan finding).
+    net::strand<net::io_context::executor_type> accept_strand{net::make_strand(ioc)};
     std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     net::thread_pool workers;
     std::vector<std::thread> io_threads;
@@ -534,7 +537,8 @@ void Server::Impl::forget(const std::shared_ptr<Session>& s) {
 }
 
 void Server::Impl::accept() {
-    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+    acceptor.async_accept(net::make_strand(ioc), net::bind_executor(accept_strand, [this](
+                                                     beast::error_code ec, tcp::socket s) {
         if (ec) {
             if (ec == net::error::operation_aborted || stopping.load()) return;
             return accept();  // a failed accept (out of descriptors) must not stop the server
@@ -574,7 +578,7 @@ void Server::Impl::accept() {
             session->start();
         }
         accept();
-    });
+    }));
 }
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -630,7 +634,7 @@ void Server::stop() {
         s.stopped = true;
     }
     s.stopping.store(true);
-    net::post(s.ioc, [&s] {
+    net::post(s.accept_strand, [&s] {
         beast::error_code ec;
         s.acceptor.close(ec);
     });
