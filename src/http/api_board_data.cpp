@@ -263,13 +263,13 @@ void Api::add_board_data_routes() {
                                                   "` yet; nothing starts this playbook until "
                                                   "one arrives"}});
                          }
-                         auto channels = engine_.document_record("channels");
-                         if (!channels) return problem_from(channels.error());
-                         if (channels->has_value()) {
-                             auto config = core::parse_channels((*channels)->text, "channels.yaml");
-                             if (config.config) {
-                                 unknown_channels(*parsed.playbook, *config.config, file, warnings);
-                             }
+                         // The engine's parsed (and cached) channels.yaml, when one is applied.
+                         auto applied = engine_.channels_applied();
+                         if (!applied) return problem_from(applied.error());
+                         if (*applied) {
+                             auto config = engine_.channels_config();
+                             if (!config) return problem_from(config.error());
+                             unknown_channels(*parsed.playbook, **config, file, warnings);
                          }
                          auto directory = engine_.directory();
                          if (!directory) return problem_from(directory.error());
